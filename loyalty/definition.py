@@ -1,0 +1,455 @@
+"""The loyalty definition (ロイヤル定義): everything a user tunes, as a JSON file.
+
+Schema (version 1) — documented in the README, validated here with messages
+that name the bad field (``rfm.recency[2]``)::
+
+    {
+      "schema": "loyalty-definition", "version": 1,
+      "name": "…", "preset": "b2c" | "b2b" | "saas" | null,
+      "as_of": "YYYY-MM-DD" | null,          # null: the latest order date
+      "window_days": 365,                    # frequency/monetary window
+      "rfm": {"mode": "threshold" | "quantile",
+              "recency":   [30, 60, 90, 179],      # R5 ≤ 30 days … R2 ≤ 179, R1 ≥ 180
+              "frequency": [2, 3, 6, 10],          # F2 ≥ 2 orders … F5 ≥ 10
+              "monetary":  [10000, 30000, 50000, 100000]},  # M2 ≥ ¥10,000 … M5 ≥ ¥100,000
+      "factors": [{"key": "recency", "weight": 33.34}, …,
+                  {"key": "nps", "weight": 20, "mode": "threshold", "cuts": [3, 5, 7, 9]}],
+      "tiers": {"top": 80, "middle": 50},    # loyalty score cut-offs (0–100)
+      "tier_labels": {"top": "…", …},        # optional own names
+      "segments": [{"key", "ja", "en", "r": [lo, hi], "f": […], "m": […]}, …],  # optional
+      "measures": {…},                       # optional, see loyalty.measures
+      "persona_notes": {"top": "…", …}       # optional facilitator notes
+    }
+
+Loyalty score = Σ weightᵢ × scoreᵢ / 5 with weights summing to 100 (weights
+are normalised to their sum, so a file whose weights add up to 100 is taken
+exactly as written).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from loyalty.i18n import error
+
+SCHEMA = "loyalty-definition"
+VERSION = 1
+PRESETS = ("b2c", "b2b", "saas")
+RFM_MODES = ("threshold", "quantile")
+FACTOR_MODES = ("threshold", "quantile", "as_is")
+RFM_KEYS = ("recency", "frequency", "monetary")
+TIER_KEYS = ("top", "middle", "low")
+_DATA = Path(__file__).parent / "data"
+_TOP_KEYS = {"schema", "version", "name", "preset", "as_of", "window_days", "rfm", "factors", "tiers",
+             "tier_labels", "segments", "measures", "persona_notes", "description"}
+
+
+@dataclass(frozen=True)
+class FactorInfo:
+    """A factor from the catalogue (``loyalty/data/factors.json``)."""
+
+    key: str
+    source: str
+    group: str
+    direction: str
+    mode: str
+    cuts: tuple[float, ...]
+    counts_against: bool = False
+
+
+@lru_cache(maxsize=None)
+def factor_catalogue() -> dict[str, FactorInfo]:
+    """All factors a definition can use, by key."""
+    data = json.loads((_DATA / "factors.json").read_text(encoding="utf-8"))
+    return {f["key"]: FactorInfo(key=f["key"], source=f["source"], group=f["group"],
+                                 direction=f["direction"], mode=f.get("mode", "threshold"), cuts=tuple(f.get("cuts", ())),
+                                 counts_against=bool(f.get("counts_against", False)))
+            for f in data["factors"]}
+
+
+@dataclass
+class FactorSetting:
+    """One factor of a definition: its weight and, for non-RFM factors, how it is scored."""
+
+    key: str
+    weight: float
+    mode: str | None = None
+    cuts: list[float] | None = None
+
+    def effective_mode(self) -> str:
+        """The mode used (the catalogue default when not set)."""
+        return self.mode or factor_catalogue()[self.key].mode
+
+    def effective_cuts(self) -> list[float]:
+        """The cut points used (the catalogue default when not set)."""
+        return list(self.cuts) if self.cuts is not None else list(factor_catalogue()[self.key].cuts)
+
+
+@dataclass
+class RFMSetting:
+    """How R, F and M become 1–5 scores."""
+
+    mode: str = "threshold"
+    recency: list[float] = field(default_factory=lambda: [30, 60, 90, 179])
+    frequency: list[float] = field(default_factory=lambda: [2, 3, 6, 10])
+    monetary: list[float] = field(default_factory=lambda: [10000, 30000, 50000, 100000])
+
+
+@dataclass
+class SegmentRule:
+    """A named RFM segment: inclusive score ranges on R, F and M."""
+
+    key: str
+    ja: str
+    en: str
+    r: tuple[int, int]
+    f: tuple[int, int]
+    m: tuple[int, int]
+
+    def label(self, lang: str) -> str:
+        """The label in ``lang``."""
+        return self.ja if lang == "ja" else self.en
+
+
+@lru_cache(maxsize=None)
+def _segment_data() -> dict:
+    return json.loads((_DATA / "segments.json").read_text(encoding="utf-8"))
+
+
+def default_segments() -> list[SegmentRule]:
+    """The standard named segments (``loyalty/data/segments.json``)."""
+    return [SegmentRule(key=r["key"], ja=r["ja"], en=r["en"], r=tuple(r["r"]), f=tuple(r["f"]),
+                        m=tuple(r["m"])) for r in _segment_data()["rules"]]
+
+
+def catch_all_segment() -> dict:
+    """The catch-all segment's key and labels."""
+    return dict(_segment_data()["catch_all"])
+
+
+@dataclass
+class Definition:
+    """Everything a user tunes.  See the module docstring for the JSON form."""
+
+    name: str = "BtoC EC（標準）"
+    preset: str | None = "b2c"
+    as_of: date | None = None
+    window_days: int = 365
+    rfm: RFMSetting = field(default_factory=RFMSetting)
+    factors: list[FactorSetting] = field(default_factory=lambda: [
+        FactorSetting("recency", 33.34), FactorSetting("frequency", 33.33), FactorSetting("monetary", 33.33)])
+    tiers: dict[str, float] = field(default_factory=lambda: {"top": 80.0, "middle": 50.0})
+    tier_labels: dict[str, str] = field(default_factory=dict)
+    segments: list[SegmentRule] = field(default_factory=default_segments)
+    measures: dict | None = None
+    persona_notes: dict[str, str] = field(default_factory=dict)
+    description: str = ""
+
+    # -- convenience -----------------------------------------------------
+    def weights(self) -> dict[str, float]:
+        """factor key -> weight, in order."""
+        return {f.key: float(f.weight) for f in self.factors}
+
+    def factor(self, key: str) -> FactorSetting | None:
+        """The setting of factor ``key``, or None."""
+        return next((f for f in self.factors if f.key == key), None)
+
+    def copy(self, **changes) -> "Definition":
+        """A deep copy with some fields replaced."""
+        new = copy.deepcopy(self)
+        for k, v in changes.items():
+            setattr(new, k, v)
+        return new
+
+    # -- JSON ------------------------------------------------------------
+    def to_dict(self) -> dict:
+        """The JSON form (see module docstring)."""
+        out: dict = {
+            "schema": SCHEMA,
+            "version": VERSION,
+            "name": self.name,
+            "preset": self.preset,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "window_days": int(self.window_days),
+            "rfm": {"mode": self.rfm.mode, "recency": _nums(self.rfm.recency),
+                    "frequency": _nums(self.rfm.frequency), "monetary": _nums(self.rfm.monetary)},
+            "factors": [],
+            "tiers": {"top": _num(self.tiers["top"]), "middle": _num(self.tiers["middle"])},
+        }
+        for f in self.factors:
+            item: dict = {"key": f.key, "weight": _num(f.weight)}
+            if f.mode is not None:
+                item["mode"] = f.mode
+            if f.cuts is not None:
+                item["cuts"] = _nums(f.cuts)
+            out["factors"].append(item)
+        if self.tier_labels:
+            out["tier_labels"] = dict(self.tier_labels)
+        if [s.key for s in self.segments] != [s.key for s in default_segments()] or \
+                self.segments != default_segments():
+            out["segments"] = [{"key": s.key, "ja": s.ja, "en": s.en, "r": list(s.r), "f": list(s.f),
+                                "m": list(s.m)} for s in self.segments]
+        if self.measures is not None:
+            out["measures"] = copy.deepcopy(self.measures)
+        if self.persona_notes:
+            out["persona_notes"] = dict(self.persona_notes)
+        if self.description:
+            out["description"] = self.description
+        return out
+
+    def to_json(self) -> str:
+        """Pretty JSON text (UTF-8, Japanese kept readable)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+
+def _num(x: float) -> float | int:
+    x = float(x)
+    return int(x) if x.is_integer() else x
+
+
+def _nums(xs) -> list:
+    return [_num(x) for x in xs]
+
+
+# ---------------------------------------------------------------------------
+# loading and validation
+
+
+def preset(name: str = "b2c") -> Definition:
+    """A preset definition.
+
+    Args:
+        name: "b2c", "b2b" or "saas".
+
+    Returns:
+        A fresh :class:`Definition`.
+
+    Raises:
+        LoyaltyError: unknown preset.
+    """
+    if name not in PRESETS:
+        raise error("error.unknown_preset", preset=name, presets=", ".join(PRESETS))
+    data = json.loads((_DATA / "presets" / f"{name}.json").read_text(encoding="utf-8"))
+    return from_dict(data, file=f"{name}.json")
+
+
+def loads(text: str | bytes, file: str = "definition.json") -> Definition:
+    """Parse a definition file's text.
+
+    Raises:
+        LoyaltyError: not JSON, or a field is invalid (the message names it).
+    """
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise error("error.definition_not_utf8", file=file) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise error("error.definition_not_json", file=file, row=exc.lineno, detail=exc.msg) from None
+    return from_dict(data, file=file)
+
+
+def load(path: str | Path) -> Definition:
+    """Read a definition file from disk.
+
+    Raises:
+        LoyaltyError: missing file or invalid content.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise error("error.file_not_found", file=str(path))
+    return loads(p.read_bytes(), file=p.name)
+
+
+def from_dict(data: object, file: str = "definition.json") -> Definition:
+    """Validate a parsed definition and build a :class:`Definition`.
+
+    Args:
+        data: the parsed JSON.
+        file: the file name, for messages.
+
+    Returns:
+        The definition.
+
+    Raises:
+        LoyaltyError: naming the first invalid field.
+    """
+    def bad(path: str, key: str = "error.definition_field", **kw):
+        return error(key, file=file, field=path, **kw)
+
+    if not isinstance(data, dict):
+        raise bad("(root)", "error.definition_not_object")
+    unknown = sorted(set(data) - _TOP_KEYS)
+    if unknown:
+        raise bad(unknown[0], "error.definition_unknown_field")
+    if data.get("schema", SCHEMA) != SCHEMA:
+        raise bad("schema", "error.definition_schema", expected=SCHEMA)
+    version = data.get("version")
+    if version != VERSION:
+        raise bad("version", "error.definition_version", version=version, expected=VERSION)
+
+    d = Definition()
+    d.name = _str(data.get("name", d.name), "name", bad)
+    p = data.get("preset")
+    if p is not None and p not in PRESETS:
+        raise bad("preset", "error.definition_choice", choices=", ".join(PRESETS))
+    d.preset = p
+    d.description = _str(data.get("description", ""), "description", bad)
+
+    as_of = data.get("as_of")
+    if as_of is None:
+        d.as_of = None
+    else:
+        try:
+            d.as_of = date.fromisoformat(str(as_of))
+        except ValueError:
+            raise bad("as_of", "error.definition_date") from None
+
+    w = data.get("window_days", 365)
+    if not isinstance(w, int) or isinstance(w, bool) or not 1 <= w <= 3650:
+        raise bad("window_days", "error.definition_range", low=1, high=3650)
+    d.window_days = w
+
+    rfm = data.get("rfm", {})
+    if not isinstance(rfm, dict):
+        raise bad("rfm", "error.definition_not_object")
+    extra = sorted(set(rfm) - {"mode", *RFM_KEYS})
+    if extra:
+        raise bad(f"rfm.{extra[0]}", "error.definition_unknown_field")
+    mode = rfm.get("mode", "threshold")
+    if mode not in RFM_MODES:
+        raise bad("rfm.mode", "error.definition_choice", choices=", ".join(RFM_MODES))
+    d.rfm = RFMSetting(mode=mode,
+                       recency=_cuts(rfm.get("recency", RFMSetting().recency), "rfm.recency", bad),
+                       frequency=_cuts(rfm.get("frequency", RFMSetting().frequency), "rfm.frequency", bad),
+                       monetary=_cuts(rfm.get("monetary", RFMSetting().monetary), "rfm.monetary", bad))
+
+    factors = data.get("factors", None)
+    if factors is not None:
+        if not isinstance(factors, list) or not factors:
+            raise bad("factors", "error.definition_factors_empty")
+        catalogue = factor_catalogue()
+        seen: set[str] = set()
+        parsed: list[FactorSetting] = []
+        for i, item in enumerate(factors):
+            path = f"factors[{i}]"
+            if not isinstance(item, dict):
+                raise bad(path, "error.definition_not_object")
+            extra = sorted(set(item) - {"key", "weight", "mode", "cuts"})
+            if extra:
+                raise bad(f"{path}.{extra[0]}", "error.definition_unknown_field")
+            key = item.get("key")
+            if key not in catalogue:
+                raise bad(f"{path}.key", "error.definition_choice", choices=", ".join(catalogue))
+            if key in seen:
+                raise bad(f"{path}.key", "error.definition_duplicate", value=key)
+            seen.add(key)
+            weight = item.get("weight")
+            if not _is_number(weight) or weight < 0:
+                raise bad(f"{path}.weight", "error.definition_range", low=0, high=100)
+            fmode = item.get("mode")
+            if fmode is not None and (fmode not in FACTOR_MODES or (key in RFM_KEYS)):
+                raise bad(f"{path}.mode", "error.definition_choice", choices=", ".join(FACTOR_MODES))
+            cuts = item.get("cuts")
+            if cuts is not None:
+                if key in RFM_KEYS:
+                    raise bad(f"{path}.cuts", "error.definition_rfm_cuts_in_factor")
+                cuts = _cuts(cuts, f"{path}.cuts", bad)
+            parsed.append(FactorSetting(key=key, weight=float(weight), mode=fmode, cuts=cuts))
+        if sum(f.weight for f in parsed) <= 0:
+            raise bad("factors", "error.definition_weights_zero")
+        d.factors = parsed
+
+    tiers = data.get("tiers", {"top": 80, "middle": 50})
+    if not isinstance(tiers, dict):
+        raise bad("tiers", "error.definition_not_object")
+    for k in ("top", "middle"):
+        v = tiers.get(k)
+        if not _is_number(v) or not 0 <= v <= 100:
+            raise bad(f"tiers.{k}", "error.definition_range", low=0, high=100)
+    extra = sorted(set(tiers) - {"top", "middle"})
+    if extra:
+        raise bad(f"tiers.{extra[0]}", "error.definition_unknown_field")
+    if not tiers["top"] > tiers["middle"]:
+        raise bad("tiers.top", "error.definition_tiers_order")
+    d.tiers = {"top": float(tiers["top"]), "middle": float(tiers["middle"])}
+
+    labels = data.get("tier_labels", {})
+    if not isinstance(labels, dict) or any(k not in TIER_KEYS or not isinstance(v, str) or not v.strip()
+                                           for k, v in labels.items()):
+        raise bad("tier_labels", "error.definition_labels")
+    d.tier_labels = {k: v.strip() for k, v in labels.items()}
+
+    if "segments" in data:
+        d.segments = _segments(data["segments"], bad)
+    measures = data.get("measures")
+    if measures is not None:
+        from loyalty.measures import validate_measures
+
+        d.measures = validate_measures(measures, lambda path, key="error.definition_field", **kw:
+                                       bad(f"measures{path}", key, **kw))
+    notes = data.get("persona_notes", {})
+    if not isinstance(notes, dict) or any(not isinstance(v, str) for v in notes.values()):
+        raise bad("persona_notes", "error.definition_not_object")
+    d.persona_notes = dict(notes)
+    return d
+
+
+def _is_number(v: object) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and v == v
+
+
+def _str(v: object, path: str, bad) -> str:
+    if not isinstance(v, str):
+        raise bad(path, "error.definition_text")
+    return v
+
+
+def _cuts(v: object, path: str, bad) -> list[float]:
+    if not isinstance(v, list) or len(v) != 4:
+        raise bad(path, "error.definition_cuts")
+    for i, x in enumerate(v):
+        if not _is_number(x) or x < 0:
+            raise bad(f"{path}[{i}]", "error.definition_cuts")
+    for i in range(1, 4):
+        if not v[i] > v[i - 1]:
+            raise bad(f"{path}[{i}]", "error.definition_cuts_order")
+    return [float(x) for x in v]
+
+
+def _segments(v: object, bad) -> list[SegmentRule]:
+    if not isinstance(v, list) or not v:
+        raise bad("segments", "error.definition_segments")
+    out: list[SegmentRule] = []
+    seen: set[str] = set()
+    for i, item in enumerate(v):
+        path = f"segments[{i}]"
+        if not isinstance(item, dict):
+            raise bad(path, "error.definition_not_object")
+        key = item.get("key")
+        if not isinstance(key, str) or not key.strip():
+            raise bad(f"{path}.key", "error.definition_text")
+        if key in seen or key == catch_all_segment()["key"]:
+            raise bad(f"{path}.key", "error.definition_duplicate", value=key)
+        seen.add(key)
+        ranges = {}
+        for axis in ("r", "f", "m"):
+            rng = item.get(axis)
+            if (not isinstance(rng, list) or len(rng) != 2 or not all(isinstance(x, int) and not isinstance(x, bool)
+                                                                       for x in rng)
+                    or not 1 <= rng[0] <= rng[1] <= 5):
+                raise bad(f"{path}.{axis}", "error.definition_segment_range")
+            ranges[axis] = (rng[0], rng[1])
+        ja = item.get("ja", key)
+        en = item.get("en", key)
+        if not isinstance(ja, str) or not isinstance(en, str):
+            raise bad(f"{path}.ja", "error.definition_text")
+        out.append(SegmentRule(key=key, ja=ja, en=en, **ranges))
+    return out

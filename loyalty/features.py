@@ -1,0 +1,259 @@
+"""Customer features: one row per customer, built once per upload and as-of date.
+
+Semantics (README "What the numbers mean"):
+
+* An **order** is a distinct order id (per customer) when an order id is mapped,
+  otherwise one row.  Only lines with a positive amount that are not returns
+  make an order; returns and cancellations lower monetary value but are not orders.
+* Lines dated after the as-of date are ignored (and counted).
+* ``recency_days`` = as-of date − date of the last order, in whole days (NaN when
+  the customer never ordered, e.g. only returns).
+* ``frequency`` = orders dated in the window (as-of − window_days, as-of].
+* ``monetary`` = net amount (purchases minus returns) dated in the window.
+* ``tenure_days`` = as-of − first order; ``orders_total`` and ``revenue_total``
+  cover everything up to the as-of date; ``aov`` = gross order value / orders.
+* ``discount_share`` = share of orders with a discount or coupon (NaN when the
+  data has neither column).
+
+Everything is vectorised (numpy bincount / pandas groupby); customers are
+sorted by id so results are identical from run to run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from loyalty.i18n import error
+from loyalty.quality import Customers, Transactions, require_rows
+
+DEFAULT_WINDOW_DAYS = 365
+
+
+@dataclass
+class Features:
+    """Customer features and how they were made.
+
+    Attributes:
+        frame: one row per customer (index ``customer_id``).
+        as_of: the as-of date used.
+        window_days: the window used for frequency and monetary.
+        source: "transactions" or "customers" (a customer-level export).
+        rows_after_as_of: transaction lines ignored because they are later than as-of.
+        notes: catalogue keys (with values) worth telling the user.
+    """
+
+    frame: pd.DataFrame
+    as_of: date | None
+    window_days: int
+    source: str
+    rows_after_as_of: int = 0
+    notes: list[tuple[str, dict]] = field(default_factory=list)
+
+
+def default_as_of(tx: Transactions) -> date | None:
+    """The latest order date in the data (the default as-of date), None without rows."""
+    if not len(tx.frame):
+        return None
+    return pd.Timestamp(tx.frame["order_date"].max()).date()
+
+
+def build_features(tx: Transactions, *, as_of: date | None = None,
+                   window_days: int = DEFAULT_WINDOW_DAYS) -> Features:
+    """Aggregate clean transaction lines into one row per customer.
+
+    Args:
+        tx: clean transactions (:func:`loyalty.quality.prepare_transactions`).
+        as_of: the as-of date (default: the latest order date).
+        window_days: the frequency/monetary window in days (> 0).
+
+    Returns:
+        :class:`Features`.
+
+    Raises:
+        LoyaltyError: bad window, or no line on or before the as-of date.
+    """
+    require_rows(tx)
+    if window_days is None or int(window_days) <= 0:
+        raise error("error.bad_window", window=window_days)
+    window_days = int(window_days)
+    f = tx.frame
+    as_of = as_of or default_as_of(tx)
+    as_of_day = np.datetime64(as_of, "D").astype(np.int64)
+    day = f["order_date"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    valid = day <= as_of_day
+    rows_after = int((~valid).sum())
+    if not valid.any():
+        raise error("error.as_of_before_data", as_of=as_of.strftime("%Y/%m/%d"))
+
+    ids = f["customer_id"].to_numpy()[valid]
+    codes, uniques = pd.factorize(ids, sort=True)
+    n = len(uniques)
+    day = day[valid]
+    amount = f["amount"].to_numpy(dtype=float)[valid]
+    amount = np.nan_to_num(amount, nan=0.0)
+    is_return = f["is_return"].to_numpy(dtype=bool)[valid]
+    okey = f["order_key"].to_numpy()[valid]
+    start = as_of_day - window_days  # window is (start, as_of]
+    in_window = day > start
+
+    purchase = (amount > 0) & ~is_return
+    discounted_line = np.zeros(len(amount), dtype=bool)
+    has_discount_info = False
+    if "discount" in f:
+        disc = np.nan_to_num(f["discount"].to_numpy(dtype=float)[valid], nan=0.0)
+        discounted_line |= disc > 0
+        has_discount_info = True
+    if "coupon" in f:
+        cp = f["coupon"].to_numpy()[valid]
+        discounted_line |= pd.notna(cp) & (pd.Series(cp, dtype="str").str.strip().str.len() > 0).to_numpy()
+        has_discount_info = True
+
+    # one record per order: customer, first day, discounted?
+    pc, pk, pd_, pdisc = codes[purchase], okey[purchase], day[purchase], discounted_line[purchase]
+    if tx.has_order_id:
+        orders = pd.DataFrame({"k": pk, "c": pc, "d": pd_, "x": pdisc}).groupby("k", sort=False).agg(
+            c=("c", "first"), d=("d", "min"), x=("x", "max"))
+        oc, od, ox = orders["c"].to_numpy(), orders["d"].to_numpy(), orders["x"].to_numpy()
+    else:
+        oc, od, ox = pc, pd_, pdisc
+
+    orders_total = np.bincount(oc, minlength=n)
+    frequency = np.bincount(oc, weights=(od > start), minlength=n).astype(np.int64)
+    discounted_orders = np.bincount(oc, weights=ox, minlength=n)
+    last = np.zeros(n, dtype=np.int64)
+    first = np.zeros(n, dtype=np.int64)
+    if len(oc):
+        ext = pd.DataFrame({"c": oc, "d": od}).groupby("c", sort=False)["d"].agg(["min", "max"])
+        first[ext.index.to_numpy()] = ext["min"].to_numpy()
+        last[ext.index.to_numpy()] = ext["max"].to_numpy()
+    has_order = orders_total > 0
+
+    monetary = np.bincount(codes, weights=np.where(in_window, amount, 0.0), minlength=n)
+    revenue_total = np.bincount(codes, weights=amount, minlength=n)
+    gross = np.bincount(codes, weights=np.where(purchase, amount, 0.0), minlength=n)
+    returns_amount = np.bincount(codes, weights=np.where(is_return, amount, 0.0), minlength=n)
+
+    recency = np.where(has_order, as_of_day - last, np.nan)
+    tenure = np.where(has_order, as_of_day - first, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        aov = np.where(has_order, gross / np.maximum(orders_total, 1), np.nan)
+        dshare = (np.where(has_order, discounted_orders / np.maximum(orders_total, 1), np.nan)
+                  if has_discount_info else np.full(n, np.nan))
+    epoch = np.datetime64("1970-01-01", "D")
+    frame = pd.DataFrame({
+        "recency_days": recency,
+        "frequency": frequency,
+        "monetary": monetary,
+        "first_order": np.where(has_order, first, 0).astype("timedelta64[D]") + epoch,
+        "last_order": np.where(has_order, last, 0).astype("timedelta64[D]") + epoch,
+        "tenure_days": tenure,
+        "orders_total": orders_total.astype(np.int64),
+        "revenue_total": revenue_total,
+        "aov": aov,
+        "discount_share": dshare,
+        "returns_amount": returns_amount,
+    }, index=pd.Index(uniques, name="customer_id", dtype="str"))
+    for col in ("first_order", "last_order"):
+        frame[col] = frame[col].astype("datetime64[s]").where(has_order)
+    frame["orders_per_year"] = frame["frequency"] * (365.0 / window_days)
+    notes: list[tuple[str, dict]] = []
+    if rows_after:
+        notes.append(("note.rows_after_as_of", {"rows": rows_after}))
+    return Features(frame=frame, as_of=as_of, window_days=window_days, source="transactions",
+                    rows_after_as_of=rows_after, notes=notes)
+
+
+def join_customers(features: Features, customers: Customers | None) -> Features:
+    """Add the customer table's columns (attributes, engagement, survey…) to the features.
+
+    Customers of the transaction data that the customer table lacks get NaN.
+
+    Args:
+        features: the transaction features.
+        customers: the typed customer table, or None.
+
+    Returns:
+        The same :class:`Features` with the extra columns (a new frame).
+    """
+    if customers is None:
+        return features
+    extra = customers.frame.drop(columns=[c for c in customers.frame.columns if c in features.frame.columns])
+    frame = features.frame.join(extra, how="left")
+    matched = int(frame.index.isin(customers.frame.index).sum())
+    notes = list(features.notes)
+    notes.append(("note.customers_joined", {"matched": matched, "customers": len(frame),
+                                            "table": len(customers.frame)}))
+    return Features(frame=frame, as_of=features.as_of, window_days=features.window_days,
+                    source=features.source, rows_after_as_of=features.rows_after_as_of, notes=notes)
+
+
+def features_from_customer_table(customers: Customers, *, as_of: date | None = None,
+                                 window_days: int = DEFAULT_WINDOW_DAYS) -> Features:
+    """Features from a customer-level export (one row per customer).
+
+    ``recency_days`` comes from the column or from as-of − last purchase date;
+    ``frequency`` and ``monetary`` from their columns; when monetary is absent but
+    unit price and purchases per year are there, monetary = unit price × frequency.
+    Pre-computed R/F/M scores are kept as ``r_score_given`` etc.
+
+    Args:
+        customers: the typed customer table.
+        as_of: as-of date for last-purchase dates (default: the latest of them).
+        window_days: recorded for display; the table's figures are taken as they are.
+
+    Returns:
+        :class:`Features` with source "customers".
+
+    Raises:
+        LoyaltyError: the table has nothing to score (no R/F/M, LTV or factor column).
+    """
+    c = customers.frame
+    frame = pd.DataFrame(index=c.index)
+    notes: list[tuple[str, dict]] = []
+    if "last_purchase_date" in c and c["last_purchase_date"].notna().any():
+        as_of = as_of or pd.Timestamp(c["last_purchase_date"].max()).date()
+        last = c["last_purchase_date"]
+        frame["last_order"] = last
+        frame["recency_days"] = (pd.Timestamp(as_of) - last).dt.days.astype(float)
+    if "recency_days" in c:
+        frame["recency_days"] = c["recency_days"].astype(float)
+    if "frequency" in c:
+        frame["frequency"] = c["frequency"].astype(float)
+        frame["orders_per_year"] = c["frequency"].astype(float)
+    if "monetary" in c:
+        frame["monetary"] = c["monetary"].astype(float)
+    elif "unit_price" in c and "frequency" in c:
+        frame["monetary"] = c["unit_price"] * c["frequency"]
+        notes.append(("note.monetary_from_unit_price", {}))
+    elif "annual_contract_value" in c:
+        frame["monetary"] = c["annual_contract_value"].astype(float)
+        notes.append(("note.monetary_from_contract", {}))
+    elif "monthly_fee" in c:
+        frame["monetary"] = c["monthly_fee"].astype(float) * 12
+        notes.append(("note.monetary_from_monthly_fee", {}))
+    if "unit_price" in c:
+        frame["aov"] = c["unit_price"].astype(float)
+    for given, col in (("r_score", "r_score_given"), ("f_score", "f_score_given"), ("m_score", "m_score_given")):
+        if given in c:
+            frame[col] = c[given].astype(float)
+    if "signup_date" in c and as_of is not None:
+        frame["tenure_days"] = (pd.Timestamp(as_of) - c["signup_date"]).dt.days.astype(float)
+    elif "years" in c:
+        frame["tenure_days"] = c["years"].astype(float) * 365.0
+    elif "months" in c:
+        frame["tenure_days"] = c["months"].astype(float) * 365.0 / 12.0
+    rest = c.drop(columns=[x for x in c.columns if x in frame.columns or x in (
+        "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score")])
+    frame = frame.join(rest)
+    scorable = {"recency_days", "frequency", "monetary", "r_score_given", "f_score_given", "m_score_given",
+                "unit_price", "annual_contract_value", "monthly_fee"}
+    factor_like = {"nps", "satisfaction", "relationship_rating", "email_open_rate", "email_click_rate",
+                   "logins", "events", "sns_reactions", "reviews", "inquiries", "departments", "meetings"}
+    if not (scorable | factor_like) & set(frame.columns):
+        raise error("error.nothing_to_score", file=customers.name)
+    frame = frame.sort_index()
+    return Features(frame=frame, as_of=as_of, window_days=window_days, source="customers", notes=notes)

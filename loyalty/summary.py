@@ -1,0 +1,131 @@
+"""Summaries of a scored customer base: per tier, per named segment, R×F counts.
+
+Revenue here is the monetary value (net amount in the window).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from loyalty.definition import TIER_KEYS, Definition
+
+SUMMARY_COLUMNS = ("customers", "customer_share", "revenue", "revenue_share", "avg_recency_days",
+                   "avg_frequency", "avg_monetary", "avg_r", "avg_f", "avg_m", "avg_score")
+
+
+def group_summary(scored: pd.DataFrame, features: pd.DataFrame, by: str,
+                  order: list[str] | None = None) -> pd.DataFrame:
+    """Per group (tier or rfm_segment): size, shares and averages.
+
+    Args:
+        scored: the score frame (index customer_id) with ``by`` and the scores.
+        features: the feature frame (same index) with recency_days, frequency, monetary.
+        by: "tier" or "rfm_segment".
+        order: group keys in display order (default: tiers top→low, or the
+            categories' order); groups without customers are kept with zeros.
+
+    Returns:
+        A frame indexed by group key with ``SUMMARY_COLUMNS`` (shares are fractions 0–1).
+    """
+    df = pd.DataFrame({
+        "g": scored[by].astype("str") if by in scored else pd.Series(dtype="str"),
+        "monetary": features["monetary"].to_numpy(dtype=float) if "monetary" in features else np.nan,
+        "recency_days": features["recency_days"].to_numpy(dtype=float) if "recency_days" in features else np.nan,
+        "frequency": features["frequency"].to_numpy(dtype=float) if "frequency" in features else np.nan,
+        "r": scored["r_score"].to_numpy(dtype=float) if "r_score" in scored else np.nan,
+        "f": scored["f_score"].to_numpy(dtype=float) if "f_score" in scored else np.nan,
+        "m": scored["m_score"].to_numpy(dtype=float) if "m_score" in scored else np.nan,
+        "score": scored["loyalty_score"].to_numpy(dtype=float),
+    }, index=scored.index)
+    if order is None:
+        order = list(TIER_KEYS) if by == "tier" else [str(c) for c in scored[by].cat.categories]
+    g = df.groupby("g", sort=False, dropna=True)
+    out = pd.DataFrame({
+        "customers": g.size(),
+        "revenue": g["monetary"].sum(min_count=1),
+        "avg_recency_days": g["recency_days"].mean(),
+        "avg_frequency": g["frequency"].mean(),
+        "avg_monetary": g["monetary"].mean(),
+        "avg_r": g["r"].mean(),
+        "avg_f": g["f"].mean(),
+        "avg_m": g["m"].mean(),
+        "avg_score": g["score"].mean(),
+    }).reindex(order)
+    out["customers"] = out["customers"].fillna(0).astype(np.int64)
+    total_c = out["customers"].sum()
+    total_r = df["monetary"].sum()
+    out["customer_share"] = out["customers"] / total_c if total_c else np.nan
+    out["revenue_share"] = out["revenue"] / total_r if total_r else np.nan
+    out.index.name = by
+    return out[list(SUMMARY_COLUMNS)]
+
+
+def rf_matrix(scored: pd.DataFrame) -> pd.DataFrame:
+    """Customer counts by R score (rows 5→1) and F score (columns 1→5), zeros included."""
+    if "r_score" not in scored or "f_score" not in scored:
+        return pd.DataFrame()
+    counts = np.zeros((5, 5), dtype=np.int64)
+    np.add.at(counts, (scored["r_score"].to_numpy(dtype=np.int64) - 1,
+                       scored["f_score"].to_numpy(dtype=np.int64) - 1), 1)
+    out = pd.DataFrame(counts[::-1], index=[5, 4, 3, 2, 1], columns=[1, 2, 3, 4, 5])
+    out.index.name = "r_score"
+    out.columns.name = "f_score"
+    return out
+
+
+def tier_moves(before: pd.Series, after: pd.Series) -> pd.DataFrame:
+    """Migration matrix: tier under one definition (rows) × tier under another (columns)."""
+    b = pd.Categorical(before.astype("str"), categories=list(TIER_KEYS))
+    a = pd.Categorical(after.reindex(before.index).astype("str"), categories=list(TIER_KEYS))
+    return pd.crosstab(b, a, dropna=False).reindex(index=list(TIER_KEYS), columns=list(TIER_KEYS), fill_value=0)
+
+
+def customer_table(features: pd.DataFrame, scored: pd.DataFrame, definition: Definition,
+                   lang: str = "ja", *, ltv: pd.Series | None = None, breakdown: bool = True) -> pd.DataFrame:
+    """One row per customer with the command line's columns (DESIGN §5).
+
+    Columns: customer_id, recency_days, frequency, monetary, r_score, f_score,
+    m_score, rfm_total, loyalty_score, tier, rfm_segment, [ltv], tier_label,
+    rfm_segment_label, last_order, [points_<factor> … and score_<factor> …].
+
+    Args:
+        features: the feature frame.
+        scored: the score frame (same index).
+        definition: the definition (for labels).
+        lang: language of the label columns.
+        ltv: per-customer LTV, if available.
+        breakdown: include the per-factor points and scores.
+
+    Returns:
+        The table (customer_id as a column, sorted by id).
+    """
+    from loyalty.scoring import tier_label
+    from loyalty.segments import segment_labels
+
+    f, s = features, scored
+    out = pd.DataFrame(index=f.index)
+    for col in ("recency_days", "frequency", "monetary"):
+        out[col] = f[col] if col in f else np.nan
+    for col in ("recency_days", "frequency"):
+        values = out[col].to_numpy(dtype=float, na_value=np.nan)
+        if np.all(np.isnan(values) | (values == np.round(values))):
+            out[col] = pd.array(np.round(values), dtype="Float64").astype("Int64")
+    for col in ("r_score", "f_score", "m_score", "rfm_total"):
+        out[col] = s[col] if col in s else pd.NA
+    out["loyalty_score"] = s["loyalty_score"].round(2)
+    out["tier"] = s["tier"].astype("str")
+    out["rfm_segment"] = s["rfm_segment"].astype("str").where(s["rfm_segment"].notna(), "")
+    if ltv is not None:
+        out["ltv"] = ltv.round(0)
+    tl = {k: tier_label(k, definition, lang) for k in TIER_KEYS}
+    sl = segment_labels(definition.segments, lang)
+    out["tier_label"] = out["tier"].map(tl)
+    out["rfm_segment_label"] = out["rfm_segment"].map(lambda k: sl.get(k, ""))
+    if "last_order" in f:
+        out["last_order"] = f["last_order"]
+    if breakdown:
+        for col in s.columns:
+            if col.startswith("points_") or col.startswith("score_"):
+                out[col] = s[col].round(2)
+    return out.reset_index()

@@ -1,0 +1,78 @@
+"""Definitions: presets, JSON round trip, and messages naming the bad field."""
+
+import json
+from datetime import date
+
+import pytest
+
+from loyalty import definition as defn
+from loyalty.errors import LoyaltyError
+
+
+@pytest.mark.parametrize("name", defn.PRESETS)
+def test_presets_load_and_round_trip(name):
+    d = defn.preset(name)
+    again = defn.loads(d.to_json())
+    assert again.to_dict() == d.to_dict()
+    assert sum(d.weights().values()) == pytest.approx(100.0)
+
+
+def test_b2c_preset_has_the_seed_thresholds():
+    d = defn.preset("b2c")
+    assert d.rfm.mode == "threshold"
+    assert d.rfm.recency == [30, 60, 90, 179]
+    assert d.rfm.frequency == [2, 3, 6, 10]
+    assert d.rfm.monetary == [10_000, 30_000, 50_000, 100_000]
+    assert d.tiers == {"top": 80.0, "middle": 50.0}
+    assert d.as_of is None and d.window_days == 365
+
+
+def test_edited_definition_round_trips_with_segments_measures_and_notes():
+    d = defn.preset("b2c").copy(name="マーケ案", as_of=date(2024, 6, 30), window_days=180)
+    d.segments[0].r = (5, 5)
+    d.measures = [{"target": "tier:top", "title": "電話", "detail": "", "channel": "電話", "timing": "月1", "kpi": "継続率"}]
+    d.persona_notes = {"top": "30代後半の女性が中心"}
+    text = d.to_json()
+    data = json.loads(text)
+    assert data["as_of"] == "2024-06-30" and data["segments"][0]["r"] == [5, 5]
+    back = defn.loads(text)
+    assert back.to_dict() == d.to_dict()
+
+
+@pytest.mark.parametrize("patch, field", [
+    ({"version": 2}, "version"),
+    ({"window_days": 0}, "window_days"),
+    ({"as_of": "2024/06/30"}, "as_of"),
+    ({"rfm": {"mode": "median"}}, "rfm.mode"),
+    ({"rfm": {"recency": [30, 60, 50, 179]}}, "rfm.recency[2]"),
+    ({"rfm": {"frequency": [1, 2, 3]}}, "rfm.frequency"),
+    ({"factors": [{"key": "recency", "weight": -1}]}, "factors[0].weight"),
+    ({"factors": [{"key": "loyalty", "weight": 10}]}, "factors[0].key"),
+    ({"factors": [{"key": "nps", "weight": 10, "cuts": [1, 2]}]}, "factors[0].cuts"),
+    ({"tiers": {"top": 40, "middle": 50}}, "tiers.top"),
+    ({"tiers": {"top": 140, "middle": 50}}, "tiers.top"),
+    ({"segments": [{"key": "a", "r": [0, 5], "f": [1, 5], "m": [1, 5]}]}, "segments[0].r"),
+    ({"widnow_days": 30}, "widnow_days"),
+])
+def test_bad_definition_names_the_field(patch, field):
+    data = defn.preset("b2c").to_dict()
+    for k, v in patch.items():
+        if isinstance(v, dict) and isinstance(data.get(k), dict):
+            data[k] = {**data[k], **v}
+        else:
+            data[k] = v
+    with pytest.raises(LoyaltyError) as exc:
+        defn.from_dict(data, file="bad.json")
+    assert exc.value.field == field
+    assert f"項目「{field}」" in str(exc.value) and "bad.json" in str(exc.value)
+
+
+def test_not_json_reports_the_line():
+    with pytest.raises(LoyaltyError) as exc:
+        defn.loads('{\n "version": 1,\n oops\n}', file="x.json")
+    assert exc.value.row == 3 and "JSON" in str(exc.value)
+
+
+def test_unknown_preset():
+    with pytest.raises(LoyaltyError):
+        defn.preset("b2x")

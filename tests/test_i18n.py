@@ -1,0 +1,42 @@
+"""The message catalogue: both languages have the same keys, and every key the
+code uses exists."""
+
+import json
+import re
+import string
+from pathlib import Path
+
+from loyalty.i18n import catalogue
+
+ROOT = Path(__file__).resolve().parent.parent
+CALL = re.compile(r"""\b(?:t|error|_t)\(\s*["']([a-z_]+\.[A-Za-z0-9_.]+)["']""")
+
+
+def _used_keys():
+    keys = set()
+    for path in [*ROOT.glob("loyalty/*.py"), *ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py"), ROOT / "app.py"]:
+        keys |= set(CALL.findall(path.read_text(encoding="utf-8")))
+    return keys
+
+
+def test_both_languages_have_the_same_keys():
+    assert set(catalogue("ja")) == set(catalogue("en"))
+
+
+def test_placeholders_agree_between_languages():
+    fmt = string.Formatter()
+    for key, ja in catalogue("ja").items():
+        en = catalogue("en")[key]
+        names = lambda s: {f for _, f, _, _ in fmt.parse(s) if f}
+        assert names(ja) == names(en), key
+
+
+def test_every_literal_key_in_the_code_exists():
+    missing = sorted(k for k in _used_keys() if k not in catalogue("ja"))
+    assert missing == []
+
+
+def test_catalogue_files_are_valid_utf8_json():
+    for lang in ("ja", "en"):
+        data = json.loads((ROOT / "loyalty" / "locales" / f"{lang}.json").read_text(encoding="utf-8"))
+        assert all(isinstance(v, str) and v for v in data.values())
