@@ -1,0 +1,7 @@
+"""``python -m loyalty`` — see :mod:`loyalty.cli`."""
+
+import sys
+
+from loyalty.cli import main
+
+sys.exit(main())

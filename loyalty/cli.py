@@ -1,0 +1,255 @@
+"""The command line: ``python -m loyalty score|definition|quality|clv``.
+
+A stable interface (DESIGN §5).  Bad input prints a short message on standard
+error and exits with status 2 — never a traceback.  Set ``LOYALTY_DEBUG=1`` to
+see tracebacks of unexpected errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from loyalty import definition as defn
+from loyalty.errors import LoyaltyError
+from loyalty.i18n import error, t
+
+EXIT_USER_ERROR = 2
+EXIT_INTERNAL = 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m loyalty",
+        description="Loyal-customer workbench: score customers from Excel/CSV exports.")
+    p.add_argument("--lang", choices=["ja", "en"], default=os.environ.get("LOYALTY_LANG", "ja"),
+                   help="language of messages (default: ja)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("score", help="score customers and write one row per customer")
+    s.add_argument("inputs", nargs="+", metavar="INPUT", help="transaction and/or customer files")
+    s.add_argument("--definition", metavar="FILE", help="definition JSON (as saved by the app)")
+    s.add_argument("--preset", choices=list(defn.PRESETS), help="preset definition (default: b2c)")
+    s.add_argument("--as-of", metavar="YYYY-MM-DD", help="as-of date (default: latest order date)")
+    s.add_argument("--kind", choices=["transactions", "customers"], help="treat every input as this kind")
+    s.add_argument("--map", action="append", default=[], metavar="ROLE=COLUMN",
+                   help="map a column to a role (repeatable), e.g. --map order_date=注文日")
+    s.add_argument("--sheet", metavar="NAME", help="sheet of Excel inputs (default: first with data)")
+    s.add_argument("--drop-duplicates", action="store_true", help="drop exact duplicate rows")
+    s.add_argument("--output", metavar="FILE", help="FILE.csv (UTF-8 with BOM) or FILE.xlsx; default: CSV to stdout")
+
+    d = sub.add_parser("definition", help="print a definition as JSON")
+    d.add_argument("--preset", choices=list(defn.PRESETS), default="b2c")
+
+    q = sub.add_parser("quality", help="print the quality report of input files")
+    q.add_argument("inputs", nargs="+", metavar="INPUT")
+    q.add_argument("--json", action="store_true", help="print JSON")
+    q.add_argument("--kind", choices=["transactions", "customers"])
+    q.add_argument("--map", action="append", default=[], metavar="ROLE=COLUMN")
+    q.add_argument("--sheet", metavar="NAME")
+    q.add_argument("--drop-duplicates", action="store_true")
+
+    c = sub.add_parser("clv", help="fit BG/NBD + Gamma-Gamma and predict customer lifetime value")
+    c.add_argument("inputs", nargs="+", metavar="INPUT")
+    c.add_argument("--calibration-end", metavar="YYYY-MM-DD")
+    c.add_argument("--time-unit", choices=["days", "weeks"], default="weeks")
+    c.add_argument("--horizon-months", type=int, default=12)
+    c.add_argument("--monthly-discount-rate", type=float, default=0.01)
+    c.add_argument("--penalizer", type=float, default=0.0,
+                   help="L2 regularisation of the fit (try 0.001-0.1 when the fit does not converge)")
+    c.add_argument("--json", action="store_true", help="print the fitted parameters as JSON")
+    c.add_argument("--output", metavar="FILE", help="write per-customer values (CSV or XLSX)")
+    c.add_argument("--map", action="append", default=[], metavar="ROLE=COLUMN")
+    c.add_argument("--sheet", metavar="NAME")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    lang = args.lang
+    try:
+        return _COMMANDS[args.command](args, lang)
+    except LoyaltyError as exc:
+        print(exc.message(lang), file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except Exception:  # an unexpected failure: a bug, not the user's doing
+        if os.environ.get("LOYALTY_DEBUG"):
+            traceback.print_exc()
+        print(t("error.internal", lang), file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+# ---------------------------------------------------------------------------
+
+
+def _parse_maps(items: list[str]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise error("error.bad_map_option", value=item)
+        role, col = item.split("=", 1)
+        out[role.strip()] = col.strip()
+    return out
+
+
+def _parse_date(value: str | None, option: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise error("error.bad_date_option", option=option, value=value) from None
+
+
+def _inputs(paths: list[str], *, kind: str | None, maps: dict[str, str], sheet: str | None):
+    from loyalty.mapping import role_specs
+    from loyalty.pipeline import InputFile
+
+    files = []
+    for path in paths:
+        p = Path(path)
+        if not p.is_file():
+            raise error("error.file_not_found", file=str(path))
+        files.append(InputFile(name=p.name, data=p.read_bytes(), sheet=sheet, kind=kind))
+    if maps:
+        from loyalty.pipeline import read_inputs
+
+        infos = read_inputs(files)
+        tx_roles = {s.role for s in role_specs("transactions")}
+        cu_roles = {s.role for s in role_specs("customers")}
+        used = set()
+        for f, info in zip(files, infos):
+            kind = info.kind
+            if f.kind is None and any(r in tx_roles - cu_roles for r in maps):
+                kind = f.kind = "transactions"
+            known = {s.role for s in role_specs(kind)}
+            chosen = {r: c for r, c in maps.items() if r in known and c in info.raw.frame.columns}
+            used |= set(chosen)
+            f.overrides = chosen
+        for role, col in maps.items():
+            if role not in used:
+                raise error("error.map_not_applied", role=role, column=col)
+    return files
+
+
+def _load(args, today: date | None = None):
+    from loyalty.pipeline import load_dataset
+
+    files = _inputs(args.inputs, kind=getattr(args, "kind", None), maps=_parse_maps(args.map),
+                    sheet=args.sheet)
+    return load_dataset(files, drop_duplicates=getattr(args, "drop_duplicates", False), today=today)
+
+
+def cmd_definition(args, lang: str) -> int:
+    sys.stdout.write(defn.preset(args.preset).to_json())
+    return 0
+
+
+def score_table(dataset, definition: defn.Definition, lang: str = "ja") -> pd.DataFrame:
+    """The per-customer output of ``score``: keys as column names (DESIGN §5)."""
+    from loyalty.ltv import customer_ltv
+    from loyalty.pipeline import build_features
+    from loyalty.scoring import Scorer
+    from loyalty.summary import customer_table
+
+    features = build_features(dataset, as_of=definition.as_of, window_days=definition.window_days)
+    result = Scorer(features.frame).score(definition)
+    return customer_table(features.frame, result.frame, definition, lang, ltv=customer_ltv(features.frame))
+
+
+def cmd_score(args, lang: str) -> int:
+    from loyalty import export
+
+    if args.definition and args.preset:
+        raise error("error.definition_and_preset")
+    d = defn.load(args.definition) if args.definition else defn.preset(args.preset or "b2c")
+    as_of = _parse_date(args.as_of, "--as-of")
+    if as_of is not None:
+        d = d.copy(as_of=as_of)
+    dataset = _load(args)
+    table = score_table(dataset, d, lang)
+    _write_table(table, args.output, sheet_name="scores", lang=lang)
+    return 0
+
+
+def _write_table(table: pd.DataFrame, output: str | None, *, sheet_name: str, lang: str) -> None:
+    from loyalty import export
+
+    if output is None:
+        sys.stdout.buffer.write(export.csv_bytes(table).data)
+        return
+    path = Path(output)
+    if path.suffix.lower() == ".xlsx":
+        from loyalty.columns import excel_sheet
+
+        path.write_bytes(export.excel_bytes([excel_sheet(table, sheet_name, lang)]))
+    elif path.suffix.lower() in (".csv", ".txt", ""):
+        path.write_bytes(export.csv_bytes(table).data)
+    else:
+        raise error("error.bad_output", file=path.name)
+
+
+def cmd_quality(args, lang: str) -> int:
+    dataset = _load(args)
+    report = {}
+    if dataset.transactions is not None:
+        report["transactions"] = dataset.transactions.report.to_dict()
+    if dataset.customers is not None:
+        c = dataset.customers
+        report["customers"] = {"file": c.name, "rows_read": c.rows_read, "rows_used": c.rows_used,
+                               "rows_excluded": c.rows_read - c.rows_used,
+                               "excluded_by_reason": c.excluded_by_reason}
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+        return 0
+    from loyalty.quality import EXCLUSION_ORDER
+
+    if "transactions" in report:
+        r = report["transactions"]
+        print(t("cli.quality.header", lang))
+        print(t("cli.quality.balance", lang, read=r["rows_read"], used=r["rows_used"], excluded=r["rows_excluded"]))
+        for key in EXCLUSION_ORDER:
+            print(t("cli.quality.reason", lang, reason=t(f"reason.{key}", lang), count=r["excluded_by_reason"][key]))
+        print(t("cli.quality.duplicates", lang, count=r["duplicates"],
+                action=t("quality.dup_dropped" if r["duplicates_dropped"] else "quality.dup_kept", lang)))
+        print(t("cli.quality.returns", lang, count=r["returns"], amount=f"{r['returns_amount']:,.0f}"))
+        for f in r["files"]:
+            print(t("cli.quality.file", lang, file=f["file"], read=f["rows_read"], used=f["rows_used"],
+                    excluded=f["rows_excluded"], encoding=f["encoding"] or f.get("sheet") or "-"))
+    if "customers" in report:
+        c = report["customers"]
+        print(t("cli.quality.customers", lang, file=c["file"], read=c["rows_read"], used=c["rows_used"],
+                excluded=c["rows_excluded"]))
+    return 0
+
+
+def cmd_clv(args, lang: str) -> int:
+    from loyalty import clv
+
+    dataset = _load(args)
+    if dataset.transactions is None:
+        raise error("error.clv_needs_transactions")
+    result = clv.run(dataset.transactions.frame, calibration_end=_parse_date(args.calibration_end,
+                                                                             "--calibration-end"),
+                     time_unit=args.time_unit, horizon_months=args.horizon_months,
+                     monthly_discount_rate=args.monthly_discount_rate, penalizer=args.penalizer)
+    if args.output:
+        _write_table(result.customers.reset_index(drop="customer_id" in result.customers.columns),
+                     args.output, sheet_name="clv", lang=lang)
+    if args.json or not args.output:
+        print(json.dumps(result.params_dict(), ensure_ascii=False, indent=2))
+    return 0
+
+
+_COMMANDS = {"definition": cmd_definition, "score": cmd_score, "quality": cmd_quality, "clv": cmd_clv}

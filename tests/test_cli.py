@@ -1,0 +1,142 @@
+"""The command line contract (DESIGN §5): outputs, exit codes, no tracebacks."""
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from loyalty import definition as defn
+
+ROOT = Path(__file__).resolve().parent.parent
+ORDERS = """注文番号,会員番号,注文日,金額
+A1,000123,2024/06/20,3000
+A1,000123,2024/06/20,2000
+A2,000123,2024/05/01,4000
+R1,000123,2024/06/25,-1500
+B1,0456,2024-01-10,120000
+C1,789,2023/03/01,7000
+"""
+REQUIRED = ["customer_id", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score",
+            "rfm_total", "loyalty_score", "tier", "rfm_segment"]
+
+
+def run(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "loyalty", *args], cwd=cwd, capture_output=True, timeout=120)
+
+
+@pytest.fixture
+def orders(tmp_path):
+    p = tmp_path / "orders.csv"
+    p.write_bytes(ORDERS.encode("cp932"))
+    return p
+
+
+def _csv(stdout: bytes) -> pd.DataFrame:
+    assert stdout.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM
+    return pd.read_csv(io.BytesIO(stdout), encoding="utf-8-sig", dtype={"customer_id": str})
+
+
+def test_score_writes_one_row_per_customer_with_the_contract_columns(orders):
+    res = run("score", str(orders), "--as-of", "2024-06-30")
+    assert res.returncode == 0, res.stderr.decode()
+    out = _csv(res.stdout)
+    assert out.columns.tolist()[:11] == REQUIRED
+    rows = out.set_index("customer_id")
+    assert rows.index.tolist() == ["000123", "0456", "789"]
+    assert rows.loc["000123", ["recency_days", "frequency", "monetary"]].tolist() == [10, 2, 7500]
+    assert rows.loc["000123", ["r_score", "f_score", "m_score", "rfm_total"]].tolist() == [5, 2, 1, 8]
+    assert rows.loc["0456", ["r_score", "f_score", "m_score"]].tolist() == [2, 1, 5]
+    assert rows.loc["789", ["recency_days", "frequency", "monetary", "rfm_total"]].tolist() == [487, 0, 0, 3]
+    assert rows.loc["000123", "loyalty_score"] == pytest.approx((33.34 * 5 + 33.33 * 2 + 33.33 * 1) / 5, abs=0.01)
+    assert rows["tier"].tolist() == ["middle", "middle", "low"]  # 8/15 -> 53.3 is middle
+    assert rows.loc["789", "rfm_segment"] == "lost"
+
+
+def test_saved_definition_gives_identical_results_to_the_preset(orders, tmp_path):
+    printed = run("definition", "--preset", "b2c")
+    assert printed.returncode == 0
+    assert defn.loads(printed.stdout).to_dict() == defn.preset("b2c").to_dict()
+    saved = tmp_path / "def.json"
+    saved.write_bytes(printed.stdout)
+    a = run("score", str(orders), "--as-of", "2024-06-30")
+    b = run("score", str(orders), "--as-of", "2024-06-30", "--definition", str(saved))
+    assert a.returncode == b.returncode == 0
+    assert a.stdout == b.stdout
+
+
+def test_definition_changes_the_result(orders, tmp_path):
+    d = defn.preset("b2c").copy(tiers={"top": 50.0, "middle": 20.0}, as_of=None)
+    path = tmp_path / "lenient.json"
+    path.write_text(d.to_json(), encoding="utf-8")
+    out = _csv(run("score", str(orders), "--as-of", "2024-06-30", "--definition", str(path)).stdout)
+    assert out["tier"].tolist() == ["top", "top", "middle"]
+
+
+def test_xlsx_output_has_japanese_headers_and_text_ids(orders, tmp_path):
+    target = tmp_path / "scores.xlsx"
+    res = run("score", str(orders), "--as-of", "2024-06-30", "--output", str(target))
+    assert res.returncode == 0, res.stderr.decode()
+    ws = openpyxl.load_workbook(target).worksheets[0]
+    header = [c.value for c in ws[1]]
+    assert header[:4] == ["顧客ID", "最終購入からの日数", "購入回数（期間内）", "購入金額（期間内）"]
+    assert [ws.cell(row=r, column=1).value for r in (2, 3, 4)] == ["000123", "0456", "789"]
+
+
+def test_map_option_and_sheet_option(tmp_path):
+    p = tmp_path / "x.csv"
+    p.write_text("who,when,paid\n1,2024-01-01,100\n", encoding="utf-8")
+    bad = run("score", str(p))
+    assert bad.returncode == 2 and "顧客ID" in bad.stderr.decode()
+    ok = run("score", str(p), "--map", "customer_id=who", "--map", "order_date=when", "--map", "amount=paid")
+    assert ok.returncode == 0, ok.stderr.decode()
+    assert _csv(ok.stdout)["monetary"].tolist() == [100]
+
+
+def test_quality_json_accounts_for_every_row(tmp_path):
+    p = tmp_path / "q.csv"
+    p.write_text("顧客ID,購入日,金額\n1,2024/01/01,100\n,2024/01/02,5\n2,x,5\n", encoding="utf-8")
+    res = run("quality", str(p), "--json")
+    assert res.returncode == 0
+    r = json.loads(res.stdout)["transactions"]
+    assert (r["rows_read"], r["rows_used"], r["rows_excluded"]) == (3, 1, 2)
+    assert r["excluded_by_reason"]["missing_customer_id"] == 1 and r["excluded_by_reason"]["bad_date"] == 1
+    text = run("quality", str(p))
+    assert "読込 3 行 = 使用 1 行 + 除外 2 行" in text.stdout.decode()
+
+
+@pytest.mark.parametrize("content, name, words", [
+    (b"", "empty.csv", "空です"),
+    ("顧客ID,購入日,金額\n".encode(), "header.csv", "データの行がありません"),
+    (bytes(range(256)) * 10, "junk.csv", "バイナリ"),
+    (b"PK\x03\x04broken", "corrupt.xlsx", "Excel"),
+    ("顧客ID,メモ,金額\n1,a,100\n".encode(), "nodate.csv", "購入日の列が見つかりません"),
+    ("顧客ID,購入日,金額\n1,2024/01/01,\n2,2024/01/02,abc\n".encode(), "noamount.csv", "金額"),
+])
+def test_bad_input_exits_2_with_a_message_and_no_traceback(tmp_path, content, name, words):
+    p = tmp_path / name
+    p.write_bytes(content)
+    res = run("score", str(p))
+    err = res.stderr.decode()
+    assert res.returncode == 2
+    assert name in err and words in err
+    assert "Traceback" not in err and res.stdout == b""
+
+
+def test_bad_definition_file_names_the_field(orders, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"schema": "loyalty-definition", "version": 1, "tiers": {"top": 10, "middle": 50}}',
+                   encoding="utf-8")
+    res = run("score", str(orders), "--definition", str(bad))
+    assert res.returncode == 2 and "tiers.top" in res.stderr.decode()
+
+
+def test_english_messages(tmp_path):
+    p = tmp_path / "empty.csv"
+    p.write_bytes(b"")
+    res = run("--lang", "en", "score", str(p))
+    assert res.returncode == 2 and "The file is empty" in res.stderr.decode()
