@@ -1,7 +1,7 @@
 """The message catalogue: every text a user sees, in Japanese and English.
 
-Texts live in ``loyalty/locales/<lang>.json`` as flat ``key -> text`` maps with
-``str.format`` placeholders.  Japanese is the default; English is switchable.
+Texts live in ``loyalty/locales/<lang>/<area>.json`` as flat ``key -> text``
+maps with ``str.format`` placeholders (one file per area of the product).  Japanese is the default; English is switchable.
 A missing key or a key missing in one language is a bug that
 ``tests/test_i18n.py`` catches.
 """
@@ -23,6 +23,9 @@ _LOCALE_DIR = Path(__file__).with_name("locales")
 def catalogue(lang: str) -> dict[str, str]:
     """Return the whole catalogue for ``lang`` (cached).
 
+    The catalogue is every ``loyalty/locales/<lang>/*.json`` file merged (one file
+    per area of the product); a key defined in two files is an error.
+
     Args:
         lang: "ja" or "en".
 
@@ -31,8 +34,15 @@ def catalogue(lang: str) -> dict[str, str]:
     """
     if lang not in LANGUAGES:
         lang = DEFAULT_LANGUAGE
-    with (_LOCALE_DIR / f"{lang}.json").open(encoding="utf-8") as fh:
-        return json.load(fh)
+    merged: dict[str, str] = {}
+    for path in sorted((_LOCALE_DIR / lang).glob("*.json")):
+        with path.open(encoding="utf-8") as fh:
+            part = json.load(fh)
+        twice = sorted(set(part) & set(merged))
+        if twice:
+            raise ValueError(f"catalogue keys defined twice ({path.name}): {', '.join(twice[:5])}")
+        merged.update(part)
+    return merged
 
 
 def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **values: object) -> str:

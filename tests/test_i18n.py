@@ -36,7 +36,13 @@ def test_every_literal_key_in_the_code_exists():
     assert missing == []
 
 
-def test_catalogue_files_are_valid_utf8_json():
+def test_catalogue_files_are_valid_utf8_json_and_pair_up():
     for lang in ("ja", "en"):
-        data = json.loads((ROOT / "loyalty" / "locales" / f"{lang}.json").read_text(encoding="utf-8"))
-        assert all(isinstance(v, str) and v for v in data.values())
+        files = sorted((ROOT / "loyalty" / "locales" / lang).glob("*.json"))
+        assert files
+        for path in files:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            assert all(isinstance(v, str) and v for v in data.values()), path
+    ja = sorted(p.name for p in (ROOT / "loyalty" / "locales" / "ja").glob("*.json"))
+    en = sorted(p.name for p in (ROOT / "loyalty" / "locales" / "en").glob("*.json"))
+    assert ja == en

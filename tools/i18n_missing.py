@@ -12,8 +12,11 @@ used = set()
 for path in list(root.glob("loyalty/*.py")) + list(root.glob("pages/*.py")) + list(root.glob("ui/*.py")) + [root / "app.py"]:
     for m in pat.finditer(path.read_text(encoding="utf-8")):
         used.add(m.group(1))
+sys.path.insert(0, str(root))
+from loyalty.i18n import catalogue  # noqa: E402
+
 for lang in ("ja", "en"):
-    cat = json.loads((root / "loyalty" / "locales" / f"{lang}.json").read_text(encoding="utf-8"))
+    cat = catalogue(lang)
     missing = sorted(k for k in used if "{" not in k and k not in cat)
     print(lang, "missing:", *missing, sep="\n  ")
     dyn = sorted(k for k in used if "{" in k)

@@ -1,0 +1,37 @@
+"""Loyal-customer workbench — the router: page config, navigation, shared sidebar.
+
+Run with ``streamlit run app.py``.  Pages live in ``pages/`` (one file per
+page), the domain logic in ``loyalty/``, shared Streamlit helpers in ``ui/``.
+"""
+
+from pathlib import Path
+
+import streamlit as st
+
+from ui import sidebar, state, theme
+
+st.set_page_config(page_title="Loyalty Workbench", page_icon="💎", layout="wide",
+                   initial_sidebar_state="expanded")
+theme.register()
+
+# (file, catalogue key of the title, icon), in menu order
+PAGES = [
+    ("pages/home.py", "nav.home", ":material/dashboard:"),
+    ("pages/data.py", "nav.data", ":material/upload_file:"),
+    ("pages/definition.py", "nav.definition", ":material/tune:"),
+    ("pages/workshop.py", "nav.workshop", ":material/groups_3:"),
+    ("pages/segments.py", "nav.segments", ":material/groups:"),
+    ("pages/personas.py", "nav.personas", ":material/person_search:"),
+    ("pages/metrics.py", "nav.metrics", ":material/monitoring:"),
+    ("pages/clv.py", "nav.clv", ":material/trending_up:"),
+    ("pages/golden_route.py", "nav.golden_route", ":material/route:"),
+    ("pages/export.py", "nav.export", ":material/download:"),
+]
+HERE = Path(__file__).parent
+
+navigation = st.navigation([
+    st.Page(path, title=state.t(key), icon=icon, default=i == 0, url_path=Path(path).stem)
+    for i, (path, key, icon) in enumerate(PAGES) if (HERE / path).exists()
+])
+sidebar.render()
+navigation.run()

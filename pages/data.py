@@ -1,0 +1,198 @@
+"""データ: upload files, check the column mapping, read the quality report."""
+
+import pandas as pd
+import streamlit as st
+
+from loyalty import export
+from loyalty.errors import LoyaltyError
+from loyalty.fmt import format_int, format_yen
+from loyalty.mapping import missing_roles, role_specs
+from loyalty.quality import EXCLUSION_ORDER
+from ui import state
+
+t = state.t
+UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "ods", "gz", "parquet"]
+MAIN_ROLES = {
+    "transactions": ("customer_id", "order_date", "amount", "quantity", "unit_price", "order_id"),
+    "customers": ("customer_id", "recency_days", "last_purchase_date", "frequency", "monetary"),
+}
+
+
+def _on_upload() -> None:
+    files = st.session_state.get("w_upload") or []
+    state.set_uploads([state.make_upload(f.name, f.getvalue()) for f in files])
+
+
+def _back_to_sample() -> None:
+    state.set_uploads(None)
+
+
+def _set_option(sha: str, name: str, widget_key: str) -> None:
+    state.table_options(sha)[name] = st.session_state[widget_key]
+    if name in ("kind", "sheet"):
+        state.table_options(sha)["overrides"] = {}
+
+
+def _set_role(sha: str, role: str, widget_key: str) -> None:
+    value = st.session_state[widget_key]
+    overrides = state.table_options(sha)["overrides"]
+    overrides[role] = None if value == "" else value
+    # a column can play one role: drop other overrides pointing at it
+    for other, col in list(overrides.items()):
+        if other != role and col == value and value != "":
+            overrides[other] = None
+
+
+st.title(t("data.title"))
+st.caption(t("data.caption"))
+
+st.file_uploader(t("data.upload_label"), type=UPLOAD_TYPES, accept_multiple_files=True, key="w_upload",
+                 on_change=_on_upload, help=t("data.upload_help"))
+if state.using_sample():
+    st.info(t("data.using_sample"), icon=":material/info:")
+else:
+    st.button(t("data.back_to_sample"), on_click=_back_to_sample, icon=":material/restart_alt:")
+
+st.checkbox(t("data.drop_duplicates"), key=state.K_DROP_DUPS, help=t("data.drop_duplicates_help"))
+
+# --- files and mapping ------------------------------------------------------
+st.header(t("data.files_title"))
+problems = False
+for up in state.uploads():
+    opts = state.table_options(up.sha)
+    with st.container(border=True):
+        st.subheader(up.name)
+        try:
+            raw = state.raw_table(up)
+        except LoyaltyError as exc:
+            state.show_error(exc)
+            problems = True
+            continue
+        info = state.map_table_for(up)
+        meta = []
+        if raw.encoding:
+            meta.append(t("data.meta.encoding", encoding=raw.encoding))
+        if raw.delimiter:
+            meta.append(t("data.meta.delimiter", delimiter=t(f"data.delim.{raw.delimiter}")
+                          if raw.delimiter in ("\t", ",", ";", "|", "whitespace") else raw.delimiter))
+        if raw.sheet:
+            meta.append(t("data.meta.sheet", sheet=raw.sheet))
+        meta.append(t("data.meta.rows", rows=format_int(raw.rows)))
+        meta.append(t("data.meta.columns", columns=format_int(len(raw.frame.columns))))
+        st.caption(" / ".join(meta))
+        for key, values in raw.notes:
+            st.caption(t(key, **values))
+
+        c1, c2 = st.columns(2)
+        kinds = ["transactions", "customers"]
+        kind_key = f"w_kind_{up.sha[:12]}"
+        if kind_key not in st.session_state:
+            st.session_state[kind_key] = info.kind
+        c1.selectbox(t("data.kind"), kinds, key=kind_key, format_func=lambda k: t(f"data.kind.{k}"),
+                     on_change=_set_option, args=(up.sha, "kind", kind_key), help=t("data.kind_help"))
+        if len(raw.sheets) > 1:
+            sheet_key = f"w_sheet_{up.sha[:12]}"
+            if sheet_key not in st.session_state:
+                st.session_state[sheet_key] = raw.sheet
+            c2.selectbox(t("data.sheet"), raw.sheets, key=sheet_key, on_change=_set_option,
+                         args=(up.sha, "sheet", sheet_key))
+
+        columns = [""] + list(raw.frame.columns)
+        specs = role_specs(info.kind)
+        main = [s for s in specs if s.role in MAIN_ROLES[info.kind]]
+        rest = [s for s in specs if s.role not in MAIN_ROLES[info.kind]]
+
+        def role_box(container, spec, up=up, info=info, columns=columns):
+            wkey = f"w_map_{up.sha[:12]}_{info.kind}_{spec.role}"
+            st.session_state[wkey] = info.mapping.column(spec.role) or ""
+            label = t(f"role.{spec.role}") + (" *" if spec.required else "")
+            container.selectbox(label, columns, key=wkey, on_change=_set_role, args=(up.sha, spec.role, wkey),
+                                format_func=lambda c: t("data.not_used") if c == "" else c)
+
+        st.markdown(f"**{t('data.mapping_title')}**")
+        cols = st.columns(3)
+        for i, spec in enumerate(main):
+            role_box(cols[i % 3], spec)
+        with st.expander(t("data.mapping_more", n=len([s for s in rest if info.mapping.has(s.role)]))):
+            cols = st.columns(3)
+            for i, spec in enumerate(rest):
+                role_box(cols[i % 3], spec)
+        missing = missing_roles(info.mapping)
+        if missing:
+            problems = True
+            st.error(t("data.missing_roles", roles="、".join(t(f"role.{r}") for r in missing)), icon="⚠️")
+        with st.expander(t("data.preview")):
+            st.dataframe(raw.frame.head(20), hide_index=True, width="stretch")
+
+# --- quality report ---------------------------------------------------------
+st.header(t("data.quality_title"))
+if problems:
+    st.info(t("data.quality_waiting"))
+    st.stop()
+try:
+    with st.spinner(t("common.loading")):
+        ds = state.dataset()
+except LoyaltyError as exc:
+    state.show_error(exc)
+    st.stop()
+
+tx = ds.transactions
+if tx is not None:
+    r = tx.report
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric(t("data.q.read"), format_int(r.rows_read))
+    c2.metric(t("data.q.used"), format_int(r.rows_used))
+    c3.metric(t("data.q.excluded"), format_int(r.rows_excluded))
+    c4.metric(t("data.q.returns"), format_int(r.returns), help=t("data.q.returns_help"))
+    st.markdown(t("data.q.balance", read=format_int(r.rows_read), used=format_int(r.rows_used),
+                  excluded=format_int(r.rows_excluded)))
+    reasons = pd.DataFrame({
+        t("data.q.order"): range(1, len(EXCLUSION_ORDER) + 1),
+        t("data.q.reason"): [t(f"reason.{k}") for k in EXCLUSION_ORDER],
+        t("data.q.rows"): [r.excluded_by_reason[k] for k in EXCLUSION_ORDER],
+    })
+    left, right = st.columns([3, 2])
+    with left:
+        st.markdown(f"**{t('data.q.by_reason')}**")
+        st.dataframe(reasons, hide_index=True, width="stretch")
+        st.caption(t("data.q.order_help"))
+    with right:
+        st.markdown(f"**{t('data.q.other')}**")
+        action = t("quality.dup_dropped") if r.duplicates_dropped else t("quality.dup_kept")
+        st.markdown(t("data.q.duplicates", count=format_int(r.duplicates), action=action))
+        st.markdown(t("data.q.returns_line", count=format_int(r.returns), amount=format_yen(r.returns_amount)))
+        if r.sign_flipped:
+            st.markdown(t("data.q.sign_flipped", count=format_int(r.sign_flipped)))
+        if r.zero_amount:
+            st.markdown(t("data.q.zero_amount", count=format_int(r.zero_amount)))
+        for f in r.files:
+            st.caption(t("data.q.date_format", file=f["file"], fmt=f["date_format"] or "—"))
+    for key, values in r.notes:
+        st.warning(t(key, **values))
+    if r.rows_excluded:
+        excluded = r.excluded.copy()
+        excluded["reason"] = excluded["reason"].map(lambda k: t(f"reason.{k}"))
+        st.markdown(f"**{t('data.q.excluded_rows')}**")
+        st.dataframe(excluded.head(200), hide_index=True, width="stretch")
+        st.download_button(t("data.q.download_excluded"), data=lambda: export.csv_bytes(excluded).data,
+                           file_name="excluded_rows.csv", mime="text/csv", on_click="ignore",
+                           icon=":material/download:")
+    else:
+        st.success(t("data.q.all_used"), icon=":material/check_circle:")
+
+if ds.customers is not None:
+    c = ds.customers
+    st.subheader(t("data.q.customers_title"))
+    st.markdown(t("data.q.customers_line", file=c.name, read=format_int(c.rows_read), used=format_int(c.rows_used),
+                  excluded=format_int(c.rows_read - c.rows_used)))
+    if c.rows_read > c.rows_used:
+        excluded = c.excluded.copy()
+        excluded["reason"] = excluded["reason"].map(lambda k: t(f"reason.{k}"))
+        st.dataframe(excluded.head(200), hide_index=True, width="stretch")
+
+try:
+    feats = state.features()
+    for key, values in feats.notes:
+        st.caption(t(key, **values))
+except LoyaltyError as exc:
+    state.show_error(exc)

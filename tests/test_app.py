@@ -1,0 +1,155 @@
+"""App tests with Streamlit's AppTest: every page on the sample data and after an
+upload, direct page access, sliders that change what is shown, no re-reading on
+a slider move, English UI.  Expected figures are computed independently through
+the domain package, not copied from the screen."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from loyalty import definition as defn
+from loyalty.fmt import format_int, format_pct
+from loyalty.pipeline import InputFile, build_features, load_dataset
+from loyalty.scoring import score
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+PAGES = ["pages/home.py", "pages/data.py", "pages/definition.py", "pages/segments.py"]
+SAMPLE = [ROOT / "sample_data" / "orders_cp932.csv", ROOT / "sample_data" / "customers.csv"]
+
+
+def _app(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _metrics(at) -> dict:
+    return {m.label: m.value for m in at.metric}
+
+
+def _expected_tiers(files, d=None):
+    ds = load_dataset([InputFile(p.name, p.read_bytes()) for p in files])
+    f = build_features(ds)
+    res = score(f.frame, d or defn.preset("b2c"))
+    return res.frame["tier"].astype(str).value_counts(), len(res.frame)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_when_reached_directly(page):
+    at = _app(page)
+    assert not at.error, [e.value for e in at.error]
+    assert at.title, "every page has a title"
+
+
+def test_home_shows_the_sample_figures():
+    counts, n = _expected_tiers(SAMPLE)
+    at = _app()
+    m = _metrics(at)
+    assert at.title[0].value == "ロイヤルカスタマー分析ワークベンチ"
+    assert m["顧客数"] == format_int(n)
+    assert m["最重要顧客"] == format_int(counts["top"])
+    assert at.info  # the sample-data notice
+
+
+def test_data_page_quality_report_on_sample():
+    raw_rows = len((ROOT / "sample_data" / "orders_cp932.csv").read_bytes().decode("cp932").splitlines()) - 1
+    at = _app("pages/data.py")
+    m = _metrics(at)
+    assert m["読み込んだ行"] == format_int(raw_rows)
+    assert m["除外した行"] == "0"
+
+
+def test_moving_an_rfm_slider_changes_tier_sizes_without_rereading(monkeypatch):
+    import ui.state
+
+    calls = {"read": 0, "features": 0}
+    real_read, real_build = ui.state.read_table, ui.state.build_features
+
+    def counting_read(*a, **k):
+        calls["read"] += 1
+        return real_read(*a, **k)
+
+    def counting_build(*a, **k):
+        calls["features"] += 1
+        return real_build(*a, **k)
+
+    monkeypatch.setattr(ui.state, "read_table", counting_read)
+    monkeypatch.setattr(ui.state, "build_features", counting_build)
+    at = _app("pages/definition.py")
+    before = _metrics(at)
+    calls.update(read=0, features=0)
+    at.slider(key="w_def_recency_0").set_value(7).run()  # R5 only within a week
+    assert not at.exception
+    after = _metrics(at)
+    d = defn.preset("b2c")
+    d.rfm.recency = [7, 60, 90, 179]
+    counts, _ = _expected_tiers(SAMPLE, d)
+    assert after["最重要顧客"] == format_int(counts["top"])
+    assert after["最重要顧客"] != before["最重要顧客"]
+    assert int(after["層が変わった顧客"].replace(",", "")) > 0
+    assert calls == {"read": 0, "features": 0}  # a slider move only re-scores
+
+
+def test_tier_cutoff_slider_changes_the_segment_table():
+    at = _app("pages/definition.py")
+    at.slider(key="w_def_tiers").set_value((40.0, 60.0)).run()
+    at.switch_page("pages/segments.py").run()
+    assert not at.exception
+    d = defn.preset("b2c").copy(tiers={"top": 60.0, "middle": 40.0})
+    counts, _ = _expected_tiers(SAMPLE, d)
+    shown = [df for df in at.dataframe if "customers" in df.value.columns][0].value
+    assert shown["customers"].tolist() == [counts["top"], counts["middle"], counts["low"]]
+
+
+def test_upload_a_cp932_csv_replaces_the_sample(tmp_path):
+    text = "会員番号,注文日,金額\n0001,2024/06/01,120000\n0001,2024/06/20,1000\n0002,2023/01/05,3000\n"
+    at = _app("pages/data.py")
+    at.file_uploader(key="w_upload").set_value(("mine.csv", text.encode("cp932"), "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    m = _metrics(at)
+    assert m["読み込んだ行"] == "3" and m["使った行"] == "3"
+    at.switch_page("pages/home.py").run()
+    m = _metrics(at)
+    assert m["顧客数"] == "2"
+    assert m["最重要顧客"] == "1"  # 0001: R5 F2 M5 = 12/15 = 80 points
+    at.switch_page("pages/segments.py").run()
+    assert not at.exception
+    shown = [df for df in at.dataframe if "customers" in df.value.columns][0].value
+    assert shown["customers"].tolist() == [1, 0, 1]
+
+
+def test_a_bad_upload_shows_a_message_not_a_traceback():
+    at = _app("pages/data.py")
+    at.file_uploader(key="w_upload").set_value(("broken.xlsx", b"PK\x03\x04garbage", "application/octet-stream")).run()
+    assert not at.exception
+    assert any("broken.xlsx" in e.value for e in at.error)
+    at.switch_page("pages/segments.py").run()
+    assert not at.exception
+    assert any("broken.xlsx" in e.value for e in at.error)
+
+
+def test_changing_the_column_mapping_updates_the_report():
+    text = "会員番号,注文日,出荷日,金額\n1,2024/01/01,x,100\n2,2024/01/02,y,200\n"
+    at = _app("pages/data.py")
+    at.file_uploader(key="w_upload").set_value(("m.csv", text.encode(), "text/csv")).run()
+    assert _metrics(at)["使った行"] == "2"
+    box = next(s for s in at.selectbox if s.label.startswith("購入日"))
+    box.set_value("出荷日").run()
+    assert not at.exception
+    assert _metrics(at)["除外した行"] == "2"  # the report stays visible...
+    assert any("使える行がありません" in e.value for e in at.error)  # ...with a way forward
+
+
+def test_english_switch_translates_the_pages():
+    at = _app()
+    at.toggle(key="w_lang_en").set_value(True).run()
+    assert at.title[0].value == "Loyal-customer workbench"
+    at.switch_page("pages/definition.py").run()
+    assert at.title[0].value == "Loyalty definition"
+    assert not at.exception

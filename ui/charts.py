@@ -1,0 +1,108 @@
+"""Altair charts.  Data is aggregated before drawing (a few dozen rows at most),
+axis labels stay horizontal, and each tier keeps its colour everywhere."""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from ui.theme import TIER_COLORS, segment_scale, tier_scale
+
+
+def tier_share_bars(summary: pd.DataFrame, labels: dict[str, str], *, customers_label: str,
+                    revenue_label: str, share_label: str, tier_label: str) -> alt.Chart:
+    """Customer share and revenue share side by side, per tier."""
+    rows = []
+    for key, row in summary.iterrows():
+        rows.append({"tier": labels[key], "measure": customers_label, "share": float(row["customer_share"] or 0),
+                     "count": int(row["customers"])})
+        rows.append({"tier": labels[key], "measure": revenue_label, "share": float(row["revenue_share"] or 0),
+                     "count": int(row["customers"])})
+    data = pd.DataFrame(rows)
+    base = alt.Chart(data).encode(
+        x=alt.X("measure:N", title=None, axis=alt.Axis(labelAngle=0), sort=[customers_label, revenue_label]),
+        xOffset=alt.XOffset("tier:N", sort=[labels[k] for k in ("top", "middle", "low")]),
+        y=alt.Y("share:Q", title=share_label, axis=alt.Axis(format="%")),
+        color=alt.Color("tier:N", title=tier_label, scale=tier_scale(labels)),
+        tooltip=[alt.Tooltip("tier:N", title=tier_label), alt.Tooltip("measure:N", title=" "),
+                 alt.Tooltip("share:Q", title=share_label, format=".1%")],
+    )
+    bars = base.mark_bar()
+    text = base.mark_text(dy=-6, fontSize=11).encode(text=alt.Text("share:Q", format=".1%"))
+    return (bars + text).properties(height=300)
+
+
+def segment_bars(summary: pd.DataFrame, labels: dict[str, str], *, customers_label: str,
+                 revenue_share_label: str, segment_label: str) -> alt.Chart:
+    """Horizontal bars of customers per named segment, revenue share as text."""
+    data = pd.DataFrame({
+        "segment": [labels.get(k, k) for k in summary.index],
+        "customers": summary["customers"].to_numpy(),
+        "revenue_share": summary["revenue_share"].fillna(0).to_numpy(),
+    })
+    data = data[data["customers"] > 0]
+    order = list(data["segment"])
+    base = alt.Chart(data).encode(
+        y=alt.Y("segment:N", sort=order, title=None),
+        x=alt.X("customers:Q", title=customers_label),
+        tooltip=[alt.Tooltip("segment:N", title=segment_label),
+                 alt.Tooltip("customers:Q", title=customers_label, format=","),
+                 alt.Tooltip("revenue_share:Q", title=revenue_share_label, format=".1%")],
+    )
+    bars = base.mark_bar().encode(color=alt.Color("segment:N", scale=segment_scale(
+        {k: labels.get(k, k) for k in summary.index}), legend=None))
+    text = base.mark_text(align="left", dx=4, fontSize=11).encode(
+        text=alt.Text("revenue_share:Q", format=".1%"))
+    return (bars + text).properties(height=max(180, 26 * len(data)))
+
+
+def rf_heatmap(matrix: pd.DataFrame, *, r_label: str, f_label: str, count_label: str) -> alt.Chart:
+    """R (rows, 5 at the top) × F (columns) customer counts."""
+    data = matrix.stack().rename("count").reset_index()
+    data.columns = ["r", "f", "count"]
+    base = alt.Chart(data).encode(
+        x=alt.X("f:O", title=f_label, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("r:O", title=r_label, sort="descending"),
+    )
+    rect = base.mark_rect().encode(
+        color=alt.Color("count:Q", title=count_label, scale=alt.Scale(scheme="oranges")),
+        tooltip=[alt.Tooltip("r:O", title=r_label), alt.Tooltip("f:O", title=f_label),
+                 alt.Tooltip("count:Q", title=count_label, format=",")])
+    text = base.mark_text(fontSize=12).encode(
+        text=alt.Text("count:Q", format=","),
+        color=alt.condition(alt.datum.count > float(data["count"].max()) * 0.6, alt.value("white"),
+                            alt.value("#333")))
+    return (rect + text).properties(height=260)
+
+
+def score_histogram(scores: np.ndarray, cutoffs: dict[str, float], labels: dict[str, str], *,
+                    score_label: str, count_label: str, tier_label: str) -> alt.Chart:
+    """Loyalty-score histogram (bins of 5 points, coloured by tier) with the cut-offs drawn."""
+    s = np.asarray(scores, dtype=float)
+    s = s[~np.isnan(s)]
+    edges = np.arange(0, 105, 5, dtype=float)
+    idx = np.clip(np.floor(s / 5).astype(int), 0, 19)
+    counts = np.bincount(idx, minlength=20)
+    lows = edges[:-1]
+    mids = lows + 2.5
+    # a bin is coloured by the tier of its midpoint
+    tiers = np.where(mids >= cutoffs["top"], "top", np.where(mids >= cutoffs["middle"], "middle", "low"))
+    data = pd.DataFrame({"low": lows, "high": lows + 5, "count": counts,
+                         "tier": [labels[k] for k in tiers]})
+    bars = alt.Chart(data).mark_bar(stroke="white").encode(
+        x=alt.X("low:Q", bin="binned", title=score_label, scale=alt.Scale(domain=[0, 100]),
+                axis=alt.Axis(labelAngle=0)),
+        x2="high:Q",
+        y=alt.Y("count:Q", title=count_label),
+        color=alt.Color("tier:N", title=tier_label, scale=tier_scale(labels)),
+        tooltip=[alt.Tooltip("low:Q", title=score_label), alt.Tooltip("count:Q", title=count_label, format=",")],
+    )
+    rules = pd.DataFrame({"x": [cutoffs["middle"], cutoffs["top"]],
+                          "color": [TIER_COLORS["middle"], TIER_COLORS["top"]],
+                          "label": [f"{cutoffs['middle']:g}", f"{cutoffs['top']:g}"]})
+    rule = alt.Chart(rules).mark_rule(strokeDash=[6, 3], size=2).encode(
+        x="x:Q", color=alt.Color("color:N", scale=None))
+    text = alt.Chart(rules).mark_text(dy=-8, dx=4, align="left", fontWeight="bold").encode(
+        x="x:Q", y=alt.value(0), text="label:N", color=alt.Color("color:N", scale=None))
+    return (bars + rule + text).properties(height=280)
