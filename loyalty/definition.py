@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -203,8 +204,18 @@ class Definition:
         return out
 
     def to_json(self) -> str:
-        """Pretty JSON text (UTF-8, Japanese kept readable)."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+        """Pretty JSON text (UTF-8, Japanese kept readable, short lists on one line)."""
+        return pretty_json(self.to_dict())
+
+
+_SCALAR_LIST = re.compile(r"\[\s*((?:-?[0-9.eE+]+|true|false|null|\"[^\"\n]*\")(?:,\s*(?:-?[0-9.eE+]+|true|false|null|\"[^\"\n]*\"))*)\s*\]")
+
+
+def pretty_json(data: object) -> str:
+    """Indented JSON with lists of scalars kept on one line ([30, 60, 90, 179])."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    text = _SCALAR_LIST.sub(lambda m: "[" + ", ".join(x.strip() for x in m.group(1).split(",")) + "]", text)
+    return text + "\n"
 
 
 def _num(x: float) -> float | int:
@@ -453,3 +464,49 @@ def _segments(v: object, bad) -> list[SegmentRule]:
             raise bad(f"{path}.ja", "error.definition_text")
         out.append(SegmentRule(key=key, ja=ja, en=en, **ranges))
     return out
+
+
+def rebalance(weights: dict[str, float], changed: str, value: float, total: float = 100.0) -> dict[str, float]:
+    """Keep weights summing to ``total`` after one of them is set to ``value``.
+
+    The other weights are scaled in proportion to their previous values (shared
+    equally when they were all 0) and rounded to whole numbers by largest
+    remainder, so the sliders always add up to exactly 100.
+
+    Args:
+        weights: factor key -> weight (in display order).
+        changed: the factor the user moved.
+        value: its new weight (clipped to 0..total).
+        total: the sum to keep (100).
+
+    Returns:
+        A new dict in the same order.
+    """
+    value = float(min(max(value, 0.0), total))
+    others = [k for k in weights if k != changed]
+    if not others:
+        return {changed: total}
+    value = round(value)
+    remaining = total - value
+    base = [max(float(weights[k]), 0.0) for k in others]
+    if sum(base) <= 0:
+        base = [1.0] * len(others)
+    raw = [remaining * b / sum(base) for b in base]
+    floors = [int(x // 1) for x in raw]
+    leftover = int(round(remaining - sum(floors)))
+    order = sorted(range(len(others)), key=lambda i: (-(raw[i] - floors[i]), i))
+    for i in order[:leftover]:
+        floors[i] += 1
+    out = {}
+    for k in weights:
+        out[k] = float(value) if k == changed else float(floors[others.index(k)])
+    return out
+
+
+def equal_weights(keys: list[str], total: float = 100.0) -> dict[str, float]:
+    """Whole-number weights as equal as possible, summing to ``total`` (earlier keys get the extra)."""
+    if not keys:
+        return {}
+    base = int(total // len(keys))
+    extra = int(round(total - base * len(keys)))
+    return {k: float(base + (1 if i < extra else 0)) for i, k in enumerate(keys)}

@@ -53,6 +53,20 @@ class ScoreResult:
     missing_values: dict[str, int] = field(default_factory=dict)
 
 
+_YES = {"あり", "有", "有り", "はい", "済", "○", "〇", "◯", "yes", "y", "true", "1"}
+_NO = {"なし", "無", "無し", "いいえ", "未", "×", "✕", "no", "n", "false", "0"}
+
+
+def _yes_no(col: pd.Series) -> np.ndarray | None:
+    """A text column of yes/no answers (あり/なし, ○/×, yes/no) as 1/0; None otherwise."""
+    text = col.astype("str").str.strip().str.lower()
+    yes, no = text.isin(_YES), text.isin(_NO)
+    answered = col.notna()
+    if not (yes | no)[answered].all() or not answered.any():
+        return None
+    return np.where(yes, 1.0, np.where(no, 0.0, np.nan))
+
+
 class Scorer:
     """Scores one feature table under any definition.
 
@@ -78,7 +92,7 @@ class Scorer:
                 try:
                     arr = col.to_numpy(dtype=float, na_value=np.nan)
                 except (TypeError, ValueError):
-                    arr = None
+                    arr = _yes_no(col)
             else:
                 arr = None
             if arr is not None and np.isnan(arr).all():

@@ -1,5 +1,9 @@
 """データ: upload files, check the column mapping, read the quality report."""
 
+from ui.router import ensure_router
+
+ensure_router()
+
 import pandas as pd
 import streamlit as st
 

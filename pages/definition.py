@@ -1,54 +1,32 @@
-"""ロイヤル定義: preset, as-of date and window, R/F/M cut points, tiers; save and load."""
+"""ロイヤル定義: preset, as-of and window, R/F/M cut points, factors and weights,
+tier cut-offs and names, segment rules; the effect against the saved definition;
+save and load."""
+
+from ui.router import ensure_router
+
+ensure_router()
 
 from datetime import date
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
 from loyalty import definition as defn
+from loyalty.definition import RFM_KEYS, TIER_KEYS, factor_catalogue
 from loyalty.errors import LoyaltyError
 from loyalty.fmt import format_date, format_int
+from loyalty.segments import coverage
 from loyalty.summary import tier_moves
-from ui import components, state
+from ui import components, state, workbench
+from ui.theme import TIER_COLORS
 
 t = state.t
-AXES = ("recency", "frequency", "monetary")
-
-
-# --- widgets <-> definition ---------------------------------------------------
-
-def _widget_values(d: defn.Definition) -> dict:
-    values = {
-        "w_def_name": d.name,
-        "w_def_asof_auto": d.as_of is None,
-        "w_def_window": int(d.window_days),
-        "w_def_mode": d.rfm.mode,
-        "w_def_tiers": (float(d.tiers["middle"]), float(d.tiers["top"])),
-    }
-    for axis in AXES:
-        for i, v in enumerate(getattr(d.rfm, axis)):
-            values[f"w_def_{axis}_{i}"] = int(v)
-    if d.as_of is not None:
-        values["w_def_asof"] = d.as_of
-    return values
-
-
-def _reset_widgets(d: defn.Definition) -> None:
-    for key in [k for k in st.session_state if str(k).startswith("w_def_")]:
-        del st.session_state[key]
-    st.session_state.update(_widget_values(d))
-
-
-def _ensure_widgets(d: defn.Definition) -> None:
-    for key, value in _widget_values(d).items():
-        if key not in st.session_state:
-            st.session_state[key] = value
+AXES = RFM_KEYS
 
 
 def _apply_preset() -> None:
-    d = defn.preset(st.session_state["w_preset"])
-    state.set_definition(d, saved=True)
-    _reset_widgets(d)
+    workbench.load_definition(defn.preset(st.session_state["w_preset"]))
 
 
 def _load_file() -> None:
@@ -61,29 +39,41 @@ def _load_file() -> None:
         st.session_state["def_load_error"] = exc
         return
     st.session_state.pop("def_load_error", None)
-    state.set_definition(d, saved=True)
-    _reset_widgets(d)
+    workbench.load_definition(d)
+
+
+def _revert() -> None:
+    workbench.load_definition(state.saved_definition().copy())
 
 
 def _mark_saved() -> None:
     state.set_definition(state.definition(), saved=True)
 
 
-# --- page ---------------------------------------------------------------------
-
 st.title(t("definition.title"))
 st.caption(t("definition.caption"))
 
 d = state.definition()
-_ensure_widgets(d)
+workbench.ensure_widgets(d)
 try:
     data_as_of = state.as_of_default()
+    available = {k for k, info in factor_catalogue().items()
+                 if (k in RFM_KEYS and state.scorer().values({"recency": "recency_days"}.get(k, k)) is not None)
+                 or (k in RFM_KEYS and state.scorer().values(f"{k[0]}_score_given") is not None)
+                 or (k not in RFM_KEYS and state.scorer().values(info.source) is not None)}
 except LoyaltyError as exc:
     state.show_error(exc)
     st.page_link("pages/data.py", label=t("common.go_data"), icon=":material/upload_file:")
     st.stop()
 
-with st.container(border=True):
+effect = st.container(border=True)
+tab_basic, tab_rfm, tab_factors, tab_tiers, tab_segments, tab_file = st.tabs([
+    t("wb.tab.basic"), t("wb.tab.rfm"), t("wb.tab.factors"), t("wb.tab.tiers"), t("wb.tab.segments"),
+    t("wb.tab.file")])
+problems: list[str] = []
+
+# --- basics -------------------------------------------------------------------------
+with tab_basic:
     c1, c2 = st.columns([1, 2])
     presets = list(defn.PRESETS)
     if "w_preset" not in st.session_state:
@@ -92,48 +82,111 @@ with st.container(border=True):
                  help=t("definition.preset_help"))
     c1.button(t("definition.apply_preset"), on_click=_apply_preset, icon=":material/restart_alt:")
     c2.markdown(t(f"preset.{st.session_state['w_preset']}.explain"))
-    c2.text_input(t("definition.name"), key="w_def_name")
+    st.text_input(t("definition.name"), key="w_def_name", help=t("wb.name_help"))
+    st.subheader(t("definition.period_title"))
+    c1, c2, c3 = st.columns([2, 1, 1])
+    c1.checkbox(t("definition.asof_auto", date=format_date(data_as_of) if data_as_of else "—"),
+                key="w_def_asof_auto", help=t("definition.asof_help"))
+    if not st.session_state["w_def_asof_auto"]:
+        if "w_def_asof" not in st.session_state:
+            st.session_state["w_def_asof"] = data_as_of or date.today()
+        c2.date_input(t("definition.asof"), key="w_def_asof", format="YYYY/MM/DD")
+    c3.number_input(t("definition.window"), min_value=7, max_value=3650, step=1, key="w_def_window",
+                    help=t("definition.window_help"))
 
-st.subheader(t("definition.period_title"))
-c1, c2, c3 = st.columns([2, 1, 1])
-c1.checkbox(t("definition.asof_auto", date=format_date(data_as_of) if data_as_of else "—"), key="w_def_asof_auto",
-            help=t("definition.asof_help"))
-if not st.session_state["w_def_asof_auto"]:
-    if "w_def_asof" not in st.session_state:
-        st.session_state["w_def_asof"] = data_as_of or date.today()
-    c2.date_input(t("definition.asof"), key="w_def_asof", format="YYYY/MM/DD")
-c3.number_input(t("definition.window"), min_value=7, max_value=3650, step=1, key="w_def_window",
-                help=t("definition.window_help"))
+# --- R, F, M --------------------------------------------------------------------------
+with tab_rfm:
+    st.radio(t("definition.mode"), ["threshold", "quantile"], key="w_def_mode", horizontal=True,
+             format_func=lambda m: t(f"definition.mode.{m}"), help=t("definition.mode_help"))
+    if st.session_state["w_def_mode"] == "threshold":
+        cols = st.columns(3)
+        slider_max = {"recency": 730, "frequency": 60}
+        for col, axis in zip(cols, AXES):
+            with col:
+                st.markdown(f"**{t(f'factor.{axis}')}**")
+                st.caption(t(f"definition.{axis}_help"))
+                for i in range(4):
+                    key = f"w_def_{axis}_{i}"
+                    label = t(f"definition.cut.{axis}.{i}")
+                    if axis == "monetary":
+                        st.number_input(label, min_value=0, max_value=1_000_000_000, step=1000, key=key)
+                    else:
+                        top = max(slider_max[axis], int(st.session_state[key]))
+                        st.slider(label, min_value=0 if axis == "recency" else 1, max_value=top, key=key)
+    else:
+        st.info(t("definition.quantile_info"))
 
-st.subheader(t("definition.rfm_title"))
-st.radio(t("definition.mode"), ["threshold", "quantile"], key="w_def_mode", horizontal=True,
-         format_func=lambda m: t(f"definition.mode.{m}"), help=t("definition.mode_help"))
+# --- factors and weights --------------------------------------------------------------
+with tab_factors:
+    st.caption(t("wb.factors_help"))
+    catalogue_order = list(factor_catalogue())
+    options = sorted(catalogue_order, key=lambda k: (k not in available, catalogue_order.index(k)))
+    st.multiselect(t("wb.factors"), options, key="w_def_factors", on_change=workbench.on_factors_changed,
+                   format_func=lambda k: t(f"factor.{k}") + ("" if k in available else t("wb.no_data")),
+                   max_selections=8, help=t("wb.factors_select_help"))
+    chosen = list(st.session_state["w_def_factors"])
+    if not chosen:
+        problems.append(t("wb.no_factors"))
+    elif not 3 <= len(chosen) <= 5:
+        st.caption(t("wb.three_to_five", n=len(chosen)))
+    missing = [k for k in chosen if k not in available]
+    if missing:
+        st.warning(t("wb.factor_missing", factors="、".join(t(f"factor.{k}") for k in missing)))
+    cols = st.columns(2)
+    for i, key in enumerate(chosen):
+        wkey = f"w_def_wt_{key}"
+        if wkey not in st.session_state:
+            workbench.on_factors_changed()
+        with cols[i % 2]:
+            st.slider(t("wb.weight", factor=t(f"factor.{key}")), min_value=0.0, max_value=100.0, step=1.0,
+                      format="%.0f", key=wkey, on_change=workbench.on_weight_changed, args=(key,),
+                      help=t(f"factor.{key}.help"))
+    total = sum(float(st.session_state.get(f"w_def_wt_{k}", 0)) for k in chosen)
+    if chosen:
+        st.caption(t("wb.weight_total", total=f"{total:g}"))
+    extra = [k for k in chosen if k not in RFM_KEYS]
+    if extra:
+        st.markdown(f"**{t('wb.factor_settings')}**")
+    for key in extra:
+        info = factor_catalogue()[key]
+        with st.expander(t(f"factor.{key}")):
+            mkey = f"w_def_fmode_{key}"
+            st.radio(t("wb.factor_mode"), ["threshold", "quantile", "as_is"], key=mkey, horizontal=True,
+                     format_func=lambda m: t(f"wb.mode.{m}"))
+            if st.session_state[mkey] == "threshold":
+                ccols = st.columns(4)
+                for j in range(4):
+                    label = t(f"wb.cut.{info.direction}.{j}")
+                    ccols[j].number_input(label, key=f"w_def_fcut_{key}_{j}", step=1.0, format="%g")
 
-if st.session_state["w_def_mode"] == "threshold":
+# --- tiers -------------------------------------------------------------------------------
+with tab_tiers:
+    tl = components.tier_labels()
+    st.slider(t("definition.tiers"), min_value=0.0, max_value=100.0, step=1.0, key="w_def_tiers",
+              help=t("definition.tiers_help", top=tl["top"], middle=tl["middle"], low=tl["low"]))
+    st.caption(t("wb.score_formula"))
+    st.markdown(f"**{t('wb.tier_names')}**")
     cols = st.columns(3)
-    slider_max = {"recency": 730, "frequency": 60}
-    for col, axis in zip(cols, AXES):
-        with col:
-            st.markdown(f"**{t(f'factor.{axis}')}**")
-            st.caption(t(f"definition.{axis}_help"))
-            for i in range(4):
-                key = f"w_def_{axis}_{i}"
-                label = t(f"definition.cut.{axis}.{i}")
-                if axis == "monetary":
-                    st.number_input(label, min_value=0, max_value=1_000_000_000, step=1000, key=key)
-                else:
-                    top = max(slider_max[axis], int(st.session_state[key]))
-                    st.slider(label, min_value=0 if axis == "recency" else 1, max_value=top, key=key)
-else:
-    st.info(t("definition.quantile_info"))
+    for col, key in zip(cols, TIER_KEYS):
+        col.text_input(t("wb.tier_name", tier=t(f"tier.{key}")), key=f"w_def_label_{key}",
+                       placeholder=t(f"tier.{key}"))
 
-st.subheader(t("definition.tiers_title"))
-tl = components.tier_labels()
-st.slider(t("definition.tiers"), min_value=0.0, max_value=100.0, step=1.0, key="w_def_tiers",
-          help=t("definition.tiers_help", top=tl["top"], middle=tl["middle"], low=tl["low"]))
+# --- segment rules -------------------------------------------------------------------------
+with tab_segments:
+    st.caption(t("wb.segments_help"))
+    edited = st.data_editor(
+        st.session_state["seg_editor_base"], key="w_def_segments", num_rows="dynamic", hide_index=True,
+        width="stretch",
+        column_config={
+            "key": st.column_config.TextColumn(t("wb.seg.key"), required=True),
+            "ja": st.column_config.TextColumn(t("wb.seg.ja")),
+            "en": st.column_config.TextColumn(t("wb.seg.en")),
+            **{c: st.column_config.NumberColumn(t(f"wb.seg.{c}"), min_value=1, max_value=5, step=1, required=True)
+               for c in workbench.SEG_COLUMNS[3:]},
+        })
+    rules = workbench.rules_from_frame(edited)
 
-# --- build the definition from the widgets ------------------------------------
-problems = []
+# --- build the definition from the widgets ----------------------------------------------
 rfm = {"mode": st.session_state["w_def_mode"]}
 for axis in AXES:
     cuts = [st.session_state[f"w_def_{axis}_{i}"] for i in range(4)]
@@ -145,57 +198,111 @@ middle, top = st.session_state["w_def_tiers"]
 if not top > middle:
     problems.append(t("definition.tiers_not_ascending"))
     middle, top = d.tiers["middle"], d.tiers["top"]
+factors = []
+for key in chosen:
+    weight = float(st.session_state.get(f"w_def_wt_{key}", 0.0))
+    if key in RFM_KEYS:
+        factors.append(defn.FactorSetting(key, weight))
+        continue
+    mode = st.session_state.get(f"w_def_fmode_{key}", factor_catalogue()[key].mode)
+    cuts = [float(st.session_state.get(f"w_def_fcut_{key}_{j}", c))
+            for j, c in enumerate(factor_catalogue()[key].cuts)]
+    if mode == "threshold" and any(b <= a for a, b in zip(cuts, cuts[1:])):
+        problems.append(t("wb.factor_cuts_not_ascending", factor=t(f"factor.{key}")))
+        old = d.factor(key)
+        cuts = old.effective_cuts() if old else list(factor_catalogue()[key].cuts)
+    info = factor_catalogue()[key]
+    factors.append(defn.FactorSetting(key, weight, mode=None if mode == info.mode else mode,
+                                      cuts=None if list(cuts) == list(info.cuts) else cuts))
+if not factors or sum(f.weight for f in factors) <= 0:
+    factors = d.factors
+labels = {k: st.session_state[f"w_def_label_{k}"].strip() for k in TIER_KEYS
+          if st.session_state.get(f"w_def_label_{k}", "").strip()}
+try:
+    segments = defn.from_dict({"schema": defn.SCHEMA, "version": defn.VERSION, "segments": rules},
+                              file=t("wb.tab.segments")).segments
+except LoyaltyError as exc:
+    problems.append(exc.message(state.lang()))
+    segments = d.segments
 new = d.copy(
     name=st.session_state["w_def_name"].strip() or d.name,
     as_of=None if st.session_state["w_def_asof_auto"] else st.session_state.get("w_def_asof"),
     window_days=int(st.session_state["w_def_window"]),
     rfm=defn.RFMSetting(**rfm),
+    factors=factors,
     tiers={"top": float(top), "middle": float(middle)},
+    tier_labels=labels,
+    segments=segments,
 )
-for p in problems:
-    st.error(p, icon="⚠️")
 if new.to_dict() != d.to_dict():
     state.set_definition(new)
 d = new
 
-# --- effect of the settings -----------------------------------------------------
-st.subheader(t("definition.effect_title"))
-try:
-    with st.spinner(t("common.loading")):
+with tab_segments:
+    cov = coverage(d.segments)
+    if cov.get("other", 0):
+        st.info(t("wb.segments_uncovered", cells=cov["other"]))
+    else:
+        st.caption(t("wb.segments_covered"))
+
+# --- file -------------------------------------------------------------------------------------
+with tab_file:
+    c1, c2 = st.columns(2)
+    with c1:
+        st.download_button(t("definition.download"), data=d.to_json().encode("utf-8"),
+                           file_name="loyalty_definition.json", mime="application/json",
+                           on_click=_mark_saved, icon=":material/download:", key="dl_definition")
+        st.caption(t("definition.download_help"))
+        st.button(t("wb.revert"), on_click=_revert, icon=":material/undo:", help=t("wb.revert_help"))
+    with c2:
+        st.file_uploader(t("definition.upload"), type=["json"], key="w_def_upload", on_change=_load_file)
+        if "def_load_error" in st.session_state:
+            state.show_error(st.session_state["def_load_error"])
+    with st.expander(t("definition.json_preview")):
+        st.code(d.to_json(), language="json")
+
+# --- the effect, shown at the top ---------------------------------------------------------
+with effect:
+    for p in problems:
+        st.error(p, icon="⚠️")
+    try:
         res = state.scores(d)
         base = state.scores(state.saved_definition())
-except LoyaltyError as exc:
-    state.show_error(exc)
-    st.stop()
-
-counts = res.frame["tier"].value_counts()
-cols = st.columns(4)
-for col, key in zip(cols, ("top", "middle", "low")):
-    before = int((base.frame["tier"] == key).sum())
-    now = int(counts.get(key, 0))
-    col.metric(tl[key], format_int(now), delta=now - before if now != before else None)
-moves = tier_moves(base.frame["tier"], res.frame["tier"])
-moved = int(moves.to_numpy().sum() - moves.to_numpy().trace())
-cols[3].metric(t("definition.moved"), format_int(moved), help=t("definition.moved_help"))
-if moved:
-    view = moves.rename(index=tl, columns=tl)
-    view.index.name = t("definition.moves_rows")
-    view.columns.name = t("definition.moves_cols")
-    st.dataframe(view, width="content")
-for axis, empty in res.collapsed.items():
-    st.warning(t("definition.collapsed", axis=t(f"factor.{axis}"), scores="、".join(map(str, empty))))
-
-# --- save and load ----------------------------------------------------------------
-st.subheader(t("definition.file_title"))
-c1, c2 = st.columns(2)
-with c1:
-    st.download_button(t("definition.download"), data=d.to_json().encode("utf-8"),
-                       file_name="loyalty_definition.json", mime="application/json",
-                       on_click=_mark_saved, icon=":material/download:", key="dl_definition")
-    st.caption(t("definition.download_help"))
-with c2:
-    st.file_uploader(t("definition.upload"), type=["json"], key="w_def_upload", on_change=_load_file)
-    if "def_load_error" in st.session_state:
-        state.show_error(st.session_state["def_load_error"])
-with st.expander(t("definition.json_preview")):
-    st.code(d.to_json(), language="json")
+    except LoyaltyError as exc:
+        state.show_error(exc)
+        st.stop()
+    st.markdown(f"**{t('definition.effect_title')}**")
+    tl = components.tier_labels()
+    counts = res.frame["tier"].value_counts()
+    cols = st.columns(4)
+    for col, key in zip(cols, TIER_KEYS):
+        before = int((base.frame["tier"] == key).sum())
+        now = int(counts.get(key, 0))
+        col.metric(tl[key], format_int(now), delta=now - before if now != before else None,
+                   delta_color="off")
+    moves = tier_moves(base.frame["tier"], res.frame["tier"])
+    moved = int(moves.to_numpy().sum() - moves.to_numpy().trace())
+    cols[3].metric(t("definition.moved"), format_int(moved), help=t("definition.moved_help"))
+    if moved:
+        with st.expander(t("wb.moves_detail")):
+            view = moves.rename(index=tl, columns=tl)
+            view.index.name = t("definition.moves_rows")
+            view.columns.name = t("definition.moves_cols")
+            st.dataframe(view, width="content")
+    if res.dropped:
+        st.warning(t("segments.dropped", factors="、".join(t(f"factor.{k}") for k in res.dropped)))
+    for axis, empty in res.collapsed.items():
+        st.warning(t("definition.collapsed", axis=t(f"factor.{axis}"), scores="、".join(map(str, empty))))
+    if res.weights:
+        w = pd.DataFrame({"factor": [t(f"factor.{k}") for k in res.weights],
+                          "weight": list(res.weights.values())})
+        base = alt.Chart(w).encode(
+            x=alt.X("weight:Q", title=t("wb.weight_axis"), scale=alt.Scale(domain=[0, 100]),
+                    axis=alt.Axis(labelAngle=0, grid=False)),
+            y=alt.Y("factor:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
+            tooltip=[alt.Tooltip("factor:N", title=t("wb.factor")),
+                     alt.Tooltip("weight:Q", format=".1f", title=t("wb.weight_axis"))])
+        bars = base.mark_bar(color=TIER_COLORS["top"], height=18)
+        text = base.mark_text(align="left", dx=4).encode(text=alt.Text("weight:Q", format=".0f"))
+        st.markdown(f"**{t('wb.weights_title')}**")
+        st.altair_chart((bars + text).properties(height=32 * len(w)), width="stretch")

@@ -1,5 +1,9 @@
 """概要 (overview): the headline figures and where to go next."""
 
+from ui.router import ensure_router
+
+ensure_router()
+
 import streamlit as st
 
 from loyalty.fmt import format_date, format_int, format_pct, format_yen

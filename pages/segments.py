@@ -1,5 +1,9 @@
 """セグメント: tiers and named RFM segments, charts, the customer list, measures, downloads."""
 
+from ui.router import ensure_router
+
+ensure_router()
+
 import streamlit as st
 
 from loyalty import export
@@ -8,7 +12,8 @@ from loyalty.fmt import format_date, format_int
 from loyalty.ltv import customer_ltv
 from loyalty.measures import measures_for
 from loyalty.summary import customer_table, group_summary, rf_matrix
-from ui import charts, components, state
+from loyalty.breakdown import factor_breakdown
+from ui import charts, components, segments_ui, state
 
 t = state.t
 MAX_ROWS_SHOWN = 5_000
@@ -23,8 +28,9 @@ st.caption(t("segments.caption", name=d.name, as_of=format_date(feats.as_of) if 
 if res.dropped:
     st.warning(t("segments.dropped", factors="、".join(t(f"factor.{k}") for k in res.dropped)))
 
-tab_tiers, tab_segments, tab_list, tab_measures = st.tabs(
-    [t("segments.tab.tiers"), t("segments.tab.segments"), t("segments.tab.list"), t("segments.tab.measures")])
+tab_tiers, tab_segments, tab_list, tab_repeaters, tab_measures = st.tabs(
+    [t("segments.tab.tiers"), t("segments.tab.segments"), t("segments.tab.list"), t("rep.tab"),
+     t("segments.tab.measures")])
 
 with tab_tiers:
     summary = group_summary(res.frame, feats.frame, "tier")
@@ -94,6 +100,14 @@ with tab_list:
     else:
         st.info(t("segments.list_empty"))
 
+    if len(view):
+        st.markdown(f"**{t('bd.title')}**")
+        pick = st.selectbox(t("bd.customer"), view["customer_id"].head(500).tolist(), key="list_breakdown",
+                            help=t("bd.help"))
+        bd = factor_breakdown(pick, feats.frame, res.frame, res.weights, d)
+        segments_ui.breakdown(bd, float(res.frame.loc[pick, "loyalty_score"]),
+                              tl[str(res.frame.loc[pick, "tier"])])
+
     export_view = view.copy()
     d1, d2 = st.columns(2)
     d1.download_button(
@@ -107,6 +121,9 @@ with tab_list:
         data=lambda: export.csv_bytes(export_view).data,
         file_name="loyalty_customers.csv", mime="text/csv", on_click="ignore",
         icon=":material/download:", key="dl_csv")
+
+with tab_repeaters:
+    segments_ui.repeaters_tab(feats.frame, res.frame, tl)
 
 with tab_measures:
     st.caption(t("segments.measures_help"))

@@ -12,3 +12,13 @@ def features_of(*files: InputFile, as_of=None, window_days: int = 365, today=Non
     """Load inputs and build features; returns (dataset, features)."""
     ds = load_dataset(list(files), today=today)
     return ds, build_features(ds, as_of=as_of, window_days=window_days)
+
+
+def rfm_equal():
+    """The BtoC preset with R, F and M only, equally weighted (the classic RFM total)."""
+    from loyalty import definition as defn
+
+    d = defn.preset("b2c")
+    d.factors = [defn.FactorSetting("recency", 33.34), defn.FactorSetting("frequency", 33.33),
+                 defn.FactorSetting("monetary", 33.33)]
+    return d

@@ -117,11 +117,13 @@ def test_upload_a_cp932_csv_replaces_the_sample(tmp_path):
     at.switch_page("pages/home.py").run()
     m = _metrics(at)
     assert m["顧客数"] == "2"
-    assert m["最重要顧客"] == "1"  # 0001: R5 F2 M5 = 12/15 = 80 points
+    # 0001: R5 F2 M5; BtoC weights R15 F25 M25 (SNS and NPS are not in this file, so they
+    # drop out and R/F/M are rescaled): (15*5 + 25*2 + 25*5) / 65 * 20 = 76.9 -> middle
+    assert m["最重要顧客"] == "0"
     at.switch_page("pages/segments.py").run()
     assert not at.exception
     shown = [df for df in at.dataframe if "customers" in df.value.columns][0].value
-    assert shown["customers"].tolist() == [1, 0, 1]
+    assert shown["customers"].tolist() == [0, 1, 1]
 
 
 def test_a_bad_upload_shows_a_message_not_a_traceback():

@@ -52,8 +52,10 @@ def test_score_writes_one_row_per_customer_with_the_contract_columns(orders):
     assert rows.loc["000123", ["r_score", "f_score", "m_score", "rfm_total"]].tolist() == [5, 2, 1, 8]
     assert rows.loc["0456", ["r_score", "f_score", "m_score"]].tolist() == [2, 1, 5]
     assert rows.loc["789", ["recency_days", "frequency", "monetary", "rfm_total"]].tolist() == [487, 0, 0, 3]
-    assert rows.loc["000123", "loyalty_score"] == pytest.approx((33.34 * 5 + 33.33 * 2 + 33.33 * 1) / 5, abs=0.01)
-    assert rows["tier"].tolist() == ["middle", "middle", "low"]  # 8/15 -> 53.3 is middle
+    # BtoC preset: R15 F25 M25 (SNS and NPS are absent here, so R/F/M are rescaled to 100)
+    assert rows.loc["000123", "loyalty_score"] == pytest.approx((15 * 5 + 25 * 2 + 25 * 1) / 65 * 20, abs=0.01)
+    assert rows.loc["0456", "loyalty_score"] == pytest.approx((15 * 2 + 25 * 1 + 25 * 5) / 65 * 20, abs=0.01)
+    assert rows["tier"].tolist() == ["low", "middle", "low"]  # 46.2, 55.4, 20.0
     assert rows.loc["789", "rfm_segment"] == "lost"
 
 
@@ -74,7 +76,7 @@ def test_definition_changes_the_result(orders, tmp_path):
     path = tmp_path / "lenient.json"
     path.write_text(d.to_json(), encoding="utf-8")
     out = _csv(run("score", str(orders), "--as-of", "2024-06-30", "--definition", str(path)).stdout)
-    assert out["tier"].tolist() == ["top", "top", "middle"]
+    assert out["tier"].tolist() == ["middle", "top", "middle"]  # 46.2 / 55.4 / 20.0 against top 50, middle 20
 
 
 def test_xlsx_output_has_japanese_headers_and_text_ids(orders, tmp_path):

@@ -76,3 +76,14 @@ def test_not_json_reports_the_line():
 def test_unknown_preset():
     with pytest.raises(LoyaltyError):
         defn.preset("b2x")
+
+
+def test_rebalance_keeps_whole_weights_summing_to_100():
+    w = {"recency": 20.0, "frequency": 30.0, "monetary": 50.0}
+    # 60 left, split 30:50 = 22.5 : 37.5; the tie in remainders goes to the earlier key
+    assert defn.rebalance(w, "recency", 40) == {"recency": 40.0, "frequency": 23.0, "monetary": 37.0}
+    assert defn.rebalance(w, "monetary", 100) == {"recency": 0.0, "frequency": 0.0, "monetary": 100.0}
+    zero = {"a": 100.0, "b": 0.0, "c": 0.0}
+    assert defn.rebalance(zero, "a", 10) == {"a": 10.0, "b": 45.0, "c": 45.0}
+    assert defn.rebalance({"only": 30.0}, "only", 30) == {"only": 100.0}
+    assert defn.equal_weights(["r", "f", "m"]) == {"r": 34.0, "f": 33.0, "m": 33.0}

@@ -6,6 +6,7 @@ import pytest
 
 from loyalty import definition as defn
 from loyalty.scoring import Scorer, score
+from tests.helpers import rfm_equal
 
 
 def _given_rfm(rows):
@@ -17,11 +18,22 @@ def _given_rfm(rows):
 def test_seed_rfm_table_lands_in_the_seed_tiers():
     # seed 000: A社 5/5/5 = 15 最上位, B社 3/4/4 = 11 中堅層, C社 1/1/2 = 4 低貢献層
     feats = _given_rfm([("A社", 5, 5, 5), ("B社", 3, 4, 4), ("C社", 1, 1, 2)])
-    res = score(feats, defn.preset("b2c"))
+    res = score(feats, rfm_equal())
     assert res.frame["rfm_total"].tolist() == [15, 11, 4]
     assert res.frame["tier"].astype(str).tolist() == ["top", "middle", "low"]
     # equal weights: score = total / 15 * 100 (weights 33.34/33.33/33.33)
     assert res.frame["loyalty_score"].round(1).tolist() == [100.0, 73.3, 26.7]
+
+
+def test_default_preset_places_the_seed_rfm_table_in_the_seed_tiers():
+    # the BtoC preset also weighs SNS reactions and NPS; the seed table has neither, so
+    # they drop out and R 15 / F 25 / M 25 are rescaled to 100
+    feats = _given_rfm([("A社", 5, 5, 5), ("B社", 3, 4, 4), ("C社", 1, 1, 2)])
+    res = score(feats, defn.preset("b2c"))
+    assert res.dropped == ["sns_reactions", "nps"]
+    assert res.frame["loyalty_score"].round(2).tolist() == [
+        100.0, round((15 * 3 + 25 * 4 + 25 * 4) / 65 * 20, 2), round((15 * 1 + 25 * 1 + 25 * 2) / 65 * 20, 2)]
+    assert res.frame["tier"].astype(str).tolist() == ["top", "middle", "low"]
 
 
 def test_seed_weighted_example_gives_96_66_36():
@@ -50,14 +62,14 @@ def test_seed_weighted_example_gives_96_66_36():
 
 def test_tier_cutoffs_are_inclusive():
     feats = _given_rfm([("x", 4, 4, 4), ("y", 3, 3, 2)])  # 80.0 and 53.3
-    res = score(feats, defn.preset("b2c"))
+    res = score(feats, rfm_equal())
     assert res.frame["loyalty_score"].round(2).tolist() == [80.0, 53.33]
     assert res.frame["tier"].astype(str).tolist() == ["top", "middle"]
 
 
 def test_factor_missing_from_data_is_dropped_and_weights_rescaled():
     feats = _given_rfm([("a", 5, 5, 5)])
-    d = defn.preset("b2c")
+    d = rfm_equal()
     d.factors.append(defn.FactorSetting("nps", 25))
     res = score(feats, d)
     assert res.dropped == ["nps"]

@@ -1,0 +1,119 @@
+"""Definition workbench in the app: weights that sum to 100, factor choice, segment
+rules as data, definition files, repeaters vs loyal, the per-customer breakdown."""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+from loyalty import definition as defn
+from loyalty.pipeline import InputFile, build_features, load_dataset
+from loyalty.repeaters import find_groups
+from loyalty.scoring import Scorer
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+SAMPLE = [ROOT / "sample_data" / "orders_cp932.csv", ROOT / "sample_data" / "customers.csv"]
+
+
+def _features():
+    ds = load_dataset([InputFile(p.name, p.read_bytes()) for p in SAMPLE])
+    return build_features(ds).frame
+
+
+def _app(page):
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _metrics(at):
+    return {m.label: m.value for m in at.metric}
+
+
+def test_moving_a_weight_keeps_the_total_at_100_and_rescores():
+    at = _app("pages/definition.py")
+    at.slider(key="w_def_wt_nps").set_value(60.0).run()
+    assert not at.exception, [e.value for e in at.exception]
+    weights = {k: at.slider(key=f"w_def_wt_{k}").value
+               for k in ("recency", "frequency", "monetary", "sns_reactions", "nps")}
+    assert sum(weights.values()) == 100
+    # the other four (15/25/25/15 = 80) share the remaining 40 in proportion: 7.5/12.5/12.5/7.5,
+    # rounded by largest remainder (ties to the earlier factor)
+    assert weights == {"recency": 8.0, "frequency": 13.0, "monetary": 12.0, "sns_reactions": 7.0, "nps": 60.0}
+    d = defn.preset("b2c")
+    d.factors = [defn.FactorSetting(k, w) for k, w in weights.items()]
+    expected = Scorer(_features()).score(d).frame["tier"].astype(str).value_counts()
+    assert _metrics(at)["最重要顧客"] == f"{expected['top']:,}"
+    saved = at.session_state["definition"]
+    assert saved.weights() == weights
+
+
+def test_choosing_factors_gives_equal_weights_summing_to_100():
+    at = _app("pages/definition.py")
+    at.multiselect(key="w_def_factors").set_value(["recency", "frequency", "monetary"]).run()
+    assert not at.exception
+    # 15/25/25 kept in proportion and scaled to 100: 23.1/38.5/38.5 -> 23/39/38
+    assert [at.slider(key=f"w_def_wt_{k}").value for k in ("recency", "frequency", "monetary")] == \
+        [23.0, 39.0, 38.0]
+    assert at.session_state["definition"].weights() == {"recency": 23.0, "frequency": 39.0, "monetary": 38.0}
+
+
+def test_segment_rules_from_the_definition_drive_the_segments_page():
+    at = _app("pages/definition.py")
+    d = defn.preset("b2c")
+    d.segments = d.segments[:1]  # only Champions; everyone else falls to the catch-all
+    at.session_state["definition"] = d
+    at.switch_page("pages/segments.py").run()
+    assert not at.exception
+    seg = [df.value for df in at.dataframe if "rfm_segment_label" in df.value.columns][0]
+    assert set(seg["rfm_segment_label"]) == {"チャンピオン", "その他"}
+
+
+def test_definition_download_loads_back_identically():
+    at = _app("pages/definition.py")
+    at.slider(key="w_def_tiers").set_value((45.0, 75.0)).run()
+    d = at.session_state["definition"]
+    again = defn.loads(d.to_json())
+    assert again.to_dict() == d.to_dict()
+    assert again.tiers == {"top": 75.0, "middle": 45.0}
+
+
+def test_repeaters_tab_counts_match_the_domain_rules():
+    groups = find_groups(_features())
+    at = _app("pages/segments.py")
+    counts = [m.value for m in at.metric if m.label == "顧客数"]
+    assert counts == [f"{len(groups.price_driven):,}", f"{len(groups.loyal_in_waiting):,}"]
+    at.slider(key="rep_min_disc").set_value(0.95).run()
+    tighter = find_groups(_features(), defn_rules(min_discount_share=0.95))
+    counts = [m.value for m in at.metric if m.label == "顧客数"]
+    assert counts[0] == f"{len(tighter.price_driven):,}"
+
+
+def defn_rules(**kw):
+    from loyalty.repeaters import RepeaterRules
+
+    return RepeaterRules(**kw)
+
+
+def test_breakdown_points_add_up_to_the_score():
+    at = _app("pages/segments.py")
+    table = [df.value for df in at.dataframe if "点" in df.value.columns][0]
+    score = float(next(m.value for m in at.metric if m.label == "ロイヤルティスコア"))
+    assert abs(table["点"].astype(float).sum() - score) < 0.3
+
+
+def test_the_segment_rule_editor_updates_the_definition():
+    at = _app("pages/definition.py")
+    n = len(defn.default_segments())
+    # what a user does in the table: tighten Champions to R5 only and delete the other rules
+    at.session_state["w_def_segments"] = {"edited_rows": {0: {"r_min": 5}}, "added_rows": [],
+                                          "deleted_rows": list(range(1, n))}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    rules = at.session_state["definition"].segments
+    assert [(r.key, r.r, r.f, r.m) for r in rules] == [("champions", (5, 5), (4, 5), (4, 5))]
+    assert any("その他" in i.value for i in at.info)  # the uncovered cells are announced

@@ -1,0 +1,61 @@
+"""Workshop page: proposals side by side on the same customers."""
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from loyalty import definition as defn
+from loyalty.compare import compare
+from loyalty.pipeline import InputFile, build_features, load_dataset
+from loyalty.scoring import Scorer
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+SAMPLES = sorted((ROOT / "loyalty" / "data" / "proposals").glob("*.json"))
+
+
+def _app():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("pages/workshop.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_empty_state_says_what_to_do():
+    at = _app()
+    assert any("2つ以上" in i.value for i in at.info)
+
+
+def test_sample_proposals_are_compared_with_independent_figures():
+    at = _app()
+    next(b for b in at.button if b.label == "サンプルの3案を追加").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    # expected: the same three definitions scored directly on the sample data
+    ds = load_dataset([InputFile(p.name, p.read_bytes()) for p in
+                       (ROOT / "sample_data" / "orders_cp932.csv", ROOT / "sample_data" / "customers.csv")])
+    f = build_features(ds).frame
+    scorer = Scorer(f)
+    defs = [defn.load(p) for p in SAMPLES]
+    cmp = compare({d.name: scorer.score(d).frame for d in defs}, f["monetary"])
+    ag = cmp.agreement()
+    metrics = {m.label: m.value for m in at.metric}
+    for d in defs:
+        assert metrics[d.name] == f"{ag['counts'][d.name]:,}"
+    assert metrics["すべての案で一致"] == f"{ag['in_all']:,}"
+    assert metrics["いずれかの案で該当"] == f"{ag['in_any']:,}"
+    dis = cmp.disagreements(50)
+    table = [df.value for df in at.dataframe if "スコアの差" in df.value.columns][0]
+    assert table["顧客ID"].tolist() == dis.index.tolist()
+
+
+def test_adding_the_current_definition_and_removing_a_proposal():
+    at = _app()
+    at.text_input(key="w_ws_name").set_value("営業案").run()
+    next(b for b in at.button if b.label == "いまの定義を案として追加").click().run()
+    next(b for b in at.button if b.label == "いまの定義を案として追加").click().run()
+    assert [m.value for m in at.markdown if m.value.startswith("**営業案")] == ["**営業案**", "**営業案 (2)**"]
+    assert at.session_state["proposals"].keys() == {"営業案", "営業案 (2)"}
+    assert not at.exception
+    next(b for b in at.button if b.key == "ws_remove_営業案 (2)").click().run()
+    assert list(at.session_state["proposals"]) == ["営業案"]

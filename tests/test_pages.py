@@ -1,0 +1,22 @@
+"""Structure of pages/: every file there is a page, and every page makes sure it
+runs under app.py's router (see ui/router.py for why)."""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_page_calls_ensure_router_first():
+    for path in sorted((ROOT / "pages").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        body = [n for n in tree.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
+        calls = [n for n in body[:3] if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)
+                 and getattr(n.value.func, "id", None) == "ensure_router"]
+        assert calls, f"{path.name} must call ensure_router() before anything else"
+
+
+def test_every_page_file_is_listed_in_the_router():
+    app = (ROOT / "app.py").read_text(encoding="utf-8")
+    for path in sorted((ROOT / "pages").glob("*.py")):
+        assert f'"pages/{path.name}"' in app, f"{path.name} is not in app.py's PAGES"

@@ -1,0 +1,128 @@
+"""Widgets of the definition workbench: keeping widget state and the working
+definition in step, factor weights that always sum to 100, the segment-rule editor."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from loyalty import definition as defn
+from loyalty.definition import RFM_KEYS, TIER_KEYS, factor_catalogue
+from ui import state
+
+AXES = RFM_KEYS
+SEG_COLUMNS = ["key", "ja", "en", "r_min", "r_max", "f_min", "f_max", "m_min", "m_max"]
+
+
+def widget_values(d: defn.Definition) -> dict:
+    """The widget keys of the definition page and their values for ``d``."""
+    values = {
+        "w_def_name": d.name,
+        "w_def_asof_auto": d.as_of is None,
+        "w_def_window": int(d.window_days),
+        "w_def_mode": d.rfm.mode,
+        "w_def_tiers": (float(d.tiers["middle"]), float(d.tiers["top"])),
+        "w_def_factors": [f.key for f in d.factors],
+    }
+    for axis in AXES:
+        for i, v in enumerate(getattr(d.rfm, axis)):
+            values[f"w_def_{axis}_{i}"] = int(v)
+    for f in d.factors:
+        values[f"w_def_wt_{f.key}"] = float(f.weight)
+        if f.key not in RFM_KEYS:
+            values[f"w_def_fmode_{f.key}"] = f.effective_mode()
+            for i, c in enumerate(f.effective_cuts()):
+                values[f"w_def_fcut_{f.key}_{i}"] = float(c)
+    for key in TIER_KEYS:
+        values[f"w_def_label_{key}"] = d.tier_labels.get(key, "")
+    if d.as_of is not None:
+        values["w_def_asof"] = d.as_of
+    return values
+
+
+def reset_widgets(d: defn.Definition) -> None:
+    """Forget every widget of the definition page and set them from ``d``
+    (call from a callback, before the widgets are drawn)."""
+    for key in [k for k in st.session_state if str(k).startswith("w_def_")]:
+        del st.session_state[key]
+    st.session_state.update(widget_values(d))
+    st.session_state["seg_editor_base"] = segments_frame(d)
+
+
+def ensure_widgets(d: defn.Definition) -> None:
+    """Give widgets that have no state yet their values from ``d``."""
+    for key, value in widget_values(d).items():
+        if key not in st.session_state:
+            st.session_state[key] = value
+    if "seg_editor_base" not in st.session_state:
+        st.session_state["seg_editor_base"] = segments_frame(d)
+
+
+def load_definition(d: defn.Definition, *, saved: bool = True) -> None:
+    """Make ``d`` the working definition (and the saved baseline) and refresh the widgets."""
+    state.set_definition(d, saved=saved)
+    reset_widgets(d)
+
+
+# --- weights ------------------------------------------------------------------
+
+def on_factors_changed() -> None:
+    """The factor selection changed: keep existing weights, give new factors an
+    equal share, then make everything sum to 100."""
+    keys = list(st.session_state["w_def_factors"])
+    if not keys:
+        return
+    old = {k: float(st.session_state.get(f"w_def_wt_{k}", 0.0)) for k in keys}
+    new_keys = [k for k in keys if f"w_def_wt_{k}" not in st.session_state]
+    if new_keys or sum(old.values()) <= 0:
+        weights = defn.equal_weights(keys)
+    else:
+        weights = old
+        total = sum(weights.values())
+        if abs(total - 100) > 1e-9:
+            first = keys[0]
+            weights = defn.rebalance(weights, first, weights[first] * 100.0 / total)
+    for k, w in weights.items():
+        st.session_state[f"w_def_wt_{k}"] = w
+    cat = factor_catalogue()
+    for k in keys:
+        if k not in RFM_KEYS and f"w_def_fmode_{k}" not in st.session_state:
+            st.session_state[f"w_def_fmode_{k}"] = cat[k].mode
+            for i, c in enumerate(cat[k].cuts):
+                st.session_state[f"w_def_fcut_{k}_{i}"] = float(c)
+
+
+def on_weight_changed(changed: str) -> None:
+    """One weight slider moved: rescale the others so the total stays 100."""
+    keys = list(st.session_state["w_def_factors"])
+    weights = {k: float(st.session_state.get(f"w_def_wt_{k}", 0.0)) for k in keys}
+    for k, w in defn.rebalance(weights, changed, weights[changed]).items():
+        st.session_state[f"w_def_wt_{k}"] = w
+
+
+# --- segment rules --------------------------------------------------------------
+
+def segments_frame(d: defn.Definition) -> pd.DataFrame:
+    """The definition's segment rules as an editable table."""
+    return pd.DataFrame([{"key": s.key, "ja": s.ja, "en": s.en, "r_min": s.r[0], "r_max": s.r[1],
+                          "f_min": s.f[0], "f_max": s.f[1], "m_min": s.m[0], "m_max": s.m[1]}
+                         for s in d.segments], columns=SEG_COLUMNS)
+
+
+def rules_from_frame(frame: pd.DataFrame) -> list[dict]:
+    """Edited table rows -> segment rules in the definition file's form (rows
+    without a key are ignored)."""
+    rules = []
+    for row in frame.to_dict("records"):
+        key = row.get("key")
+        if key is None or (isinstance(key, float) and key != key) or not str(key).strip():
+            continue
+
+        def num(v):
+            return int(v) if v is not None and v == v else 0
+
+        rules.append({"key": str(key).strip(), "ja": str(row.get("ja") or key), "en": str(row.get("en") or key),
+                      "r": [num(row.get("r_min")), num(row.get("r_max"))],
+                      "f": [num(row.get("f_min")), num(row.get("f_max"))],
+                      "m": [num(row.get("m_min")), num(row.get("m_max"))]})
+    return rules
