@@ -28,7 +28,7 @@ c2.metric(t("home.kpi.top_customers", tier=labels["top"]), format_int(top["custo
           help=t("home.kpi.share", share=format_pct(top["customer_share"])))
 c3.metric(t("home.kpi.top_revenue_share", tier=labels["top"]), format_pct(top["revenue_share"]),
           help=t("home.kpi.top_revenue_share_help"))
-c4.metric(t("home.kpi.revenue"), format_yen(summary["revenue"].sum()),
+c4.metric(t("home.kpi.revenue"), format_yen(summary["revenue"].sum(min_count=1)),
           help=t("home.kpi.revenue_help", days=feats.window_days))
 
 left, right = st.columns([3, 2])
