@@ -17,8 +17,9 @@ that name the bad field (``rfm.recency[2]``)::
       "tiers": {"top": 80, "middle": 50},    # loyalty score cut-offs (0–100)
       "tier_labels": {"top": "…", …},        # optional own names
       "segments": [{"key", "ja", "en", "r": [lo, hi], "f": […], "m": […]}, …],  # optional
-      "measures": {…},                       # optional, see loyalty.measures
-      "persona_notes": {"top": "…", …}       # optional facilitator notes
+      "measures": [{"target": "tier:top", "title", "detail", "channel", "timing", "kpi"}, …],
+                                             # optional, see loyalty.measures
+      "persona_notes": {"tier:top": "…", "segment:at_risk": "…"}   # optional facilitator notes
     }
 
 Loyalty score = Σ weightᵢ × scoreᵢ / 5 with weights summing to 100 (weights
@@ -147,7 +148,7 @@ class Definition:
     tiers: dict[str, float] = field(default_factory=lambda: {"top": 80.0, "middle": 50.0})
     tier_labels: dict[str, str] = field(default_factory=dict)
     segments: list[SegmentRule] = field(default_factory=default_segments)
-    measures: dict | None = None
+    measures: list[dict] | None = None
     persona_notes: dict[str, str] = field(default_factory=dict)
     description: str = ""
 

@@ -1,9 +1,15 @@
 """Measures (施策): suggested actions per tier and per named segment.
 
 The default catalogue is data (``loyalty/data/measures.json``, both languages).
-A definition may carry its own edited list; then that list is used as written.
+A definition may carry its own edited list; then that list is used as written
+(the app saves the whole list, in the language it was edited in, as soon as one
+target's measures are edited; "reset" goes back to the catalogue, ``None``).
 A measure row has: target ("tier:top", "segment:at_risk", …), title, detail,
 channel, timing, kpi.
+
+Targets are the three tiers and the definition's named segments plus the
+catch-all (:func:`targets`); every one has at least one catalogue measure.
+:func:`action_plan` turns the list into the table exported as the action plan.
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
+
+from loyalty.i18n import t
 
 MEASURE_FIELDS = ("target", "title", "detail", "channel", "timing", "kpi")
 _FILE = Path(__file__).parent / "data" / "measures.json"
@@ -55,6 +63,138 @@ def measures_table(definition_measures: list[dict] | None, lang: str = "ja") -> 
     """All measures as a table (the editable form and the action plan)."""
     rows = definition_measures if definition_measures is not None else default_measures(lang)
     return pd.DataFrame([{k: r.get(k, "") for k in MEASURE_FIELDS} for r in rows], columns=list(MEASURE_FIELDS))
+
+
+def target_of(group: str, key: str) -> str:
+    """The target string of a tier or segment: ``target_of("tier", "top") == "tier:top"``.
+
+    Args:
+        group: "tier" or "segment".
+        key: the tier or segment key.
+
+    Returns:
+        "tier:<key>" or "segment:<key>".
+    """
+    return f"{'tier' if group == 'tier' else 'segment'}:{key}"
+
+
+def targets(definition, lang: str = "ja") -> list[tuple[str, str]]:
+    """Every target a measure can have, with its display name, in display order.
+
+    Args:
+        definition: the definition (tier names and segment rules).
+        lang: language of the names.
+
+    Returns:
+        ``[(target, label), …]``: the three tiers, then the named segments in rule
+        order, then the catch-all segment.  Segment names carry the prefix
+        「セグメント:」 so they cannot be confused with a tier.
+    """
+    from loyalty.definition import TIER_KEYS, catch_all_segment
+    from loyalty.scoring import tier_label
+    from loyalty.segments import segment_labels
+
+    out = [(target_of("tier", k), t("measure.target.tier", lang, label=tier_label(k, definition, lang)))
+           for k in TIER_KEYS]
+    labels = segment_labels(definition.segments, lang)
+    for key in [s.key for s in definition.segments] + [catch_all_segment()["key"]]:
+        out.append((target_of("segment", key), t("measure.target.segment", lang, label=labels.get(key, key))))
+    return out
+
+
+def target_label(target: str, definition, lang: str = "ja") -> str:
+    """The display name of a target (the target itself when the definition does not know it)."""
+    return dict(targets(definition, lang)).get(target, target)
+
+
+def rows_from_table(frame: pd.DataFrame, target: str) -> list[dict]:
+    """Measure rows from an edited table (the app's data editor) for one target.
+
+    Text is stripped; missing cells become ""; rows with every field blank are
+    dropped (a row just added and not yet filled in).
+
+    Args:
+        frame: a table with some of the columns title, detail, channel, timing, kpi.
+        target: the target every row gets.
+
+    Returns:
+        A list of measure dicts, in table order.
+    """
+    fields = MEASURE_FIELDS[1:]
+    out = []
+    for record in frame.reindex(columns=list(fields)).to_dict("records"):
+        row = {"target": target}
+        for k in fields:
+            v = record.get(k)
+            row[k] = "" if v is None or (isinstance(v, float) and v != v) or v is pd.NA else str(v).strip()
+        if any(row[k] for k in fields):
+            out.append(row)
+    return out
+
+
+def replace_target(definition_measures: list[dict] | None, target: str, rows: list[dict],
+                   lang: str = "ja") -> list[dict]:
+    """The whole measure list with one target's rows replaced.
+
+    Args:
+        definition_measures: the definition's list, or None for the catalogue in ``lang``.
+        target: the target whose rows are replaced.
+        rows: its new rows (their ``target`` is set to ``target``).
+        lang: language of the catalogue when the definition has no list yet.
+
+    Returns:
+        A new list: other targets' rows unchanged and in order; the new rows where
+        the target's first row was, or at the end when it had none.
+    """
+    current = definition_measures if definition_measures is not None else default_measures(lang)
+    new_rows = [{**{k: r.get(k, "") for k in MEASURE_FIELDS}, "target": target} for r in rows]
+    out: list[dict] = []
+    placed = False
+    for row in current:
+        if row.get("target") == target:
+            if not placed:
+                out.extend(new_rows)
+                placed = True
+            continue
+        out.append(dict(row))
+    if not placed:
+        out.extend(new_rows)
+    return out
+
+
+ACTION_PLAN_COLUMNS = ("target_label", "customers", "title", "detail", "channel", "timing", "kpi", "owner", "due")
+
+
+def action_plan(definition_measures: list[dict] | None, definition, lang: str = "ja",
+                counts: dict[str, int] | None = None) -> pd.DataFrame:
+    """The measures as an action plan: one row per measure, in target order.
+
+    Args:
+        definition_measures: the definition's list, or None for the catalogue in ``lang``.
+        definition: the definition (target names and order).
+        lang: language of the catalogue and the target names.
+        counts: customers per target ("tier:top" → 228); targets not in it get
+            no count (empty cell).
+
+    Returns:
+        Columns ``ACTION_PLAN_COLUMNS``: target name, customers, title, detail,
+        channel, timing, KPI, and the empty columns owner and due for the team
+        to fill in.  Rows whose target the definition does not know come last,
+        named by their target string.
+    """
+    rows = definition_measures if definition_measures is not None else default_measures(lang)
+    order = {tgt: i for i, (tgt, _) in enumerate(targets(definition, lang))}
+    labels = dict(targets(definition, lang))
+    ranked = sorted(enumerate(rows), key=lambda ir: (order.get(ir[1].get("target"), len(order)), ir[0]))
+    counts = counts or {}
+    records = []
+    for _, r in ranked:
+        tgt = r.get("target", "")
+        records.append({"target_label": labels.get(tgt, tgt), "customers": counts.get(tgt),
+                        **{k: r.get(k, "") for k in MEASURE_FIELDS[1:]}, "owner": "", "due": ""})
+    frame = pd.DataFrame(records, columns=list(ACTION_PLAN_COLUMNS))
+    frame["customers"] = frame["customers"].astype("Int64")
+    return frame
 
 
 def validate_measures(value: object, bad) -> list[dict]:
