@@ -8,7 +8,17 @@
 Options: a gross margin (LTV on profit rather than revenue) and a yearly
 discount rate (each later year is worth 1/(1+d)^k of the first).
 Per customer from transactions, "years" is the customer's tenure (first order to
-as-of) in years, counted as at least one year.
+as-of) in years, counted as at least one year, unless a fixed number of years
+is assumed for everyone (``years=``).  Average order value is gross order value
+÷ orders (all time up to the as-of date); orders per year are the orders in the
+window scaled to 365 days (see :mod:`loyalty.features`).
+
+With a discount rate d, "years" is replaced by the present value of one unit a
+year, Σ_{k=0}^{Y−1} 1/(1+d)^k = (1 − (1+d)^−Y) / (1 − 1/(1+d)) (the first year is
+not discounted; fractional years follow the same closed form).  SaaS discounts
+month by month at (1+d)^(−1/12).
+
+Per tier or segment: :func:`value_by_group` (customers, mean, median, total, share).
 """
 
 from __future__ import annotations
@@ -44,12 +54,32 @@ def ltv_b2c(aov, orders_per_year, years, *, margin: float = 1.0, discount_rate: 
 
 
 def ltv_b2b(annual_contract_value, years, *, margin: float = 1.0, discount_rate: float = 0.0):
-    """BtoB LTV = annual contract value × years (× margin, discounted per year)."""
+    """BtoB LTV = annual contract value × years (× margin, discounted per year).
+
+    Args:
+        annual_contract_value: yearly contract value (yen).
+        years: years of contract.
+        margin: gross margin as a fraction (1.0 = revenue).
+        discount_rate: yearly discount rate as a fraction (0 = none).
+
+    Returns:
+        The LTV (same shape as the inputs).
+    """
     return np.asarray(annual_contract_value, dtype=float) * _discounted_years(years, discount_rate) * margin
 
 
 def ltv_saas(monthly_fee, months, *, margin: float = 1.0, discount_rate: float = 0.0):
-    """SaaS LTV = monthly fee × months (× margin; discount_rate is yearly, applied per month)."""
+    """SaaS LTV = monthly fee × months (× margin; discount_rate is yearly, applied per month).
+
+    Args:
+        monthly_fee: monthly fee (yen).
+        months: months of subscription.
+        margin: gross margin as a fraction (1.0 = revenue).
+        discount_rate: yearly discount rate as a fraction; month k is worth (1+d)^(−k/12).
+
+    Returns:
+        The LTV (same shape as the inputs).
+    """
     m = np.asarray(months, dtype=float)
     fee = np.asarray(monthly_fee, dtype=float)
     if discount_rate == 0:
@@ -58,7 +88,84 @@ def ltv_saas(monthly_fee, months, *, margin: float = 1.0, discount_rate: float =
     return fee * (1.0 - q ** m) / (1.0 - q) * margin
 
 
-def customer_ltv(features: pd.DataFrame, *, margin: float = 1.0, discount_rate: float = 0.0) -> pd.Series | None:
+#: LTV formulas, in the order :func:`customer_ltv` prefers them.
+BASES = ("saas", "b2b", "b2c")
+
+
+def available_bases(features: pd.DataFrame) -> list[str]:
+    """The LTV formulas the features allow, preferred first.
+
+    * "saas": monthly_fee and months columns;
+    * "b2b": annual_contract_value and years;
+    * "b2c": aov and orders_per_year, with years or tenure_days.
+
+    Args:
+        features: the customer features.
+
+    Returns:
+        A list of :data:`BASES` keys (empty when none applies).
+    """
+    cols = set(features.columns)
+    out = []
+    if {"monthly_fee", "months"} <= cols:
+        out.append("saas")
+    if {"annual_contract_value", "years"} <= cols:
+        out.append("b2b")
+    if {"aov", "orders_per_year"} <= cols and ("years" in cols or "tenure_days" in cols):
+        out.append("b2c")
+    return out
+
+
+def ltv_components(features: pd.DataFrame, *, basis: str | None = None,
+                   years: float | None = None) -> pd.DataFrame | None:
+    """The inputs of the LTV formula per customer (so the arithmetic can be shown).
+
+    Args:
+        features: the customer features.
+        basis: "saas", "b2b" or "b2c" (default: the first of :func:`available_bases`).
+        years: BtoC only: a fixed number of years of continued purchase for every
+            customer instead of their own (the ``years`` column, else the tenure
+            from the first order to the as-of date in years, at least one year).
+
+    Returns:
+        None when no formula applies; else a frame indexed like ``features`` with
+        ``attrs["basis"]`` set and columns monthly_fee, months (SaaS);
+        annual_contract_value, years (BtoB); or aov, orders_per_year, years (BtoC).
+
+    Raises:
+        ValueError: a basis the features do not allow, or years ≤ 0.
+    """
+    bases = available_bases(features)
+    if basis is None:
+        if not bases:
+            return None
+        basis = bases[0]
+    if basis not in bases:
+        raise ValueError(f"LTV basis {basis!r} needs columns the features do not have")
+    f = features
+    if basis == "saas":
+        out = pd.DataFrame({"monthly_fee": f["monthly_fee"].astype(float), "months": f["months"].astype(float)})
+    elif basis == "b2b":
+        out = pd.DataFrame({"annual_contract_value": f["annual_contract_value"].astype(float),
+                            "years": f["years"].astype(float)})
+    else:
+        if years is not None:
+            if not years > 0:
+                raise ValueError("years must be positive")
+            y = np.full(len(f), float(years))
+        elif "years" in f:
+            y = f["years"].to_numpy(dtype=float, na_value=np.nan)
+        else:
+            y = np.maximum(f["tenure_days"].to_numpy(dtype=float, na_value=np.nan) / 365.0, 1.0)
+        out = pd.DataFrame({"aov": f["aov"].astype(float), "orders_per_year": f["orders_per_year"].astype(float),
+                            "years": y}, index=f.index)
+    out.index = f.index
+    out.attrs["basis"] = basis
+    return out
+
+
+def customer_ltv(features: pd.DataFrame, *, margin: float = 1.0, discount_rate: float = 0.0,
+                 basis: str | None = None, years: float | None = None) -> pd.Series | None:
     """Per-customer LTV from whatever the features allow, or None.
 
     Preference: SaaS (monthly fee and months), BtoB (annual contract value and
@@ -68,21 +175,62 @@ def customer_ltv(features: pd.DataFrame, *, margin: float = 1.0, discount_rate: 
         features: the customer features.
         margin: gross margin fraction.
         discount_rate: yearly discount rate fraction.
+        basis: force one formula ("saas", "b2b", "b2c"); default the preferred one.
+        years: BtoC only: assume this many years for every customer
+            (see :func:`ltv_components`).
 
     Returns:
-        A float Series indexed like ``features`` (named "ltv"), or None.
+        A float Series indexed like ``features`` (named "ltv", ``attrs["basis"]``
+        set), or None.
+
+    Raises:
+        ValueError: a basis the features do not allow, or years ≤ 0.
     """
-    f = features
-    if {"monthly_fee", "months"} <= set(f.columns):
-        v = ltv_saas(f["monthly_fee"], f["months"], margin=margin, discount_rate=discount_rate)
-    elif {"annual_contract_value", "years"} <= set(f.columns):
-        v = ltv_b2b(f["annual_contract_value"], f["years"], margin=margin, discount_rate=discount_rate)
-    elif {"aov", "orders_per_year"} <= set(f.columns) and ("years" in f or "tenure_days" in f):
-        if "years" in f:
-            years = f["years"].to_numpy(dtype=float)
-        else:
-            years = np.maximum(f["tenure_days"].to_numpy(dtype=float) / 365.0, 1.0)
-        v = ltv_b2c(f["aov"], f["orders_per_year"], years, margin=margin, discount_rate=discount_rate)
-    else:
+    c = ltv_components(features, basis=basis, years=years)
+    if c is None:
         return None
-    return pd.Series(np.asarray(v, dtype=float), index=f.index, name="ltv")
+    b = c.attrs["basis"]
+    if b == "saas":
+        v = ltv_saas(c["monthly_fee"], c["months"], margin=margin, discount_rate=discount_rate)
+    elif b == "b2b":
+        v = ltv_b2b(c["annual_contract_value"], c["years"], margin=margin, discount_rate=discount_rate)
+    else:
+        v = ltv_b2c(c["aov"], c["orders_per_year"], c["years"], margin=margin, discount_rate=discount_rate)
+    out = pd.Series(np.asarray(v, dtype=float), index=features.index, name="ltv")
+    out.attrs["basis"] = b
+    return out
+
+
+def value_by_group(values: pd.Series, groups: pd.Series, *, order=None) -> pd.DataFrame:
+    """Per group (tier, segment, …): how many customers and how much value.
+
+    Args:
+        values: a value per customer (LTV, CLV, …); NaN = unknown.
+        groups: group key per customer (same index).
+        order: group keys in display order (default: order of appearance);
+            groups without customers are kept with zeros.
+
+    Returns:
+        A frame indexed by group key with customers, valued (customers with a
+        value), mean, median, total, share (of the total over all groups, 0–1).
+    """
+    g = pd.Series(groups).reindex(values.index)
+    if not isinstance(g.dtype, pd.CategoricalDtype):
+        g = g.astype("str")
+    df = pd.DataFrame({"g": g.to_numpy(), "v": values.to_numpy(dtype=float, na_value=np.nan)})
+    df = df[df["g"].notna()]
+    grouped = df.groupby("g", sort=False, observed=True)["v"]
+    if order is None:
+        order = list(pd.unique(df["g"]))
+    out = pd.DataFrame({"customers": grouped.size(), "valued": grouped.count(), "mean": grouped.mean(),
+                        "median": grouped.median(), "total": grouped.sum(min_count=1)}).reindex(list(order))
+    out[["customers", "valued"]] = out[["customers", "valued"]].fillna(0).astype(np.int64)
+    total = float(df["v"].sum())
+    out["share"] = out["total"] / total if total else np.nan
+    out.index.name = "group"
+    return out
+
+
+def ltv_by_group(ltv: pd.Series, groups: pd.Series, *, order=None) -> pd.DataFrame:
+    """LTV per tier or segment: :func:`value_by_group` on the LTV."""
+    return value_by_group(ltv, groups, order=order)

@@ -38,3 +38,74 @@ def test_customer_ltv_from_transactions_counts_at_least_one_year():
     assert customer_ltv(f).tolist() == [10_000, 20_000]
     assert customer_ltv(pd.DataFrame({"x": [1]})) is None
     assert np.isnan(customer_ltv(pd.DataFrame({"monthly_fee": [np.nan], "months": [3]})).iloc[0])
+
+
+# --------------------------------------------------------------------------- bases, components, per group
+
+from loyalty.ltv import available_bases, ltv_by_group, ltv_components, value_by_group  # noqa: E402
+
+
+def test_available_bases_in_preference_order():
+    both = pd.DataFrame({"monthly_fee": [5_000.0], "months": [18.0], "annual_contract_value": [60_000.0],
+                         "years": [1.5], "aov": [1.0], "orders_per_year": [1.0]})
+    assert available_bases(both) == ["saas", "b2b", "b2c"]
+    assert available_bases(pd.DataFrame({"aov": [1.0], "orders_per_year": [1.0], "tenure_days": [1.0]})) == ["b2c"]
+    assert available_bases(pd.DataFrame({"aov": [1.0], "orders_per_year": [1.0]})) == []
+
+
+def test_forcing_a_basis_on_a_b2b_table():
+    f = pd.DataFrame({"monthly_fee": [5_000.0, 100_000.0], "months": [18.0, 60.0],
+                      "annual_contract_value": [60_000.0, 1_200_000.0], "years": [1.5, 5.0]}, index=["s", "b"])
+    saas = customer_ltv(f)
+    assert saas.attrs["basis"] == "saas" and saas.tolist() == [90_000, 6_000_000]
+    b2b = customer_ltv(f, basis="b2b")
+    assert b2b.attrs["basis"] == "b2b" and b2b.tolist() == [90_000, 6_000_000]
+    with pytest.raises(ValueError):
+        customer_ltv(f, basis="b2c")
+
+
+def test_assumed_years_for_everyone():
+    # seed 001: ¥5,000 × 6 a year × 5 years = ¥150,000, whatever the observed tenure
+    f = pd.DataFrame({"aov": [5_000.0, 3_000.0], "orders_per_year": [6.0, 4.0], "tenure_days": [30.0, 2_000.0]},
+                     index=["x", "y"])
+    assert customer_ltv(f, years=5).tolist() == [150_000, 60_000]
+    c = ltv_components(f, years=3)
+    assert c.attrs["basis"] == "b2c"
+    assert c.to_dict("list") == {"aov": [5_000, 3_000], "orders_per_year": [6, 4], "years": [3, 3]}
+    assert ltv_components(f)["years"].tolist() == pytest.approx([1.0, 2_000 / 365])
+    with pytest.raises(ValueError):
+        ltv_components(f, years=0)
+    assert ltv_components(pd.DataFrame({"x": [1]})) is None
+
+
+def test_discount_on_fractional_years_and_saas_months():
+    # 1.5 years at 10%: (1 - 1.1^-1.5) / (1 - 1/1.1)
+    expected = 1_000 * (1 - 1.1 ** -1.5) / (1 - 1 / 1.1)
+    assert ltv_b2b(1_000, 1.5, discount_rate=0.1) == pytest.approx(expected)
+    # SaaS: 12 months at 12% a year: Σ_{k=0}^{11} (1.12)^(-k/12)
+    assert ltv_saas(1_000, 12, discount_rate=0.12) == pytest.approx(sum(1_000 * 1.12 ** (-k / 12) for k in range(12)))
+    assert ltv_saas(1_000, 12, margin=0.5) == 6_000
+
+
+def test_value_by_group():
+    ltv = pd.Series([180_000.0, 40_000.0, 6_000.0, np.nan, 14_000.0], index=list("abcde"))
+    tiers = pd.Series(["top", "middle", "low", "low", "middle"], index=list("abcde"))
+    out = value_by_group(ltv, tiers, order=["top", "middle", "low", "other"])
+    assert out.index.tolist() == ["top", "middle", "low", "other"]
+    assert out["customers"].tolist() == [1, 2, 2, 0]
+    assert out["valued"].tolist() == [1, 2, 1, 0]
+    assert out["mean"].tolist()[:3] == [180_000, 27_000, 6_000]
+    assert out["median"].tolist()[:3] == [180_000, 27_000, 6_000]
+    assert out["total"].tolist()[:3] == [180_000, 54_000, 6_000]
+    assert out["share"].tolist()[:3] == pytest.approx([0.75, 0.225, 0.025])
+    assert np.isnan(out.loc["other", "mean"])
+    assert ltv_by_group(ltv, tiers).index.tolist() == ["top", "middle", "low"]
+
+
+def test_value_by_group_with_categorical_tiers():
+    # tiers come from scoring as a categorical; unused categories stay out unless asked for
+    ltv = pd.Series([10.0, 20.0, 30.0], index=list("abc"))
+    tiers = pd.Series(pd.Categorical(["low", "top", "low"], categories=["top", "middle", "low"]), index=list("abc"))
+    out = value_by_group(ltv, tiers, order=["top", "middle", "low"])
+    assert out["customers"].tolist() == [1, 0, 2]
+    assert out["total"].tolist()[0] == 20 and out["total"].tolist()[2] == 40

@@ -1,0 +1,551 @@
+"""Streamlit helpers of the metrics pages (LTV・NPS・継続率, 予測LTV): cached
+computations, tables and Altair charts.
+
+Heavy work is cached per data set (``state.dataset_key()``) and settings with
+``st.cache_resource`` (the cached objects are never mutated), so moving a
+control only recomputes what depends on it.  Charts get aggregated data (a few
+hundred rows at most), keep axis labels horizontal and colour tiers with the
+shared tier colours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from loyalty import clv, cohorts, retention
+from loyalty.errors import LoyaltyError
+from loyalty.fmt import format_int, format_pct, format_score, format_yen
+from ui import state
+from ui.theme import TIER_COLORS, tier_scale
+
+NPS_COLORS = {"promoter": "#1E8449", "passive": "#AAB7B8", "detractor": "#CB4335"}
+GROUP_COLORS = {"loyal_advocate": "#C0392B", "habitual_repeater": "#6C3483", "latent_advocate": "#E39B2D",
+                "other": "#9AA5AE", "no_answer": "#D5D8DC"}
+PREDICTED_COLOR = "#2E86C1"
+ACTUAL_COLOR = "#E39B2D"
+
+# --------------------------------------------------------------------------- formatting
+
+
+def format_nps(x) -> str:
+    """An NPS with its sign: "+40.0", "-13.7", "0.0", or "—"."""
+    text = format_score(x)
+    if text[0].isdigit() and text.strip("0.") != "":
+        return "+" + text
+    return text
+
+
+_TEXT_FORMATTERS = {
+    "int": format_int, "yen": format_yen, "pct": format_pct, "nps": lambda v: format_nps(v),
+    "float1": lambda v: format_score(v, 1), "float2": lambda v: format_score(v, 2),
+    "float3": lambda v: format_score(v, 3),
+}
+_NUMBER_FORMATS = {"int": "localized", "yen": "yen", "float1": "%.1f", "float2": "%.2f", "float3": "%.3f"}
+
+
+def show(frame: pd.DataFrame, columns: dict[str, tuple[str, str]], *, height: int | str = "auto",
+         key: str | None = None) -> None:
+    """Show ``frame``'s ``columns`` with headers and Japanese formats.
+
+    Args:
+        frame: the data.
+        columns: column -> (header, kind); kind is one of text, int, yen, pct
+            (a fraction shown ×100 with one decimal), float1, float2, float3, date, nps, or
+            rtext (text aligned right, e.g. numbers formatted beforehand).
+        height: table height.
+        key: element key.
+    """
+    view = frame[list(columns)].copy()
+    cfg = {}
+    for col, (label, kind) in columns.items():
+        if kind == "rtext":
+            cfg[col] = st.column_config.TextColumn(label, alignment="right")
+        elif kind in _TEXT_FORMATTERS and view[col].isna().any():
+            # a blank number would show as "None": show the formatted text ("—" when blank) instead
+            view[col] = [_TEXT_FORMATTERS[kind](v) for v in view[col]]
+            cfg[col] = st.column_config.TextColumn(label, alignment="right")
+        elif kind == "pct":
+            view[col] = view[col].astype(float) * 100.0
+            cfg[col] = st.column_config.NumberColumn(label, format="%.1f%%")
+        elif kind == "nps":
+            cfg[col] = st.column_config.NumberColumn(label, format="%+.1f")
+        elif kind == "date":
+            cfg[col] = st.column_config.DateColumn(label, format="YYYY/MM/DD")
+        elif kind in _NUMBER_FORMATS:
+            cfg[col] = st.column_config.NumberColumn(label, format=_NUMBER_FORMATS[kind])
+        else:
+            cfg[col] = st.column_config.TextColumn(label)
+    st.dataframe(view, column_config=cfg, hide_index=True, width="stretch", height=height, key=key)
+
+
+_EXPORT_DECIMALS = {"yen": 0, "int": 0, "pct": 4, "float1": 1, "float2": 2, "float3": 3, "nps": 1}
+
+
+def export_frame(frame: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> pd.DataFrame:
+    """``frame``'s ``columns`` for a CSV download: headers as shown, numbers rounded as
+    shown (yen to the yen; percentages kept as fractions with four decimals)."""
+    out = frame[list(columns)].copy()
+    for col, (_, kind) in columns.items():
+        if kind in _EXPORT_DECIMALS and pd.api.types.is_numeric_dtype(out[col]):
+            out[col] = out[col].round(_EXPORT_DECIMALS[kind])
+    return out.rename(columns={c: label for c, (label, _) in columns.items()})
+
+
+def labelled(summary: pd.DataFrame, labels: dict[str, str], name: str = "label") -> pd.DataFrame:
+    """A group summary (index = key) with a label column first and the key kept as "key"."""
+    out = summary.copy()
+    out.insert(0, name, [labels.get(k, k) for k in out.index])
+    out.insert(1, "key", out.index.astype(str))
+    return out.reset_index(drop=True)
+
+
+def present(series: pd.Series, keys) -> list[str]:
+    """The ``keys`` (in their order) that occur in ``series`` (fast on categoricals)."""
+    counts = series.value_counts()
+    return [k for k in keys if counts.get(k, 0) > 0]
+
+
+# --------------------------------------------------------------------------- cached computations
+
+
+@st.cache_resource(show_spinner=False, max_entries=6)
+def _orders(key: str, as_of: date | None, _tx: pd.DataFrame) -> pd.DataFrame:
+    return retention.customer_orders(_tx, as_of=as_of)
+
+
+def orders(dataset, as_of: date | None) -> pd.DataFrame | None:
+    """One row per order up to ``as_of`` (cached per data set), or None without transactions."""
+    if dataset.transactions is None or not len(dataset.transactions.frame):
+        return None
+    return _orders(state.dataset_key(), as_of, dataset.transactions.frame)
+
+
+@st.cache_resource(show_spinner=False, max_entries=12)
+def _retention(key: str, as_of: date | None, period: str, _orders: pd.DataFrame) -> pd.DataFrame:
+    return retention.period_retention(_orders, period, as_of=as_of)
+
+
+@st.cache_resource(show_spinner=False, max_entries=12)
+def _cohorts(key: str, as_of: date | None, period: str, _orders: pd.DataFrame) -> cohorts.CohortTable:
+    return cohorts.cohort_table(_orders, period, as_of=as_of)
+
+
+@st.cache_resource(show_spinner=False, max_entries=24)
+def _f2(key: str, as_of: date | None, horizon: int, period: str, _orders: pd.DataFrame):
+    return (cohorts.f2_conversion(_orders, horizon, as_of=as_of),
+            cohorts.f2_by_cohort(_orders, horizon, period, as_of=as_of))
+
+
+def continuity(dataset, as_of: date | None, period: str, horizon: int):
+    """(retention table, cohort table, F2 result, F2 by cohort) for the data set, cached.
+
+    Raises:
+        LoyaltyError: no order up to the as-of date.
+    """
+    o = orders(dataset, as_of)
+    key = state.dataset_key()
+    return (_retention(key, as_of, period, o), _cohorts(key, as_of, period, o), *_f2(key, as_of, horizon, period, o))
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A CLV fit attempt: the result, or the error, and the penalizer actually used."""
+
+    result: clv.CLVResult | None
+    error: LoyaltyError | None
+    penalizer: float
+    first_error: LoyaltyError | None = None  # the unregularised failure when auto-regularised
+
+
+#: Penalizers tried in turn when "auto" is on and a fit does not converge.
+AUTO_PENALIZERS = (0.001, 0.01)
+
+
+def _needs_penalizer(exc: LoyaltyError) -> bool:
+    return exc.field == "penalizer"
+
+
+@dataclass(frozen=True)
+class _Models:
+    """The fitted models of one data set and calibration setting (before any horizon is chosen)."""
+
+    summary: pd.DataFrame | None
+    bgnbd: clv.BGNBDFit | None
+    gamma_gamma: clv.GammaGammaFit | None
+    gamma_gamma_reason: LoyaltyError | None
+    error: LoyaltyError | None
+    penalizer: float
+    first_error: LoyaltyError | None
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _clv_models(key: str, calibration_end: date, unit: str, penalizer: float, auto: bool,
+                _tx: pd.DataFrame) -> _Models:
+    """Summary, BG/NBD and Gamma-Gamma fits as :func:`loyalty.clv.run` makes them, with the
+    automatic penalizer retries; cached apart from the horizon and discount rate, which only
+    change the forecasts."""
+    try:
+        summary = clv.summary_from_transactions(_tx, calibration_end=calibration_end, time_unit=unit)
+    except LoyaltyError as exc:
+        return _Models(None, None, None, None, exc, penalizer, None)
+    tried = [penalizer] + ([p for p in AUTO_PENALIZERS if p > penalizer] if auto else [])
+    first = err = None
+    for pen in tried:
+        try:
+            bg = clv.fit_bgnbd(summary, penalizer=pen)
+        except LoyaltyError as exc:
+            first, err = first or exc, exc
+            if not _needs_penalizer(exc):
+                return _Models(summary, None, None, None, exc, pen, None)
+            continue
+        try:
+            gg = clv.fit_gamma_gamma(summary, penalizer=pen)
+            clv.expected_average_value(gg, 0, 0.0)  # raises when q <= 1 (no expected spend)
+            reason = None
+        except LoyaltyError as exc:
+            gg, reason = None, exc
+        return _Models(summary, bg, gg, reason, None, pen, first)
+    return _Models(summary, None, None, None, err, tried[-1], first)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _clv_forecast(key: str, calibration_end: date, unit: str, penalizer: float, auto: bool, horizon: int,
+                  rate: float, _models: _Models) -> clv.CLVResult:
+    m = _models
+    s = m.summary
+    x, tx, T, mx = (s[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T", "monetary_value"))
+    months = horizon * clv.DAYS_PER_MONTH / clv.TIME_UNITS[unit]
+    if m.gamma_gamma is not None:
+        value = np.asarray(clv.expected_average_value(m.gamma_gamma, x, mx), dtype=float)
+        clv_values = clv.customer_lifetime_value(m.bgnbd, m.gamma_gamma, s, horizon, rate, time_unit=unit).to_numpy()
+    else:
+        value = clv_values = np.full(len(s), np.nan)
+    customers = pd.DataFrame({
+        "customer_id": s.index.to_numpy(), "frequency": s["frequency"].to_numpy(), "recency": tx, "T": T,
+        "monetary_value": mx,
+        "p_alive": np.asarray(clv.probability_alive(m.bgnbd, x, tx, T), dtype=float),
+        "expected_purchases": np.asarray(clv.expected_purchases(m.bgnbd, months, x, tx, T), dtype=float),
+        "expected_avg_value": value, "clv": clv_values,
+    })
+    return clv.CLVResult(bgnbd=m.bgnbd, gamma_gamma=m.gamma_gamma, customers=customers,
+                         gamma_gamma_reason=m.gamma_gamma_reason, report=dict(s.attrs.get("report", {})),
+                         calibration_end=pd.Timestamp(s.attrs["calibration_end"]), time_unit=unit,
+                         horizon_months=horizon, monthly_discount_rate=rate)
+
+
+def clv_fit(dataset, calibration_end: date, unit: str, horizon: int, rate: float, penalizer: float,
+            auto: bool) -> Fit:
+    """Predictive CLV for the data set and settings, the same figures as :func:`loyalty.clv.run`.
+
+    The fits are cached per data set, calibration end, time unit and penalizer; the
+    forecasts per horizon and discount rate on top, so moving those two only recomputes
+    the forecasts.  Errors are returned (and cached), not raised.
+    """
+    key = state.dataset_key()
+    models = _clv_models(key, calibration_end, unit, penalizer, auto, dataset.transactions.frame)
+    if models.error is not None:
+        return Fit(None, models.error, models.penalizer, models.first_error)
+    result = _clv_forecast(key, calibration_end, unit, penalizer, auto, horizon, rate, models)
+    return Fit(result, None, models.penalizer, models.first_error)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _holdout(key: str, calibration_end: date, observation_end: date, unit: str, penalizer: float, auto: bool,
+             _tx: pd.DataFrame):
+    tried = [penalizer] + ([p for p in AUTO_PENALIZERS if p > penalizer] if auto else [])
+    for pen in tried:
+        try:
+            return clv.holdout_comparison(_tx, calibration_end, observation_end, time_unit=unit,
+                                          penalizer=pen), None, pen
+        except LoyaltyError as exc:
+            err = exc
+            if not _needs_penalizer(exc):
+                break
+    return None, err, pen
+
+
+def holdout(dataset, calibration_end: date, observation_end: date, unit: str, penalizer: float, auto: bool):
+    """(comparison frame, None, penalizer used) or (None, error, penalizer), cached per data set and settings."""
+    return _holdout(state.dataset_key(), calibration_end, observation_end, unit, penalizer, auto,
+                    dataset.transactions.frame)
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def tier_value_bars(summary: pd.DataFrame, labels: dict[str, str], *, value_col: str, value_title: str,
+                    tier_title: str, share_col: str | None = None, share_title: str = "",
+                    fmt: str = ",.0f") -> alt.Chart:
+    """One bar per tier (tier colours) with the value as text (and the share in the tooltip)."""
+    keys = [k for k in ("top", "middle", "low") if k in summary.index]
+    data = pd.DataFrame({"tier": [labels[k] for k in keys],
+                         "value": summary.loc[keys, value_col].astype(float).fillna(0).to_numpy()})
+    tooltip = [alt.Tooltip("tier:N", title=tier_title), alt.Tooltip("value:Q", title=value_title, format=fmt)]
+    if share_col:
+        data["share"] = summary.loc[keys, share_col].astype(float).fillna(0).to_numpy()
+        tooltip.append(alt.Tooltip("share:Q", title=share_title, format=".1%"))
+    base = alt.Chart(data).encode(
+        x=alt.X("tier:N", title=None, sort=[labels[k] for k in keys], axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("value:Q", title=value_title),
+        tooltip=tooltip,
+    )
+    bars = base.mark_bar().encode(color=alt.Color("tier:N", scale=tier_scale(labels), legend=None))
+    text = base.mark_text(dy=-7, fontSize=12).encode(text=alt.Text("value:Q", format=fmt))
+    return (bars + text).properties(height=300)
+
+
+def nps_distribution_chart(dist: pd.DataFrame, category_labels: dict[str, str], *, score_title: str,
+                           count_title: str, share_title: str, category_title: str) -> alt.Chart:
+    """Respondents per NPS point 0–10, coloured promoter / passive / detractor."""
+    data = dist.assign(category_label=dist["category"].map(category_labels))
+    order = [category_labels[k] for k in ("promoter", "passive", "detractor")]
+    scale = alt.Scale(domain=order, range=[NPS_COLORS[k] for k in ("promoter", "passive", "detractor")])
+    base = alt.Chart(data).encode(
+        x=alt.X("score:O", title=score_title, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("respondents:Q", title=count_title),
+        tooltip=[alt.Tooltip("score:O", title=score_title),
+                 alt.Tooltip("respondents:Q", title=count_title, format=","),
+                 alt.Tooltip("share:Q", title=share_title, format=".1%"),
+                 alt.Tooltip("category_label:N", title=category_title)],
+    )
+    bars = base.mark_bar().encode(color=alt.Color("category_label:N", title=category_title, scale=scale,
+                                                  sort=order))
+    text = base.mark_text(dy=-7, fontSize=11).encode(text=alt.Text("share:Q", format=".0%"))
+    return (bars + text).properties(height=350)
+
+
+def satisfaction_chart(dist: pd.DataFrame, *, score_title: str, count_title: str, share_title: str) -> alt.Chart:
+    """Respondents per satisfaction point."""
+    base = alt.Chart(dist).encode(
+        x=alt.X("score:O", title=score_title, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("respondents:Q", title=count_title),
+        tooltip=[alt.Tooltip("score:O", title=score_title),
+                 alt.Tooltip("respondents:Q", title=count_title, format=","),
+                 alt.Tooltip("share:Q", title=share_title, format=".1%")],
+    )
+    bars = base.mark_bar(color="#5D8AA8")
+    text = base.mark_text(dy=-7, fontSize=11).encode(text=alt.Text("share:Q", format=".0%"))
+    return (bars + text).properties(height=280)
+
+
+def nps_shares_bars(table: pd.DataFrame, category_labels: dict[str, str], *, group_title: str,
+                    share_title: str, category_title: str) -> alt.Chart:
+    """Stacked horizontal bars: promoter / passive / detractor shares per group (label column "label")."""
+    rows = []
+    for _, r in table.iterrows():
+        for cat in ("promoter", "passive", "detractor"):
+            rows.append({"group": r["label"], "category": category_labels[cat],
+                         "share": float(r[f"{cat}_share"]) if pd.notna(r[f"{cat}_share"]) else 0.0,
+                         "order": ("promoter", "passive", "detractor").index(cat)})
+    data = pd.DataFrame(rows)
+    order = [category_labels[k] for k in ("promoter", "passive", "detractor")]
+    scale = alt.Scale(domain=order, range=[NPS_COLORS[k] for k in ("promoter", "passive", "detractor")])
+    return alt.Chart(data).mark_bar().encode(
+        y=alt.Y("group:N", title=None, sort=list(table["label"])),
+        x=alt.X("share:Q", title=share_title, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("category:N", title=category_title, scale=scale, sort=order),
+        order=alt.Order("order:Q"),
+        tooltip=[alt.Tooltip("group:N", title=group_title), alt.Tooltip("category:N", title=category_title),
+                 alt.Tooltip("share:Q", title=share_title, format=".1%")],
+    ).properties(height=alt.Step(30))
+
+
+def nps_rfm_heatmap(matrix: pd.DataFrame, category_labels: dict[str, str], *, f_title: str,
+                    category_title: str, count_title: str) -> alt.Chart:
+    """Customers by F score (rows, 5 at the top) × NPS category (columns)."""
+    data = matrix.stack().rename("count").reset_index()
+    data.columns = ["f", "category", "count"]
+    data["category"] = data["category"].map(category_labels)
+    order = [category_labels[k] for k in matrix.columns]
+    base = alt.Chart(data).encode(
+        x=alt.X("category:N", title=category_title, sort=order,
+                axis=alt.Axis(labelAngle=0, orient="top", labelOverlap=False, labelLimit=160)),
+        y=alt.Y("f:O", title=f_title, sort="descending"),
+    )
+    rect = base.mark_rect().encode(
+        color=alt.Color("count:Q", title=count_title, scale=alt.Scale(scheme="purples")),
+        tooltip=[alt.Tooltip("f:O", title=f_title), alt.Tooltip("category:N", title=category_title),
+                 alt.Tooltip("count:Q", title=count_title, format=",")])
+    top = float(data["count"].max()) or 1.0
+    text = base.mark_text(fontSize=12).encode(
+        text=alt.Text("count:Q", format=","),
+        color=alt.condition(alt.datum.count > top * 0.6, alt.value("white"), alt.value("#333")))
+    return (rect + text).properties(height=alt.Step(34))
+
+
+def retention_lines(table: pd.DataFrame, *, period_title: str, rate_title: str, retention_label: str,
+                    churn_label: str, measure_title: str) -> alt.Chart:
+    """Retention and churn per period (complete periods with a previous period)."""
+    ok = table[table["complete"] & (table["start_customers"] > 0)]
+    data = pd.concat([
+        pd.DataFrame({"period": ok["period"], "measure": retention_label, "rate": ok["retention_rate"],
+                      "start": ok["start_customers"], "kept": ok["retained"]}),
+        pd.DataFrame({"period": ok["period"], "measure": churn_label, "rate": ok["churn_rate"],
+                      "start": ok["start_customers"], "kept": ok["retained"]}),
+    ])
+    scale = alt.Scale(domain=[retention_label, churn_label], range=[PREDICTED_COLOR, "#CB4335"])
+    n = len(ok)
+    step = max(1, int(np.ceil(n / 12)))
+    labels = list(ok["period"])
+    shown = labels[::step]
+    return alt.Chart(data).mark_line(point=True).encode(
+        x=alt.X("period:O", title=period_title, sort=labels,
+                axis=alt.Axis(labelAngle=0, values=shown)),
+        y=alt.Y("rate:Q", title=rate_title, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("measure:N", title=measure_title, scale=scale),
+        tooltip=[alt.Tooltip("period:O", title=period_title), alt.Tooltip("measure:N", title=measure_title),
+                 alt.Tooltip("rate:Q", title=rate_title, format=".1%")],
+    ).properties(height=380)
+
+
+def cohort_heatmap(table: cohorts.CohortTable, *, cohort_title: str, k_title: str, share_title: str,
+                   size_title: str, active_title: str) -> alt.Chart:
+    """Cohorts (rows, oldest at the top) × periods since the first purchase (columns), share still buying.
+
+    The colour scale runs from 0 to the largest share after the first period, so
+    the always-100% first column does not wash out the rest.
+    """
+    data = table.long()
+    later = data.loc[data["k"] > 0, "share"]
+    top = float(later.max()) if len(later) and later.max() > 0 else 1.0
+    cohorts_order = list(table.shares.index)
+    ks = sorted(data["k"].unique())
+    step = max(1, int(np.ceil(len(ks) / 18)))
+    base = alt.Chart(data).encode(
+        x=alt.X("k:O", title=k_title, axis=alt.Axis(labelAngle=0, values=ks[::step])),
+        y=alt.Y("cohort:O", title=cohort_title, sort=cohorts_order),
+    )
+    rect = base.mark_rect().encode(
+        color=alt.Color("share:Q", title=share_title, scale=alt.Scale(scheme="blues", domain=[0, top], clamp=True),
+                        legend=alt.Legend(format="%")),
+        tooltip=[alt.Tooltip("cohort:O", title=cohort_title), alt.Tooltip("k:O", title=k_title),
+                 alt.Tooltip("customers:Q", title=size_title, format=","),
+                 alt.Tooltip("active:Q", title=active_title, format=","),
+                 alt.Tooltip("share:Q", title=share_title, format=".1%")])
+    layers = rect
+    if len(cohorts_order) <= 15 and len(ks) <= 15:
+        layers = rect + base.mark_text(fontSize=10).encode(
+            text=alt.Text("share:Q", format=".0%"),
+            color=alt.condition(alt.datum.share > top * 0.6, alt.value("white"), alt.value("#333")))
+    return layers.properties(height=alt.Step(18 if len(cohorts_order) <= 40 else 12))
+
+
+def days_bars(dist: pd.DataFrame, band_labels: list[str], *, band_title: str, count_title: str,
+              share_title: str, cumulative_title: str) -> alt.Chart:
+    """Repeaters per band of days to the second purchase, cumulative share in the tooltip."""
+    data = dist.assign(band=band_labels)
+    base = alt.Chart(data).encode(
+        x=alt.X("band:N", title=band_title, sort=band_labels, axis=alt.Axis(labelAngle=0, labelOverlap=False)),
+        y=alt.Y("customers:Q", title=count_title),
+        tooltip=[alt.Tooltip("band:N", title=band_title), alt.Tooltip("customers:Q", title=count_title, format=","),
+                 alt.Tooltip("share:Q", title=share_title, format=".1%"),
+                 alt.Tooltip("cumulative_share:Q", title=cumulative_title, format=".1%")],
+    )
+    bars = base.mark_bar(color="#5D8AA8")
+    text = base.mark_text(dy=-7, fontSize=11).encode(text=alt.Text("share:Q", format=".0%"))
+    return (bars + text).properties(height=260)
+
+
+def f2_cohort_bars(table: pd.DataFrame, *, cohort_title: str, rate_title: str, eligible_title: str,
+                   converted_title: str) -> alt.Chart:
+    """F2 rate per first-purchase period (only cohorts whose every customer is eligible)."""
+    data = table[table["complete"]]
+    labels = list(data["period"])
+    step = max(1, int(np.ceil(len(labels) / 12)))
+    return alt.Chart(data).mark_bar(color=TIER_COLORS["middle"]).encode(
+        x=alt.X("period:O", title=cohort_title, sort=labels, axis=alt.Axis(labelAngle=0, values=labels[::step])),
+        y=alt.Y("rate:Q", title=rate_title, axis=alt.Axis(format="%")),
+        tooltip=[alt.Tooltip("period:O", title=cohort_title), alt.Tooltip("rate:Q", title=rate_title, format=".1%"),
+                 alt.Tooltip("eligible:Q", title=eligible_title, format=","),
+                 alt.Tooltip("converted:Q", title=converted_title, format=",")],
+    ).properties(height=260)
+
+
+def pareto_chart(curve: pd.DataFrame, fraction: float, share: float, *, customers_title: str,
+                 revenue_title: str, even_label: str) -> alt.Chart:
+    """The cumulative revenue curve, the line of equal shares, and the chosen point."""
+    line = alt.Chart(curve).mark_area(line={"color": TIER_COLORS["top"]}, color=TIER_COLORS["top"],
+                                      opacity=0.15).encode(
+        x=alt.X("customer_share:Q", title=customers_title, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+        y=alt.Y("revenue_share:Q", title=revenue_title, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+        tooltip=[alt.Tooltip("customer_share:Q", title=customers_title, format=".1%"),
+                 alt.Tooltip("revenue_share:Q", title=revenue_title, format=".1%")],
+    )
+    even = alt.Chart(pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 1.0], "label": [even_label] * 2})).mark_line(
+        strokeDash=[4, 4], color="#999").encode(x="x:Q", y="y:Q")
+    pt = pd.DataFrame({"x": [fraction], "y": [share], "text": [f"{fraction:.0%} → {share:.1%}"]})
+    rules = alt.Chart(pt).mark_rule(strokeDash=[6, 3], color=TIER_COLORS["top"]).encode(x="x:Q")
+    dot = alt.Chart(pt).mark_point(filled=True, size=90, color=TIER_COLORS["top"]).encode(x="x:Q", y="y:Q")
+    text = alt.Chart(pt).mark_text(align="left", dx=8, dy=12, fontSize=13, fontWeight="bold",
+                                   color=TIER_COLORS["top"]).encode(x="x:Q", y="y:Q", text="text:N")
+    return (line + even + rules + dot + text).properties(height=400)
+
+
+def p_alive_histogram(customers: pd.DataFrame, *, p_title: str, count_title: str, kind_title: str,
+                      one_time_label: str, repeat_label: str) -> alt.Chart:
+    """Customers per P(alive) band of 0.1, one-time buyers and repeat buyers stacked."""
+    p = customers["p_alive"].to_numpy(dtype=float)
+    band = np.clip(np.floor(p * 10).astype(int), 0, 9)
+    one = customers["frequency"].to_numpy() == 0
+    rows = []
+    for flag, label in ((True, one_time_label), (False, repeat_label)):
+        counts = np.bincount(band[one == flag], minlength=10)
+        for i, c in enumerate(counts):
+            rows.append({"low": i / 10, "high": (i + 1) / 10, "kind": label, "count": int(c)})
+    data = pd.DataFrame(rows)
+    scale = alt.Scale(domain=[one_time_label, repeat_label], range=["#AAB7B8", PREDICTED_COLOR])
+    return alt.Chart(data).mark_bar(stroke="white").encode(
+        x=alt.X("low:Q", bin="binned", title=p_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(labelAngle=0)),
+        x2="high:Q",
+        y=alt.Y("count:Q", title=count_title, stack="zero"),
+        color=alt.Color("kind:N", title=kind_title, scale=scale),
+        tooltip=[alt.Tooltip("kind:N", title=kind_title), alt.Tooltip("low:Q", title=p_title, format=".1f"),
+                 alt.Tooltip("count:Q", title=count_title, format=",")],
+    ).properties(height=340)
+
+
+def holdout_chart(comparison: pd.DataFrame, *, bucket_title: str, mean_title: str, predicted_label: str,
+                  actual_label: str, series_title: str) -> alt.Chart:
+    """Mean holdout purchases per calibration-frequency bucket: predicted vs actual (FHL 2005 Fig. 5)."""
+    rows = comparison[comparison["frequency_bucket"] != "total"]
+    order = list(rows["frequency_bucket"])
+    data = pd.concat([
+        pd.DataFrame({"bucket": rows["frequency_bucket"], "series": predicted_label,
+                      "mean": rows["predicted_mean"], "customers": rows["customers"]}),
+        pd.DataFrame({"bucket": rows["frequency_bucket"], "series": actual_label,
+                      "mean": rows["actual_mean"], "customers": rows["customers"]}),
+    ])
+    scale = alt.Scale(domain=[predicted_label, actual_label], range=[PREDICTED_COLOR, ACTUAL_COLOR])
+    return alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=70)).encode(
+        x=alt.X("bucket:O", title=bucket_title, sort=order, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("mean:Q", title=mean_title),
+        color=alt.Color("series:N", title=series_title, scale=scale),
+        strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=[predicted_label, actual_label],
+                                                              range=[[6, 3], [1, 0]]), legend=None),
+        tooltip=[alt.Tooltip("bucket:O", title=bucket_title), alt.Tooltip("series:N", title=series_title),
+                 alt.Tooltip("mean:Q", title=mean_title, format=".2f"),
+                 alt.Tooltip("customers:Q", format=",")],
+    ).properties(height=380)
+
+
+def group_bars(summary: pd.DataFrame, labels: dict[str, str], colors: dict[str, str], *, value_col: str,
+               value_title: str, group_title: str, fmt: str = ",") -> alt.Chart:
+    """Horizontal bars of one value per group key, each key in its own colour."""
+    keys = list(summary.index)
+    data = pd.DataFrame({"group": [labels[k] for k in keys],
+                         "value": summary[value_col].astype(float).fillna(0).to_numpy()})
+    scale = alt.Scale(domain=[labels[k] for k in keys], range=[colors.get(k, "#BDC3C7") for k in keys])
+    base = alt.Chart(data).encode(
+        y=alt.Y("group:N", title=None, sort=[labels[k] for k in keys], axis=alt.Axis(labelLimit=220)),
+        x=alt.X("value:Q", title=value_title),
+        tooltip=[alt.Tooltip("group:N", title=group_title), alt.Tooltip("value:Q", title=value_title, format=fmt)],
+    )
+    bars = base.mark_bar().encode(color=alt.Color("group:N", scale=scale, legend=None))
+    text = base.mark_text(align="left", dx=4, fontSize=11).encode(text=alt.Text("value:Q", format=fmt))
+    return (bars + text).properties(height=alt.Step(30))
