@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import sidebar, state, theme
+from ui import auth, sidebar, state, theme
 
 st.set_page_config(page_title="Loyalty Workbench", page_icon="💎", layout="wide",
                    initial_sidebar_state="expanded")
@@ -29,6 +29,7 @@ PAGES = [
 ]
 HERE = Path(__file__).parent
 
+auth.gate()  # a hosted copy may require a login (README "Hosting safely"); off by default
 navigation = st.navigation([
     st.Page(path, title=state.t(key), icon=icon, default=i == 0, url_path=Path(path).stem)
     for i, (path, key, icon) in enumerate(PAGES) if (HERE / path).exists()

@@ -9,17 +9,43 @@ in a plain export), so the quality report can point at it.
 Decoding order (DESIGN §7): UTF-8 (BOM-tolerant) first, then CP932, then EUC-JP;
 UTF-16 is recognised by its BOM or its NUL bytes.  Decoding is strict: a file that
 fits none of them is refused with a message saying how to re-save it, never
-decoded with errors ignored (that would silently destroy Japanese text).
+decoded with errors ignored (that would silently destroy Japanese text).  Text is
+decoded and checked in chunks and kept as UTF-8 bytes, so reading a large file
+needs a few times its size in memory, not ten.
+
+Decisions worth knowing (README "Reliability"):
+
+* Completely empty rows (blank lines, or rows whose every cell is blank, such as
+  ``,,,``) are not data rows: they are skipped and do not count as rows read (a
+  note says how many ``,,,`` rows a text file had).
+* Two header rows (a group row above the real header, often with merged cells):
+  the lower row names the columns; the group label above is put in front only
+  where the lower name is blank or repeated ("最終購入 日付").
+* A text cell that begins with an apostrophe followed by ``= + - @``, tab, CR or LF
+  is a cell defused against formula injection (:func:`loyalty.export.neutralize`,
+  OWASP's advice): the one apostrophe is removed, so a file this app exported
+  reads back unchanged.  Workbooks need no such step (Excel stores the apostrophe
+  as a prefix flag, not as text).
+* A few NUL characters in a text file are removed (and counted in a note).
+
+Hostile workbooks are refused before any parsing: password-protected (OLE2 with an
+``EncryptedPackage``), too many zip entries, too large once decompressed, an
+abnormal compression ratio, a zip entry that inflates to more than its directory
+says (a forged zip bomb), or an XML part that declares a DOCTYPE/ENTITY (the
+"billion laughs").  The limits are named settings in :mod:`loyalty.limits`.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
 import re
+import struct
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +67,11 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _GZIP_MAGIC = b"\x1f\x8b"
 _PARQUET_MAGIC = b"PAR1"
 _MB = 1024 * 1024
+_CHUNK = 8 * _MB
+
+#: Workbook zip entries must start their XML root element within this many
+#: decompressed bytes; everything before it (the prolog) is checked for DOCTYPE.
+XML_PROLOG_MAX = 64 * 1024
 
 
 @dataclass
@@ -174,6 +205,10 @@ def read_path(path: str | Path, *, sheet: str | int | None = None) -> RawTable:
 # format sniffing
 
 
+_HTML_HEAD = re.compile(rb"^\s*(?:<!doctype\s+html|<html|<table|<head|<body|<meta|<style|<!--)", re.IGNORECASE)
+_SPREADSHEET_ML = b"urn:schemas-microsoft-com:office:spreadsheet"
+
+
 def _sniff_kind(data: bytes, name: str) -> str:
     suffix = Path(name.lower().removesuffix(".gz")).suffix
     head = data[:8]
@@ -182,11 +217,31 @@ def _sniff_kind(data: bytes, name: str) -> str:
     if head.startswith(_ZIP_MAGIC) or head.startswith(_OLE_MAGIC):
         return "excel"
     if suffix in EXCEL_SUFFIXES:
-        # named like a workbook but not a zip/OLE container: damaged or mislabelled
+        # named like a workbook but not a zip/OLE container: a web page or an
+        # "XML Spreadsheet 2003" saved with .xls (common from Japanese systems),
+        # a CSV with the wrong name, or damage
         if _looks_like_text(data):
+            _refuse_markup(data, name)
             return "text"
         raise error("error.excel_corrupt", file=name)
+    if _looks_like_text(data):
+        _refuse_markup(data, name)
     return "text"
+
+
+def _refuse_markup(data: bytes, name: str) -> None:
+    """Refuse a web page or an XML spreadsheet given as a table file."""
+    sample = data[:4096]
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            sample = sample[: len(sample) // 2 * 2].decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            return
+    sample = sample.removeprefix(b"\xef\xbb\xbf")
+    if _SPREADSHEET_ML in data[:65536]:
+        raise error("error.rel_xml_spreadsheet", file=name)
+    if _HTML_HEAD.match(sample):
+        raise error("error.rel_html_table", file=name)
 
 
 def _looks_like_text(data: bytes) -> bool:
@@ -196,7 +251,7 @@ def _looks_like_text(data: bytes) -> bool:
     if _utf16_without_bom(sample):
         return True
     controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
-    return controls <= len(sample) * 0.01
+    return controls <= len(sample) * 0.01 or (controls <= 2 and len(sample) >= 64)
 
 
 def _utf16_without_bom(sample: bytes) -> str | None:
@@ -212,25 +267,31 @@ def _utf16_without_bom(sample: bytes) -> str | None:
 
 
 def _gunzip(data: bytes, name: str, lim: limits_mod.Limits) -> bytes:
-    cap = lim.LOYALTY_MAX_FILE_MB * _MB * 8
-    out = io.BytesIO()
+    """Decompress a gzip file whose content must fit the file-size limit.
+
+    A first pass only counts the decompressed bytes (nothing is kept), so a
+    gzip bomb is refused without ever holding its content in memory.
+    """
+    cap = lim.LOYALTY_MAX_FILE_MB * _MB
+    if len(data) >= 18 and struct.unpack("<I", data[-4:])[0] > cap:
+        # the trailer's size field (of the last member, modulo 4 GiB) already says so;
+        # a trailer that understates the size is caught by the counting pass below
+        raise error("error.rel_gzip_too_large", file=name, limit_mb=lim.LOYALTY_MAX_FILE_MB)
     try:
+        size = 0
         with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
-            while True:
-                chunk = gz.read(8 * _MB)
-                if not chunk:
-                    break
-                out.write(chunk)
-                if out.tell() > cap:
-                    raise error("error.file_too_large", file=name, size_mb=out.tell() // _MB,
-                                limit_mb=cap // _MB)
-    except (OSError, EOFError) as exc:
+            while chunk := gz.read(_CHUNK):
+                size += len(chunk)
+                if size > cap:
+                    raise error("error.rel_gzip_too_large", file=name, limit_mb=lim.LOYALTY_MAX_FILE_MB)
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
+            return gz.read()
+    except (OSError, EOFError, zlib.error) as exc:
         raise error("error.gzip_corrupt", file=name, detail=_short(exc)) from None
-    return out.getvalue()
 
 
 # ---------------------------------------------------------------------------
-# text files
+# text files: decoding
 
 
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
@@ -251,6 +312,27 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
     Raises:
         LoyaltyError: binary data, or no encoding fits.
     """
+    utf8, encoding, _ = _to_utf8(data, name, keep_nul=False)
+    return utf8.decode("utf-8"), encoding
+
+
+def _to_utf8(data: bytes, name: str, *, keep_nul: bool = True) -> tuple[bytes, str, int]:
+    """Check or convert a text export to UTF-8 bytes, chunk by chunk.
+
+    Args:
+        data: the raw bytes.
+        name: the file name, for messages.
+        keep_nul: refuse NUL characters (False) or remove a few of them (True).
+
+    Returns:
+        ``(utf8, encoding, nul_removed)``: the text as UTF-8 without BOM, the
+        encoding it was in (see :func:`decode_text`) and how many NUL characters
+        were removed.
+
+    Raises:
+        LoyaltyError: binary data, or no encoding fits (with the line of the
+            first byte that is not UTF-8).
+    """
     if data.startswith(b"\xef\xbb\xbf"):
         candidates = ["utf-8-sig"]
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -261,37 +343,108 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
         if not _looks_like_text(data):
             raise error("error.binary_file", file=name)
         candidates = ["utf-8", "cp932", "euc_jp"]
-    decoded: dict[str, str] = {}
-    first_failure: UnicodeDecodeError | None = None
+    first_failure: int | None = None
+    result: tuple[bytes, str] | None = None
     for enc in candidates:
-        try:
-            decoded[enc] = data.decode(enc)
-        except UnicodeDecodeError as exc:
-            first_failure = first_failure or exc
+        if enc in ("utf-8", "utf-8-sig"):
+            body = data[3:] if enc == "utf-8-sig" else data
+            bad = _utf8_error_at(body)
+            if bad is None:
+                result = (body, enc)
+                break
+            first_failure = bad + (3 if enc == "utf-8-sig" else 0)
             continue
-        if enc in ("utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be"):
-            break
-    if not decoded:
-        line = data[: first_failure.start].count(b"\n") + 1 if first_failure else None
+        converted = _transcode(data, enc)
+        if converted is None:
+            continue
+        if enc == "cp932" and _kana_soup(converted):
+            # EUC-JP bytes often decode as CP932 too, as half-width katakana soup.
+            euc = _transcode(data, "euc_jp")
+            if euc is not None and _JAPANESE.search(euc[:_MB].decode("utf-8", "ignore")):
+                converted, enc = euc, "euc_jp"
+        result = (converted, "utf-16" if enc.startswith("utf-16") else enc)
+        break
+    if result is None:
+        line = data[:first_failure].count(b"\n") + 1 if first_failure is not None else None
         raise error("error.unknown_encoding", file=name, row=line)
-    if "cp932" in decoded and "euc_jp" in decoded:
-        # EUC-JP bytes often decode as CP932 too, as half-width katakana soup.
-        cp, eu = decoded["cp932"], decoded["euc_jp"]
-        if len(_HALFWIDTH_KANA.findall(cp)) > len(_JAPANESE.findall(cp)) and _JAPANESE.search(eu):
-            return eu, "euc_jp"
-        return cp, "cp932"
-    enc, text = next(iter(decoded.items()))
-    if "\x00" in text:
-        raise error("error.binary_file", file=name)
-    return text, "utf-16" if enc.startswith("utf-16") else enc
+    utf8, encoding = result
+    nul = utf8.count(b"\x00")
+    if nul:
+        if not keep_nul or nul > max(len(utf8) // 100, 1):
+            raise error("error.binary_file", file=name)
+        utf8 = utf8.replace(b"\x00", b"")
+    return utf8, encoding, nul
+
+
+def _utf8_error_at(data: bytes) -> int | None:
+    """Offset of the first byte that is not valid UTF-8, or None (checked in chunks)."""
+    dec = codecs.getincrementaldecoder("utf-8")()
+    for start in range(0, len(data), _CHUNK):
+        try:
+            dec.decode(data[start:start + _CHUNK])
+        except UnicodeDecodeError:
+            return _exact_utf8_error(data, start)
+    try:
+        dec.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return _exact_utf8_error(data, max(0, len(data) - _CHUNK))
+    return None
+
+
+def _exact_utf8_error(data: bytes, near: int) -> int:
+    start = near
+    while start > 0 and near - start < 4 and 0x80 <= data[start] < 0xC0:
+        start -= 1  # back to the first byte of a character
+    try:
+        data[start:start + _CHUNK + 4].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return start + exc.start
+    return start
+
+
+def _transcode(data: bytes, encoding: str) -> bytes | None:
+    """``data`` in ``encoding`` converted to UTF-8 bytes, or None when it does not decode."""
+    dec = codecs.getincrementaldecoder(encoding)()
+    out: list[bytes] = []
+    try:
+        for start in range(0, len(data), _CHUNK):
+            out.append(dec.decode(data[start:start + _CHUNK]).encode("utf-8"))
+        out.append(dec.decode(b"", final=True).encode("utf-8"))
+    except (UnicodeDecodeError, UnicodeEncodeError):
+        return None
+    text = b"".join(out)
+    if encoding.startswith("utf-16"):
+        text = text.removeprefix("\ufeff".encode())
+    return text
+
+
+def _kana_soup(utf8: bytes) -> bool:
+    sample = utf8[:_MB].decode("utf-8", "ignore")
+    return len(_HALFWIDTH_KANA.findall(sample)) > len(_JAPANESE.findall(sample))
+
+
+# ---------------------------------------------------------------------------
+# text files: layout
 
 
 def _detect_delimiter(lines: list[str]) -> str:
     """Pick the field separator from the first lines: the candidate whose count is
-    the same (and positive) on most lines; else whitespace runs; else comma."""
+    the same (and positive) on most records; else whitespace runs; else comma.
+
+    Records are read with each candidate as a CSV reader would (a quoted cell may
+    hold separators and line breaks), so a memo column full of commas, tabs or
+    line breaks does not mislead the choice.
+    """
+    text = "\n".join(lines)
     best, best_score = None, 0.0
     for cand in (",", "\t", ";", "|"):
-        counts = [_count_outside_quotes(ln, cand) for ln in lines]
+        if cand not in text:
+            continue
+        try:
+            counts = [len(rec) - 1 for rec in csv.reader(io.StringIO(text), delimiter=cand)
+                      if any(c.strip() for c in rec)]
+        except csv.Error:
+            counts = [_count_outside_quotes(ln, cand) for ln in lines]
         positive = [c for c in counts if c > 0]
         if not positive:
             continue
@@ -319,18 +472,56 @@ def _count_outside_quotes(line: str, ch: str) -> int:
     return count
 
 
+def _split_line(line: str, sep: str) -> list[str]:
+    if sep == "whitespace":
+        return line.split()
+    try:
+        return next(csv.reader([line], delimiter=sep), [])
+    except csv.Error:
+        return line.split(sep)
+
+
 def _header_line(lines: list[str], first: int, delimiter: str) -> int:
     """Skip title lines above the table: the header is the first of the first
-    non-blank lines that has the table's usual number of fields."""
-    idx = [i for i in range(first, min(len(lines), first + 60)) if lines[i].strip()]
+    non-blank records that has the table's usual number of fields.
+
+    Records, not lines, are counted (a quoted cell may hold line breaks), and
+    each record is attributed to the line it starts on.
+    """
+    counts: list[tuple[int, int]] = []  # (line index, fields)
     if delimiter == "whitespace":
-        counts = [len(lines[i].split()) for i in idx]
+        counts = [(i, len(lines[i].split())) for i in range(first, min(len(lines), first + 60))
+                  if lines[i].strip()]
     else:
-        counts = [len(next(csv.reader([lines[i]], delimiter=delimiter), [])) for i in idx]
+        chunk = lines[first:first + 60]
+        reader = csv.reader(io.StringIO("\n".join(chunk)), delimiter=delimiter)
+        prev = 0
+        try:
+            for rec in reader:
+                start = first + prev
+                prev = reader.line_num
+                if rec and any(c.strip() for c in rec):
+                    counts.append((start, len(rec)))
+        except csv.Error:
+            pass
     if len(counts) < 2:
-        return first
-    mode = max(set(counts), key=lambda c: (counts.count(c), c))
-    return next((i for i, c in zip(idx, counts) if c == mode), first)
+        return counts[0][0] if counts else first
+    values = [c for _, c in counts]
+    top = max(values.count(c) for c in set(values))
+    tied = {c for c in set(values) if values.count(c) == top}
+    # a tie between the first record's width and a wider one (rows with an extra
+    # field) keeps the first record as the header; otherwise the wider wins
+    mode = values[0] if values[0] in tied and values[0] >= 2 else max(tied)
+    return next((i for i, c in counts if c == mode), first)
+
+
+_VALUE_LIKE = re.compile(r"^[\s¥￥$+\-−－▲△(（]*[0-9０-９][0-9０-９,，./\-:年月日 T]*[円%)）]?$")
+_ERA_DATE = re.compile(r"^\s*(?:令和|平成|昭和|大正|明治|[RHSTMrhstm]\s*\d)")
+
+
+def _value_like(cell: str | None) -> bool:
+    text = (cell or "").strip()
+    return bool(text and (_VALUE_LIKE.match(text) or _ERA_DATE.match(text)))
 
 
 def _looks_like_header(cells: list[str]) -> bool:
@@ -338,75 +529,190 @@ def _looks_like_header(cells: list[str]) -> bool:
     values = [c.strip() for c in cells if c and c.strip()]
     if not values:
         return False
-    value_like = re.compile(r"^[\s¥￥$+\-−－▲△(（]*[0-9０-９][0-9０-９,，./\-:年月日 T]*[円%)）]?$")
-    return not all(value_like.match(v) for v in values)
+    return not all(_VALUE_LIKE.match(v) for v in values)
+
+
+def _is_group_row(upper: list[str | None], lower: list[str | None], below: list[list[str | None]]) -> bool:
+    """Whether ``upper`` is a group row above the real header ``lower``.
+
+    Both rows hold only text (no cell looks like a number or a date); the upper
+    row has at least two labels and a blank or repeated label (merged cells
+    leave blanks); and the rows below have value columns (numbers, dates) that
+    the lower row names.  A title line (one label) or an all-text table never
+    qualifies.
+    """
+    if len(upper) != len(lower):  # a group row spans the same columns as the header
+        return False
+    width = len(upper)
+    up = [(c or "").strip() for c in upper]
+    lo = [(c or "").strip() for c in lower]
+    up_filled = [c for c in up if c]
+    lo_filled = [c for c in lo if c]
+    if len(up_filled) < 2 or len(lo_filled) < len(up_filled):
+        return False
+    if any(_value_like(c) for c in up_filled + lo_filled):
+        return False
+    gaps = any(not u and lw for u, lw in zip(up, lo))
+    repeats = len(set(up_filled)) < len(up_filled)
+    if not (gaps or repeats):
+        return False
+    for j in range(width):
+        cells = [(r[j] or "").strip() for r in below if j < len(r) and r[j] and str(r[j]).strip()]
+        if lo[j] and cells and sum(_value_like(c) for c in cells) * 2 >= len(cells):
+            return True
+    return False
+
+
+def _combined_names(upper: list[str | None], lower: list[str | None]) -> list[str]:
+    """Column names from two header rows: the lower name, with the group label
+    (carried right across merged/blank cells) in front where the lower name is
+    blank or repeated."""
+    width = max(len(upper), len(lower))
+    up = [(upper[j] or "").strip() if j < len(upper) else "" for j in range(width)]
+    lo = [(lower[j] or "").strip() if j < len(lower) else "" for j in range(width)]
+    carried, label = [], ""
+    for u in up:
+        label = u or label
+        carried.append(label)
+    counts: dict[str, int] = {}
+    for n in lo:
+        counts[n] = counts.get(n, 0) + 1
+    names = []
+    for g, n in zip(carried, lo):
+        if n and counts[n] == 1:
+            names.append(n)
+        elif n:
+            names.append(f"{g} {n}".strip())
+        else:
+            names.append(g)
+    return names
+
+
+# ---------------------------------------------------------------------------
+# text files: reading
+
+
+def _line_starts(buf: bytes, count: int) -> list[int]:
+    """Byte offsets of the first ``count`` lines (fewer when the text is shorter)."""
+    starts = [0]
+    pos = 0
+    while len(starts) < count:
+        nl = buf.find(b"\n", pos)
+        if nl < 0:
+            break
+        pos = nl + 1
+        starts.append(pos)
+    return starts
+
+
+_HEAD_LINES = 200
 
 
 def _read_text(data: bytes, name: str, lim: limits_mod.Limits) -> RawTable:
-    text, encoding = decode_text(data, name)
-    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    # find the first non-blank line (the header, or the first data row)
-    lines = text.split("\n")
+    buf, encoding, nul_removed = _to_utf8(data, name)
+    del data
+    if b"\r" in buf:
+        buf = buf.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    starts = _line_starts(buf, _HEAD_LINES + 1)
+    ends = [s - 1 for s in starts[1:]] + ([len(buf)] if len(starts) <= _HEAD_LINES else [])
+    lines = [buf[s:e].decode("utf-8") for s, e in zip(starts, ends)]
     first = next((i for i, ln in enumerate(lines) if ln.strip()), None)
     if first is None:
-        raise error("error.empty_file", file=name)
+        if len(buf.strip()) == 0:
+            raise error("error.empty_file", file=name)
+        first = 0
     sample = [ln for ln in lines[first:first + 50] if ln.strip()]
     delimiter = _detect_delimiter(sample)
     first = _header_line(lines, first, delimiter)
-    if delimiter == "whitespace":
-        body = "\n".join(lines)
-        body = re.sub(r"(?m)^[ \t]+|[ \t]+$", "", body)
-        body = re.sub(r"[ \t]+", "\t", body)
-        lines = body.split("\n")
-        sep = "\t"
-    else:
-        sep = delimiter
-    head_cells = next(csv.reader([lines[first]], delimiter=sep))
+    sep = "\t" if delimiter == "whitespace" else delimiter
+
+    def cells(i: int) -> list[str]:
+        return _split_line(lines[i], delimiter) if i < len(lines) else []
+
+    head_cells = cells(first)
     has_header = _looks_like_header(head_cells)
+    notes: list[tuple[str, dict]] = []
     if has_header:
+        data_line = first + 1  # 0-based line index of the first data line
+        below = [cells(i) for i in range(first + 2, min(len(lines), first + 22)) if lines[i].strip()]
+        if first + 1 < len(lines) and lines[first + 1].strip() and _is_group_row(head_cells, cells(first + 1), below):
+            head_cells = _combined_names(head_cells, cells(first + 1))
+            notes.append(("note.rel_two_header_rows", {"upper": first + 1, "lower": first + 2}))
+            data_line = first + 2
         names = _clean_names(head_cells)
-        data_start = first + 1  # 0-based line index of the first data line
-        header_row = first + 1
+        header_row = data_line
     else:
         names = [f"列{i + 1}" for i in range(len(head_cells))]
-        data_start = first
+        data_line = first
         header_row = None
     if len(names) > lim.LOYALTY_MAX_COLUMNS:
         raise error("error.too_many_columns", file=name, columns=len(names),
                     limit=lim.LOYALTY_MAX_COLUMNS)
-    notes: list[tuple[str, dict]] = []
     if first > 0 and has_header:
-        notes.append(("note.skipped_title_lines", {"lines": first}))
-    body_lines = lines[data_start:]
-    while body_lines and not body_lines[-1].strip():
-        body_lines.pop()
-    frame, row_numbers, ok = _parse_fast(body_lines, names, sep, data_start)
+        notes.insert(0, ("note.skipped_title_lines", {"lines": first}))
+    if nul_removed:
+        notes.append(("note.rel_nul_removed", {"count": nul_removed}))
+    offset = starts[data_line] if data_line < len(starts) else len(buf)
+    body = buf[offset:] if offset else buf
+    del buf
+    if delimiter == "whitespace":
+        body = re.sub(rb"(?m)^[ \t]+|[ \t]+$", b"", body)
+        body = re.sub(rb"[ \t]+", b"\t", body)
+    body = _without_trailing_blank_lines(body)
+    frame, row_numbers, ok, empty_rows = _parse_fast(body, names, sep, data_line, name, lim)
     if frame is None:
-        frame, row_numbers, ok = _parse_careful(body_lines, names, sep, data_start)
+        frame, row_numbers, ok, empty_rows = _parse_careful(body, names, sep, data_line, name, lim)
+    del body
+    if empty_rows:
+        notes.append(("note.rel_empty_rows_skipped", {"count": empty_rows}))
     if len(frame) > lim.LOYALTY_MAX_ROWS:
         raise error("error.too_many_rows", file=name, rows=len(frame), limit=lim.LOYALTY_MAX_ROWS)
+    frame, quoted = _strip_neutralising_apostrophes(frame)
+    if quoted:
+        notes.append(("note.rel_apostrophes_removed", {"count": quoted}))
     return RawTable(name=name, frame=frame, row_numbers=row_numbers, field_count_ok=ok,
                     encoding=encoding, delimiter=delimiter, header_row=header_row, notes=notes)
 
 
-def _parse_fast(body_lines: list[str], names: list[str], sep: str, data_start: int):
-    """pyarrow's multithreaded CSV reader; gives up (returns None) on anything
-    that would break the row-number mapping: blank lines, quoted newlines, or
-    rows with a different number of fields."""
-    if not body_lines:
-        return _empty_frame(names), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
-    if any(not ln.strip() for ln in body_lines):
-        return None, None, None
+def _without_trailing_blank_lines(body: bytes) -> bytes:
+    end = len(body)
+    while end > 0 and body[end - 1] in b" \t\n":
+        end -= 1
+    if end == len(body):
+        return body
+    line_end = body.find(b"\n", end)
+    return body[: line_end if line_end >= 0 else len(body)]
+
+
+def _parse_fast(body: bytes, names: list[str], sep: str, data_line: int, name: str,
+                lim: limits_mod.Limits):
+    """pyarrow's multithreaded CSV reader on the UTF-8 bytes.
+
+    Gives up (returns None) on anything that would break the row-number mapping:
+    blank lines, quoted newlines or unbalanced quotes.  Rows with more or fewer
+    fields than the header are handled here when the file has no quotes (they
+    are found by counting separators per line, padded or cut, and flagged);
+    with quotes, the careful reader takes over.
+    """
+    if not body:
+        return _empty_frame(names), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool), 0
+    give_up = None, None, None, 0
+    first_nl = body.find(b"\n")
+    first_line = body[: first_nl if first_nl >= 0 else len(body)]
+    if not first_line.strip(b" \t") or re.search(rb"\n[ \t]*\n", body):
+        return give_up
+    lines = body.count(b"\n") + 1
+    if lines > lim.LOYALTY_MAX_ROWS:
+        raise error("error.too_many_rows", file=name, rows=lines, limit=lim.LOYALTY_MAX_ROWS)
     problems: list[int] = []
 
     def on_invalid(row):  # pyarrow hands over rows with a wrong field count
         problems.append(1)
         return "skip"
 
-    payload = "\n".join(body_lines).encode("utf-8")
     try:
         table = pacsv.read_csv(
-            io.BytesIO(payload),
+            pa.BufferReader(body),
             read_options=pacsv.ReadOptions(column_names=names, block_size=16 * _MB),
             parse_options=pacsv.ParseOptions(delimiter=sep, invalid_row_handler=on_invalid,
                                              newlines_in_values=False),
@@ -415,40 +721,156 @@ def _parse_fast(body_lines: list[str], names: list[str], sep: str, data_start: i
                 strings_can_be_null=True, quoted_strings_can_be_null=True, null_values=[""]),
         )
     except (pa.ArrowInvalid, pa.ArrowException):
-        return None, None, None
-    if problems or table.num_rows != len(body_lines):
-        return None, None, None
+        return give_up
+    ok = np.ones(lines, dtype=bool)
+    if problems:
+        if b'"' in body:
+            return give_up
+        ok = _field_counts(body, sep, lines) == len(names)
+        if table.num_rows != int(ok.sum()):
+            return give_up
+    elif table.num_rows != lines:
+        return give_up
     frame = _arrow_to_frame(table, names)
-    rows = np.arange(data_start + 1, data_start + 1 + len(frame), dtype=np.int64)
-    return frame, rows, np.ones(len(frame), dtype=bool)
+    del table
+    rows = np.arange(data_line + 1, data_line + 1 + lines, dtype=np.int64)
+    if not ok.all():
+        frame = _with_odd_lines(frame, body, ok, names, sep)
+    keep = _nonblank_rows(frame)
+    if keep is None:
+        return frame, rows, ok, 0
+    frame = frame.loc[keep].reset_index(drop=True)
+    return frame, rows[keep], ok[keep], int((~keep).sum())
 
 
-def _parse_careful(body_lines: list[str], names: list[str], sep: str, data_start: int):
+def _field_counts(body: bytes, sep: str, lines: int) -> np.ndarray:
+    """Fields per line of a text without quotes (separators + 1), vectorised."""
+    arr = np.frombuffer(body, dtype=np.uint8)
+    newlines = np.flatnonzero(arr == 10)
+    seps = np.flatnonzero(arr == ord(sep))
+    del arr
+    return np.bincount(np.searchsorted(newlines, seps), minlength=lines)[:lines] + 1
+
+
+def _with_odd_lines(frame: pd.DataFrame, body: bytes, ok: np.ndarray, names: list[str],
+                    sep: str) -> pd.DataFrame:
+    """Insert the lines with a wrong field count (padded or cut) among the good rows."""
+    width = len(names)
+    bad_idx = np.flatnonzero(~ok)
+    starts = np.concatenate(([0], np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == 10) + 1))
+    cells = []
+    for i in bad_idx:
+        end = starts[i + 1] - 1 if i + 1 < len(starts) else len(body)
+        parts = body[starts[i]:end].decode("utf-8").split(sep)
+        parts = (parts + [""] * width)[:width]
+        cells.append([c if c != "" else None for c in parts])
+    odd = pd.DataFrame({n: pd.array([r[j] for r in cells], dtype="str") for j, n in enumerate(names)},
+                       index=bad_idx)
+    frame.index = np.flatnonzero(ok)
+    return pd.concat([frame, odd]).sort_index().reset_index(drop=True)
+
+
+def _nonblank_rows(frame: pd.DataFrame) -> np.ndarray | None:
+    """Mask of rows with at least one non-blank cell, or None when all have one."""
+    blank = None
+    for col in frame.columns:
+        s = frame[col]
+        col_blank = (s.isna() | (s.str.strip() == "")).to_numpy(dtype=bool, na_value=True)
+        blank = col_blank if blank is None else blank & col_blank
+        if not blank.any():
+            return None
+    return ~blank if blank is not None else None
+
+
+def _parse_careful(body: bytes, names: list[str], sep: str, data_line: int, name: str,
+                   lim: limits_mod.Limits):
     """The standard library's csv reader: slower, but it knows on which line each
     record starts, and rows with too many or too few fields are kept (padded or
-    cut) and flagged so the quality report can list them."""
-    reader = csv.reader(io.StringIO("\n".join(body_lines)), delimiter=sep)
+    cut) and flagged so the quality report can list them.  A quote left open at
+    the end of the file (which would swallow every row after it) is refused with
+    the line where it opened.  Lines are decoded one at a time and records are
+    turned into Arrow arrays in batches, so memory stays near the table's size."""
+    limit = lim.LOYALTY_MAX_CELL_CHARS + 1
+    csv.field_size_limit(limit)  # process-wide, but every caller sets the same limit
     width = len(names)
-    records: list[list[str]] = []
-    starts: list[int] = []
-    ok: list[bool] = []
-    prev_line = 0
-    for rec in reader:
-        start = prev_line + 1
-        prev_line = reader.line_num
-        if not rec or all(not c.strip() for c in rec):
+    batch_rows = 100_000
+    for strict in (True, False):
+        lines = (ln.decode("utf-8") for ln in io.BytesIO(body))
+        reader = csv.reader(lines, delimiter=sep, strict=strict)
+        batches: list[pa.RecordBatch] = []
+        current: list[list[str | None]] = [[] for _ in range(width)]
+        starts: list[int] = []
+        ok: list[bool] = []
+        prev_line = 0
+        count = 0
+        empty_rows = 0
+        try:
+            for rec in reader:
+                start = prev_line + 1
+                prev_line = reader.line_num
+                if not rec or all(not c.strip() for c in rec):
+                    empty_rows += len(rec) > 1  # separators but no content (",,,")
+                    continue
+                ok.append(len(rec) == width)
+                for j in range(width):
+                    v = rec[j] if j < len(rec) else ""
+                    current[j].append(v if v != "" else None)
+                starts.append(data_line + start)
+                count += 1
+                if count > lim.LOYALTY_MAX_ROWS:
+                    raise error("error.too_many_rows", file=name, rows=count, limit=lim.LOYALTY_MAX_ROWS)
+                if len(current[0]) >= batch_rows if width else False:
+                    batches.append(_batch(current, names))
+                    current = [[] for _ in range(width)]
+        except csv.Error as exc:
+            row = data_line + prev_line + 1
+            if "field larger than field limit" in str(exc):
+                raise error("error.rel_field_too_long", file=name, row=row,
+                            limit=lim.LOYALTY_MAX_CELL_CHARS) from None
+            if "unexpected end of data" in str(exc):
+                raise error("error.rel_unclosed_quote", file=name, row=row) from None
+            if strict:
+                continue  # e.g. "ab"cd: read leniently as abcd
+            raise error("error.rel_csv_malformed", file=name, row=row, detail=_short(exc)) from None
+        break
+    if width and current[0]:
+        batches.append(_batch(current, names))
+    if batches:
+        frame = _arrow_to_frame(pa.Table.from_batches(batches), names)
+    else:
+        frame = _empty_frame(names)
+    return frame, np.asarray(starts, dtype=np.int64), np.asarray(ok, dtype=bool), empty_rows
+
+
+def _batch(columns: list[list[str | None]], names: list[str]) -> pa.RecordBatch:
+    return pa.RecordBatch.from_arrays([pa.array(c, type=pa.string()) for c in columns], names=names)
+
+
+_NEUTRALISED = r"^'+[=+\-@\t\r\n]"
+
+
+def _strip_neutralising_apostrophes(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Undo :func:`loyalty.export.neutralize` on text cells: one leading apostrophe
+    in front of (more apostrophes and) ``= + - @``, tab, CR or LF is removed.
+
+    Returns:
+        ``(frame, cells changed)``; the frame is the same object when nothing changed.
+    """
+    changed = 0
+    out = None
+    for col in frame.columns:
+        s = frame[col]
+        if not len(s) or not s.str.startswith("'", na=False).any():
             continue
-        ok.append(len(rec) == width)
-        if len(rec) < width:
-            rec = rec + [""] * (width - len(rec))
-        elif len(rec) > width:
-            rec = rec[:width]
-        records.append(rec)
-        starts.append(data_start + start)
-    cols = list(zip(*records)) if records else [()] * width
-    frame = pd.DataFrame({n: pd.array(list(c), dtype="str") for n, c in zip(names, cols)})
-    frame = frame.replace("", np.nan) if len(frame) else frame
-    return frame, np.asarray(starts, dtype=np.int64), np.asarray(ok, dtype=bool)
+        hit = s.str.match(_NEUTRALISED, na=False)
+        n = int(hit.sum())
+        if not n:
+            continue
+        if out is None:
+            out = frame.copy()
+        out[col] = s.mask(hit, s.str.slice(1))
+        changed += n
+    return (out if out is not None else frame), changed
 
 
 def _arrow_to_frame(table: pa.Table, names: list[str]) -> pd.DataFrame:
@@ -488,11 +910,22 @@ def _clean_names(cells: list[str]) -> list[str]:
 # workbooks
 
 
+_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
+_WORKBOOK_PARTS = ("[Content_Types].xml", "content.xml", "xl/workbook.xml", "xl/workbook.bin")
+
+
 def _check_workbook_container(data: bytes, name: str, lim: limits_mod.Limits) -> None:
-    """Refuse encrypted, damaged and bomb-like workbooks before parsing anything."""
+    """Refuse encrypted, damaged and bomb-like workbooks before parsing anything.
+
+    Checks, in order: OLE2 container (password-protected .xlsx, or a legacy .xls
+    that calamine reads); zip directory (entry count, total declared size, ratio
+    of each large entry); then every XML part is inflated once, streaming, to
+    check that it is no larger than the directory says (a forged size would let
+    a bomb through) and that its prolog declares no DOCTYPE/ENTITY.
+    """
     lower = name.lower()
     if data.startswith(_OLE_MAGIC):
-        if "E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P\x00a\x00c\x00k\x00a\x00g\x00e".encode() in data:
+        if _ENCRYPTED in data:
             raise error("error.excel_encrypted", file=name)
         if lower.endswith((".xlsx", ".xlsm")):
             raise error("error.excel_corrupt", file=name)
@@ -502,11 +935,14 @@ def _check_workbook_container(data: bytes, name: str, lim: limits_mod.Limits) ->
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise error("error.excel_corrupt", file=name) from None
     if len(infos) > lim.LOYALTY_XLSX_MAX_ENTRIES:
         raise error("error.excel_too_many_entries", file=name, entries=len(infos),
                     limit=lim.LOYALTY_XLSX_MAX_ENTRIES)
+    names = {i.filename for i in infos}
+    if not names & set(_WORKBOOK_PARTS):
+        raise error("error.rel_zip_not_workbook", file=name)
     total = sum(i.file_size for i in infos)
     if total > lim.LOYALTY_XLSX_MAX_UNCOMPRESSED_MB * _MB:
         raise error("error.excel_too_large_uncompressed", file=name, size_mb=total // _MB,
@@ -516,14 +952,85 @@ def _check_workbook_container(data: bytes, name: str, lim: limits_mod.Limits) ->
             raise error("error.excel_bomb", file=name, entry=info.filename,
                         ratio=info.file_size // max(info.compress_size, 1))
     for info in infos:
-        if info.filename.endswith(".xml") or info.filename.endswith(".rels"):
-            try:
-                with zf.open(info) as fh:
-                    head = fh.read(4096)
-            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
-                raise error("error.excel_corrupt", file=name) from None
-            if b"<!ENTITY" in head or b"<!DOCTYPE" in head:
-                raise error("error.excel_xml_entities", file=name, entry=info.filename)
+        if info.filename.lower().endswith((".xml", ".rels", ".bin")):
+            _check_entry(data, info, name)
+
+
+def _check_entry(data: bytes, info: zipfile.ZipInfo, name: str) -> None:
+    """Inflate one zip entry from its raw bytes, as a workbook reader would,
+    stopping as soon as it exceeds its declared size; check its XML prolog."""
+    off = info.header_offset
+    if data[off:off + 4] != _ZIP_MAGIC:
+        raise error("error.excel_corrupt", file=name)
+    n_len, x_len = struct.unpack_from("<HH", data, off + 26)
+    start = off + 30 + n_len + x_len
+    raw = memoryview(data)[start:start + info.compress_size]
+    if info.flag_bits & 0x1:
+        raise error("error.excel_encrypted", file=name)
+    if info.compress_type == zipfile.ZIP_STORED:
+        produced, head = len(raw), bytes(raw[:XML_PROLOG_MAX])
+        if produced < info.file_size:
+            raise error("error.excel_corrupt", file=name)
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        produced, head = _inflate_count(raw, info.file_size, info.CRC, name)
+    else:
+        raise error("error.excel_corrupt", file=name)
+    if produced > info.file_size:
+        raise error("error.rel_excel_size_mismatch", file=name, entry=info.filename)
+    if info.filename.lower().endswith((".xml", ".rels")):
+        _check_prolog(head, name, info.filename)
+
+
+def _inflate_count(raw: memoryview, declared: int, crc: int, name: str) -> tuple[int, bytes]:
+    """Decompressed size of a raw deflate stream, stopping just past ``declared``;
+    also the first :data:`XML_PROLOG_MAX` bytes.  A stream that ends early, is
+    damaged, or whose CRC-32 differs from the directory's is a corrupt workbook."""
+    d = zlib.decompressobj(-15)
+    produced = 0
+    check = 0
+    head = b""
+    pos = 0
+    step = _MB
+    try:
+        while pos < len(raw) or d.unconsumed_tail:
+            if d.unconsumed_tail:
+                chunk = d.decompress(d.unconsumed_tail, step)
+            else:
+                chunk = d.decompress(raw[pos:pos + step], step)
+                pos += step
+            if len(head) < XML_PROLOG_MAX:
+                head += chunk[: XML_PROLOG_MAX - len(head)]
+            produced += len(chunk)
+            check = zlib.crc32(chunk, check)
+            if produced > declared:
+                return produced, head
+            if d.eof:
+                break
+    except zlib.error:
+        raise error("error.excel_corrupt", file=name) from None
+    if not d.eof or check != crc:
+        raise error("error.excel_corrupt", file=name)
+    return produced, head
+
+
+_ROOT_START = re.compile(rb"<[A-Za-z_]")
+
+
+def _check_prolog(head: bytes, name: str, entry: str) -> None:
+    """Refuse an XML part whose prolog declares a DOCTYPE or an ENTITY.
+
+    The prolog is everything before the root element; it must end within
+    :data:`XML_PROLOG_MAX` bytes (real workbooks need about a hundred).
+    """
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head[: len(head) // 2 * 2].decode("utf-16", "ignore").encode("utf-8")
+    root = _ROOT_START.search(head)
+    prolog = head[: root.start()] if root else head
+    upper = prolog.upper()
+    if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
+        raise error("error.excel_xml_entities", file=name, entry=entry)
+    if root is None and len(head) >= XML_PROLOG_MAX:
+        raise error("error.excel_xml_entities", file=name, entry=entry)
 
 
 def _read_workbook(data: bytes, name: str, sheet: str | int | None,
@@ -564,6 +1071,12 @@ def _read_workbook(data: bytes, name: str, sheet: str | int | None,
     raise error("error.no_data_rows", file=name)
 
 
+def _row_cells(grid: pd.DataFrame, i: int) -> list[str | None]:
+    if i < 0 or i >= len(grid):
+        return []
+    return [None if pd.isna(v) else str(v) for v in grid.iloc[i].tolist()]
+
+
 def _grid_to_table(batch: pa.RecordBatch, name: str, sheet: str, sheets: list[str],
                    lim: limits_mod.Limits) -> RawTable | None:
     if batch.num_rows == 0 or batch.num_columns == 0:
@@ -577,15 +1090,32 @@ def _grid_to_table(batch: pa.RecordBatch, name: str, sheet: str, sheets: list[st
     head = [int(c) for c in filled[:60] if c > 0]
     mode = max(set(head), key=lambda c: (head.count(c), c))
     header_idx = next(i for i in range(len(filled)) if filled[i] >= mode)
-    head_cells = [None if pd.isna(v) else str(v) for v in grid.iloc[header_idx].tolist()]
+    head_cells = _row_cells(grid, header_idx)
     has_header = _looks_like_header([c or "" for c in head_cells])
     notes: list[tuple[str, dict]] = []
     if has_header:
-        names = _clean_names(head_cells)
         start = header_idx + 1
         header_row = header_idx + 1
-        if header_idx > 0:
-            notes.append(("note.skipped_title_lines", {"lines": header_idx}))
+        skipped = header_idx
+        below_from = header_idx + 1
+        upper_idx = header_idx - 1 if header_idx > 0 and filled[header_idx - 1] > 0 else None
+        pair = None
+        if upper_idx is not None:
+            below = [_row_cells(grid, i) for i in range(below_from, min(len(grid), below_from + 20))]
+            if _is_group_row(_row_cells(grid, upper_idx), head_cells, below):
+                pair = (upper_idx, header_idx)
+        if pair is None and header_idx + 1 < len(grid) and filled[header_idx + 1] > 0:
+            below = [_row_cells(grid, i) for i in range(header_idx + 2, min(len(grid), header_idx + 22))]
+            if _is_group_row(head_cells, _row_cells(grid, header_idx + 1), below):
+                pair = (header_idx, header_idx + 1)
+        if pair is not None:
+            up, low = pair
+            head_cells = _combined_names(_row_cells(grid, up), _row_cells(grid, low))
+            notes.append(("note.rel_two_header_rows", {"upper": up + 1, "lower": low + 1}))
+            start, header_row, skipped = low + 1, low + 1, up
+        names = _clean_names(head_cells)
+        if skipped > 0:
+            notes.insert(0, ("note.skipped_title_lines", {"lines": skipped}))
     else:
         names = [f"列{i + 1}" for i in range(grid.shape[1])]
         start = header_idx
@@ -614,14 +1144,19 @@ def _read_parquet(data: bytes, name: str, lim: limits_mod.Limits) -> RawTable:
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(io.BytesIO(data))
+        pf = pq.ParquetFile(io.BytesIO(data))
+        meta = pf.metadata
     except Exception as exc:
         raise error("error.parquet_unreadable", file=name, detail=_short(exc)) from None
-    if table.num_columns > lim.LOYALTY_MAX_COLUMNS:
-        raise error("error.too_many_columns", file=name, columns=table.num_columns,
+    if meta.num_columns > lim.LOYALTY_MAX_COLUMNS:
+        raise error("error.too_many_columns", file=name, columns=meta.num_columns,
                     limit=lim.LOYALTY_MAX_COLUMNS)
-    if table.num_rows > lim.LOYALTY_MAX_ROWS:
-        raise error("error.too_many_rows", file=name, rows=table.num_rows, limit=lim.LOYALTY_MAX_ROWS)
+    if meta.num_rows > lim.LOYALTY_MAX_ROWS:
+        raise error("error.too_many_rows", file=name, rows=meta.num_rows, limit=lim.LOYALTY_MAX_ROWS)
+    try:
+        table = pf.read()
+    except Exception as exc:
+        raise error("error.parquet_unreadable", file=name, detail=_short(exc)) from None
     names = _clean_names([str(c) for c in table.column_names])
     frame = _arrow_to_frame(table, names)
     rows = np.arange(2, 2 + len(frame), dtype=np.int64)

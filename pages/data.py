@@ -77,7 +77,8 @@ for up in state.uploads():
         if raw.encoding:
             meta.append(t("data.meta.encoding", encoding=raw.encoding))
         if raw.delimiter:
-            meta.append(t("data.meta.delimiter", delimiter=t(f"data.delim.{raw.delimiter}")
+            delim = raw.delimiter.replace("\t", "\\t")  # the catalogue spells the tab key "\t"
+            meta.append(t("data.meta.delimiter", delimiter=t(f"data.delim.{delim}")
                           if raw.delimiter in ("\t", ",", ";", "|", "whitespace") else raw.delimiter))
         if raw.sheet:
             meta.append(t("data.meta.sheet", sheet=raw.sheet))
