@@ -34,7 +34,11 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("score", help="score customers and write one row per customer")
-    s.add_argument("inputs", nargs="+", metavar="INPUT", help="transaction and/or customer files")
+    s.add_argument("inputs", nargs="*", metavar="INPUT", help="transaction and/or customer files")
+    s.add_argument("--source", metavar="URL",
+                   help="aggregate where the data lives: duckdb:///path/file.parquet|.csv|.duckdb, a file path, "
+                        "or a warehouse URL (postgres://…, bigquery://…, snowflake://…); scoring runs here")
+    s.add_argument("--table", metavar="NAME", help="table to read from --source (required for databases)")
     s.add_argument("--definition", metavar="FILE", help="definition JSON (as saved by the app)")
     s.add_argument("--preset", choices=list(defn.PRESETS), help="preset definition (default: b2c)")
     s.add_argument("--as-of", metavar="YYYY-MM-DD", help="as-of date (default: latest order date)")
@@ -158,12 +162,18 @@ def cmd_definition(args, lang: str) -> int:
 
 def score_table(dataset, definition: defn.Definition, lang: str = "ja") -> pd.DataFrame:
     """The per-customer output of ``score``: keys as column names (DESIGN §5)."""
-    from loyalty.ltv import customer_ltv
     from loyalty.pipeline import build_features
+
+    features = build_features(dataset, as_of=definition.as_of, window_days=definition.window_days)
+    return score_features(features, definition, lang)
+
+
+def score_features(features, definition: defn.Definition, lang: str = "ja") -> pd.DataFrame:
+    """The per-customer output of ``score`` for ready-made features (keys as column names)."""
+    from loyalty.ltv import customer_ltv
     from loyalty.scoring import Scorer
     from loyalty.summary import customer_table
 
-    features = build_features(dataset, as_of=definition.as_of, window_days=definition.window_days)
     result = Scorer(features.frame).score(definition)
     return customer_table(features.frame, result.frame, definition, lang, ltv=customer_ltv(features.frame))
 
@@ -177,10 +187,27 @@ def cmd_score(args, lang: str) -> int:
     as_of = _parse_date(args.as_of, "--as-of")
     if as_of is not None:
         d = d.copy(as_of=as_of)
-    dataset = _load(args)
-    table = score_table(dataset, d, lang)
+    if args.source:
+        if args.inputs:
+            raise error("error.perf_source_and_inputs")
+        table = _score_source(args, d, lang)
+    else:
+        if not args.inputs:
+            raise error("error.perf_no_input")
+        dataset = _load(args)
+        table = score_table(dataset, d, lang)
     _write_table(table, args.output, sheet_name="scores", lang=lang)
     return 0
+
+
+def _score_source(args, d: defn.Definition, lang: str) -> pd.DataFrame:
+    """``score --source URL --table NAME``: features computed by the source's engine."""
+    from loyalty import warehouse
+
+    with warehouse.open_source(args.source, args.table) as source:
+        mapping = warehouse.source_mapping(source, _parse_maps(args.map) or None)
+        result = warehouse.warehouse_features(source, mapping, as_of=d.as_of, window_days=d.window_days)
+    return score_features(result.features, d, lang)
 
 
 def _write_table(table: pd.DataFrame, output: str | None, *, sheet_name: str, lang: str) -> None:

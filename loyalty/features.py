@@ -89,8 +89,7 @@ def build_features(tx: Transactions, *, as_of: date | None = None,
     if not valid.any():
         raise error("error.as_of_before_data", as_of=as_of.strftime("%Y/%m/%d"))
 
-    ids = f["customer_id"].to_numpy()[valid]
-    codes, uniques = pd.factorize(ids, sort=True)
+    codes, uniques = _customer_codes(f["customer_id"], valid)
     n = len(uniques)
     day = day[valid]
     amount = f["amount"].to_numpy(dtype=float)[valid]
@@ -108,28 +107,24 @@ def build_features(tx: Transactions, *, as_of: date | None = None,
         discounted_line |= disc > 0
         has_discount_info = True
     if "coupon" in f:
-        cp = f["coupon"].to_numpy()[valid]
-        discounted_line |= pd.notna(cp) & (pd.Series(cp, dtype="str").str.strip().str.len() > 0).to_numpy()
+        used = f["coupon"].str.strip().str.len().to_numpy(dtype=float, na_value=0.0) > 0
+        discounted_line |= used[valid]
         has_discount_info = True
 
     # one record per order: customer, first day, discounted?
     pc, pk, pd_, pdisc = codes[purchase], okey[purchase], day[purchase], discounted_line[purchase]
     if tx.has_order_id:
-        orders = pd.DataFrame({"k": pk, "c": pc, "d": pd_, "x": pdisc}).groupby("k", sort=False).agg(
-            c=("c", "first"), d=("d", "min"), x=("x", "max"))
-        oc, od, ox = orders["c"].to_numpy(), orders["d"].to_numpy(), orders["x"].to_numpy()
+        oc, od, ox = _per_order(pk, pc, pd_, pdisc)
     else:
         oc, od, ox = pc, pd_, pdisc
 
     orders_total = np.bincount(oc, minlength=n)
     frequency = np.bincount(oc, weights=(od > start), minlength=n).astype(np.int64)
     discounted_orders = np.bincount(oc, weights=ox, minlength=n)
-    last = np.zeros(n, dtype=np.int64)
-    first = np.zeros(n, dtype=np.int64)
-    if len(oc):
-        ext = pd.DataFrame({"c": oc, "d": od}).groupby("c", sort=False)["d"].agg(["min", "max"])
-        first[ext.index.to_numpy()] = ext["min"].to_numpy()
-        last[ext.index.to_numpy()] = ext["max"].to_numpy()
+    last = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+    first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    np.maximum.at(last, oc, od)
+    np.minimum.at(first, oc, od)
     has_order = orders_total > 0
 
     monetary = np.bincount(codes, weights=np.where(in_window, amount, 0.0), minlength=n)
@@ -137,6 +132,8 @@ def build_features(tx: Transactions, *, as_of: date | None = None,
     gross = np.bincount(codes, weights=np.where(purchase, amount, 0.0), minlength=n)
     returns_amount = np.bincount(codes, weights=np.where(is_return, amount, 0.0), minlength=n)
 
+    last = np.where(has_order, last, 0)
+    first = np.where(has_order, first, 0)
     recency = np.where(has_order, as_of_day - last, np.nan)
     tenure = np.where(has_order, as_of_day - first, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -165,6 +162,57 @@ def build_features(tx: Transactions, *, as_of: date | None = None,
         notes.append(("note.rows_after_as_of", {"rows": rows_after}))
     return Features(frame=frame, as_of=as_of, window_days=window_days, source="transactions",
                     rows_after_as_of=rows_after, notes=notes)
+
+
+def _customer_codes(ids: pd.Series, valid: np.ndarray) -> tuple[np.ndarray, pd.Index]:
+    """Customer codes of the valid rows, numbered in sorted id order.
+
+    Factorizes the whole (Arrow-backed) column once and renumbers the codes so
+    customers whose every line is after the as-of date disappear.
+
+    Args:
+        ids: the customer_id column.
+        valid: rows on or before the as-of date.
+
+    Returns:
+        ``(codes, uniques)``: int64 codes of the valid rows into ``uniques``, the
+        sorted distinct ids that have at least one valid row.
+    """
+    codes, uniques = pd.factorize(ids, sort=True)
+    codes = codes[valid]
+    if valid.all():
+        return codes.astype(np.int64, copy=False), uniques
+    present = np.bincount(codes, minlength=len(uniques)) > 0
+    if present.all():
+        return codes.astype(np.int64, copy=False), uniques
+    remap = np.cumsum(present) - 1
+    return remap[codes].astype(np.int64), uniques[present]
+
+
+def _per_order(key: np.ndarray, cust: np.ndarray, day: np.ndarray, disc: np.ndarray):
+    """Collapse purchase lines into orders (same key = same order).
+
+    Args:
+        key: order key per line (non-negative ints; one customer per key).
+        cust: customer code per line.
+        day: day number per line.
+        disc: whether the line was discounted.
+
+    Returns:
+        ``(customer, first day, discounted)`` per order, in key order.
+    """
+    if not len(key):
+        return cust, day, disc
+    size = int(key.max()) + 1
+    seen = np.zeros(size, dtype=bool)
+    seen[key] = True
+    oc = np.zeros(size, dtype=np.int64)
+    oc[key] = cust
+    od = np.full(size, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(od, key, day)
+    ox = np.zeros(size, dtype=bool)
+    ox[key[disc]] = True
+    return oc[seen], od[seen], ox[seen]
 
 
 def join_customers(features: Features, customers: Customers | None) -> Features:

@@ -43,7 +43,9 @@ EXCLUSION_ORDER = (
     "duplicate",
 )
 
-_RETURN_MARKERS = re.compile(r"返品|返金|キャンセル|取消|取り消し|赤伝|cancel|return|refund|void", re.IGNORECASE)
+#: A 取引区分 / transaction type containing one of these marks a return or cancellation.
+RETURN_MARKERS = re.compile(r"返品|返金|キャンセル|取消|取り消し|赤伝|cancel|return|refund|void", re.IGNORECASE)
+_RETURN_MARKERS = RETURN_MARKERS
 
 TEXT_ROLES = ("order_id", "product", "category", "channel", "coupon", "transaction_type")
 
@@ -152,7 +154,10 @@ def prepare_transactions(tables: list[tuple[RawTable, ColumnMapping]], *,
         if len(excl):
             excluded_parts.append(excl)
         report.files.append(info)
-    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    if len(parts) == 1:
+        frame = parts[0]  # already 0..n-1 indexed: no copy
+    else:
+        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     report.rows_used = len(frame)
     report.excluded = (pd.concat(excluded_parts, ignore_index=True) if excluded_parts
                        else pd.DataFrame({"file": pd.Series(dtype="str"), "row": pd.Series(dtype="int64"),
@@ -200,7 +205,14 @@ def _prepare_one(raw: RawTable, mapping: ColumnMapping, drop_duplicates: bool, t
     bad_count = ~raw.field_count_ok
     date_values = dates.values
     future = (date_values > pd.Timestamp(today)).fillna(False).to_numpy(dtype=bool)
-    dup = src.duplicated(keep="first").to_numpy()
+    id_codes = pd.factorize(ids)[0]
+    text = {role: _stripped(src[mapping.column(role)]) for role in TEXT_ROLES if mapping.has(role)}
+    keys = [id_codes, date_values.to_numpy().view(np.int64), amount]
+    order_codes = None
+    if "order_id" in text:
+        order_codes = _order_id_codes(text["order_id"])
+        keys.append(order_codes)
+    dup = _duplicated_rows(src, keys)
     report.duplicates += int(dup.sum())
 
     checks = [missing_id, bad_date, amount_bad, bad_count, future,
@@ -213,51 +225,56 @@ def _prepare_one(raw: RawTable, mapping: ColumnMapping, drop_duplicates: bool, t
         reason[hit] = key
         taken |= hit
     keep = ~taken
+    every = not taken.any()
+
+    def kept(col: pd.Series) -> pd.Series:
+        return col.reset_index(drop=True) if every else col[keep].reset_index(drop=True)
 
     excl = pd.DataFrame({"file": raw.name, "row": raw.row_numbers[taken], "reason": reason[taken]})
     if taken.any():
         excl = pd.concat([excl, src.loc[taken].reset_index(drop=True)], axis=1)
 
     out = pd.DataFrame({
-        "customer_id": ids[keep].reset_index(drop=True),
-        "order_date": date_values[keep].reset_index(drop=True),
-        "amount": amount[keep],
+        "customer_id": kept(ids),
+        "order_date": kept(date_values),
+        "amount": amount if every else amount[keep],
     })
     for role in ("quantity", "unit_price", "discount"):
         if mapping.has(role):
-            out[role] = values.parse_amounts(src[mapping.column(role)]).values.to_numpy(
-                dtype=float, na_value=np.nan)[keep]
+            vals = values.parse_amounts(src[mapping.column(role)]).values.to_numpy(dtype=float, na_value=np.nan)
+            out[role] = vals if every else vals[keep]
     for role in TEXT_ROLES:
-        if mapping.has(role):
-            col = src[mapping.column(role)][keep].reset_index(drop=True)
-            out[role] = col.str.strip() if role_spec("transactions", role).type == "text" else col
+        if role in text:
+            out[role] = kept(text[role])
 
     marker = np.zeros(len(out), dtype=bool)
     if "transaction_type" in out:
-        marker = out["transaction_type"].str.contains(_RETURN_MARKERS, na=False).to_numpy()
+        marker = _matches(out["transaction_type"], _RETURN_MARKERS)
     flip = marker & (out["amount"].to_numpy() > 0)
     if flip.any():
         out.loc[flip, "amount"] = -out.loc[flip, "amount"]
         if "quantity" in out:
             out.loc[flip, "quantity"] = -out.loc[flip, "quantity"].abs()
     report.sign_flipped += int(flip.sum())
+    amounts_out = out["amount"].to_numpy()
     neg_qty = (out["quantity"].to_numpy() < 0) if "quantity" in out else np.zeros(len(out), dtype=bool)
-    is_return = (out["amount"].to_numpy() < 0) | neg_qty | marker
+    is_return = (amounts_out < 0) | neg_qty | marker
     out["is_return"] = is_return
     report.returns += int(is_return.sum())
-    report.returns_amount += float(out.loc[is_return, "amount"].clip(upper=0).sum())
-    report.zero_amount += int(((out["amount"].to_numpy() == 0) & ~is_return).sum())
+    report.returns_amount += float(np.minimum(amounts_out[is_return], 0).sum())
+    report.zero_amount += int(((amounts_out == 0) & ~is_return).sum())
 
     if has_order_id:
-        codes, _ = pd.factorize(out["customer_id"] + "\x1f" + out["order_id"].fillna(""))
-        order_key = codes.astype(np.int64) + key_offset
+        ocodes = order_codes if every else order_codes[keep]
+        ccodes = id_codes if every else id_codes[keep]
+        order_key = _combine_codes(ccodes, ocodes) + key_offset
         key_offset = int(order_key.max()) + 1 if len(order_key) else key_offset
     else:
         order_key = np.arange(key_offset, key_offset + len(out), dtype=np.int64)
         key_offset += len(out)
     out["order_key"] = order_key
     out["file"] = raw.name
-    out["row"] = raw.row_numbers[keep]
+    out["row"] = raw.row_numbers if every else raw.row_numbers[keep]
 
     info = {
         "file": raw.name,
@@ -274,6 +291,86 @@ def _prepare_one(raw: RawTable, mapping: ColumnMapping, drop_duplicates: bool, t
     if dates.ambiguous:
         report.notes.append(("note.dates_ambiguous", {"file": raw.name, "column": date_col}))
     return out, excl, info, key_offset
+
+
+def _stripped(col: pd.Series) -> pd.Series:
+    """A text column with surrounding white space removed."""
+    return col.str.strip() if len(col) else col
+
+
+def _matches(col: pd.Series, pattern: re.Pattern) -> np.ndarray:
+    """Rows whose text matches ``pattern``, testing each distinct value once."""
+    codes, uniques = pd.factorize(col)
+    if not len(uniques):
+        return np.zeros(len(col), dtype=bool)
+    hit = np.append(np.asarray(uniques.str.contains(pattern, na=False), dtype=bool), False)
+    return hit[codes]  # code -1 (missing) takes the appended False
+
+
+def _hash_rows(keys: list[np.ndarray]) -> np.ndarray:
+    """A 64-bit mix of several 8-byte arrays (equal inputs give equal hashes)."""
+    h = np.zeros(len(keys[0]), dtype=np.uint64)
+    mult = np.uint64(0x9E3779B97F4A7C15)
+    with np.errstate(over="ignore"):
+        for k in keys:
+            v = np.ascontiguousarray(k)
+            v = v.view(np.uint64) if v.dtype.itemsize == 8 else v.astype(np.int64).view(np.uint64)
+            h = (h ^ v) * mult
+            h ^= h >> np.uint64(29)
+    return h
+
+
+def _duplicated_rows(src: pd.DataFrame, keys: list[np.ndarray]) -> np.ndarray:
+    """Rows that exactly repeat an earlier row of ``src`` (all cells equal, missing = missing).
+
+    Comparing every column of a million-row table is the costly part of the
+    report, so rows are first compared on a hash of a few 8-byte keys derived
+    from their cells (customer code, parsed date, parsed amount, order id code).
+    Equal rows have equal keys and so equal hashes: only rows whose hash repeats
+    can be duplicates.  The full comparison then runs on those candidates alone,
+    in their original order, which gives exactly ``src.duplicated(keep="first")``
+    (a hash collision only adds a candidate, never hides a duplicate).
+
+    Args:
+        src: the table as read (text cells).
+        keys: arrays aligned with ``src``, each a function of a row's cells.
+
+    Returns:
+        Boolean array, True for the second and later copies of a row.
+    """
+    n = len(src)
+    out = np.zeros(n, dtype=bool)
+    if n < 2:
+        return out
+    cand = pd.Series(_hash_rows(keys)).duplicated(keep=False).to_numpy()
+    pos = np.flatnonzero(cand)
+    if len(pos):
+        out[pos] = src.iloc[pos].duplicated(keep="first").to_numpy()
+    return out
+
+
+def _order_id_codes(order_id: pd.Series) -> np.ndarray:
+    """Codes of stripped order ids: equal ids share a code; missing and blank ids get 0."""
+    ocode = pd.factorize(order_id)[0].astype(np.int64) + 1
+    blank = (order_id.str.len() == 0).to_numpy(dtype=bool, na_value=False)
+    if blank.any():
+        ocode[blank] = 0
+    return ocode
+
+
+def _combine_codes(id_codes: np.ndarray, order_codes: np.ndarray) -> np.ndarray:
+    """One int64 per distinct (customer, order id) pair, numbered by first appearance.
+
+    Args:
+        id_codes: customer codes of the rows (equal ids = equal codes).
+        order_codes: :func:`_order_id_codes` of the rows.
+
+    Returns:
+        int64 array of codes 0..k-1.
+    """
+    span = int(order_codes.max(initial=0)) + 1
+    combined = id_codes.astype(np.int64) * span + order_codes
+    return pd.factorize(combined)[0].astype(np.int64)
 
 
 @dataclass

@@ -28,33 +28,59 @@ def group_summary(scored: pd.DataFrame, features: pd.DataFrame, by: str,
     Returns:
         A frame indexed by group key with ``SUMMARY_COLUMNS`` (shares are fractions 0–1).
     """
-    df = pd.DataFrame({
-        "g": scored[by].astype("str") if by in scored else pd.Series(dtype="str"),
-        "monetary": features["monetary"].to_numpy(dtype=float) if "monetary" in features else np.nan,
-        "recency_days": features["recency_days"].to_numpy(dtype=float) if "recency_days" in features else np.nan,
-        "frequency": features["frequency"].to_numpy(dtype=float) if "frequency" in features else np.nan,
-        "r": scored["r_score"].to_numpy(dtype=float) if "r_score" in scored else np.nan,
-        "f": scored["f_score"].to_numpy(dtype=float) if "f_score" in scored else np.nan,
-        "m": scored["m_score"].to_numpy(dtype=float) if "m_score" in scored else np.nan,
-        "score": scored["loyalty_score"].to_numpy(dtype=float),
-    }, index=scored.index)
+    if by in scored and isinstance(scored[by].dtype, pd.CategoricalDtype):
+        codes = scored[by].cat.codes.to_numpy()
+        keys = [str(c) for c in scored[by].cat.categories]
+    elif by in scored:
+        codes, uniques = pd.factorize(scored[by].astype("str"))
+        keys = [str(k) for k in uniques]
+    else:
+        codes, keys = np.full(len(scored), -1), []
     if order is None:
         order = list(TIER_KEYS) if by == "tier" else [str(c) for c in scored[by].cat.categories]
-    g = df.groupby("g", sort=False, dropna=True)
+    k = len(keys)
+    grouped = codes >= 0
+    every = bool(grouped.all())
+    gcodes = codes.astype(np.intp) if every else codes[grouped].astype(np.intp)
+
+    def column(frame: pd.DataFrame, name: str) -> np.ndarray:
+        if name in frame:
+            return frame[name].to_numpy(dtype=float, na_value=np.nan)
+        return np.full(len(frame), np.nan)
+
+    size = np.bincount(gcodes, minlength=k)
+
+    def sums(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        v = values if every else values[grouped]
+        ok = ~np.isnan(v)
+        if ok.all():
+            return np.bincount(gcodes, weights=v, minlength=k), size
+        total = np.bincount(gcodes[ok], weights=v[ok], minlength=k)
+        count = np.bincount(gcodes[ok], minlength=k)
+        return total, count
+
+    def mean(values: np.ndarray) -> np.ndarray:
+        total, count = sums(values)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+    monetary = column(features, "monetary")
+    rev_total, rev_count = sums(monetary)
+    present = size > 0  # groupby leaves out categories without customers
     out = pd.DataFrame({
-        "customers": g.size(),
-        "revenue": g["monetary"].sum(min_count=1),
-        "avg_recency_days": g["recency_days"].mean(),
-        "avg_frequency": g["frequency"].mean(),
-        "avg_monetary": g["monetary"].mean(),
-        "avg_r": g["r"].mean(),
-        "avg_f": g["f"].mean(),
-        "avg_m": g["m"].mean(),
-        "avg_score": g["score"].mean(),
-    }).reindex(order)
+        "customers": size,
+        "revenue": np.where(rev_count > 0, rev_total, np.nan),
+        "avg_recency_days": mean(column(features, "recency_days")),
+        "avg_frequency": mean(column(features, "frequency")),
+        "avg_monetary": np.where(rev_count > 0, rev_total / np.maximum(rev_count, 1), np.nan),
+        "avg_r": mean(column(scored, "r_score")),
+        "avg_f": mean(column(scored, "f_score")),
+        "avg_m": mean(column(scored, "m_score")),
+        "avg_score": mean(column(scored, "loyalty_score")),
+    }, index=pd.Index(keys, dtype="str"))[present].reindex(order)
     out["customers"] = out["customers"].fillna(0).astype(np.int64)
     total_c = out["customers"].sum()
-    total_r = df["monetary"].sum()
+    total_r = np.nansum(monetary) if len(monetary) else 0.0
     out["customer_share"] = out["customers"] / total_c if total_c else np.nan
     out["revenue_share"] = out["revenue"] / total_r if total_r else np.nan
     out.index.name = by
@@ -114,14 +140,14 @@ def customer_table(features: pd.DataFrame, scored: pd.DataFrame, definition: Def
     for col in ("r_score", "f_score", "m_score", "rfm_total"):
         out[col] = s[col] if col in s else pd.NA
     out["loyalty_score"] = s["loyalty_score"].round(2)
-    out["tier"] = s["tier"].astype("str")
-    out["rfm_segment"] = s["rfm_segment"].astype("str").where(s["rfm_segment"].notna(), "")
+    out["tier"] = _labels_of(s["tier"], None, None)
+    out["rfm_segment"] = _labels_of(s["rfm_segment"], None, "")
     if ltv is not None:
         out["ltv"] = ltv.round(0)
     tl = {k: tier_label(k, definition, lang) for k in TIER_KEYS}
     sl = segment_labels(definition.segments, lang)
-    out["tier_label"] = out["tier"].map(tl)
-    out["rfm_segment_label"] = out["rfm_segment"].map(lambda k: sl.get(k, ""))
+    out["tier_label"] = _labels_of(s["tier"], tl, None)
+    out["rfm_segment_label"] = _labels_of(s["rfm_segment"], sl, "")
     if "last_order" in f:
         out["last_order"] = f["last_order"]
     if breakdown:
@@ -129,3 +155,24 @@ def customer_table(features: pd.DataFrame, scored: pd.DataFrame, definition: Def
             if col.startswith("points_") or col.startswith("score_"):
                 out[col] = s[col].round(2)
     return out.reset_index()
+
+
+def _labels_of(col: pd.Series, labels: dict[str, str] | None, missing: str | None) -> pd.Series:
+    """A text column from a (categorical) key column: the key itself, or ``labels[key]``
+    ("" for a key without a label); ``missing`` where the key is missing.
+
+    Each distinct key is looked up once and the text is taken per row by Arrow,
+    so a million customers cost no Python loop.
+    """
+    import pyarrow as pa
+
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = col.cat.codes.to_numpy()
+        keys = [str(k) for k in col.cat.categories]
+    else:
+        codes, uniques = pd.factorize(col)
+        keys = [str(k) for k in uniques]
+    texts = keys if labels is None else [labels.get(k, "") for k in keys]
+    table = pa.array(texts + [missing], type=pa.large_string())
+    idx = np.where(codes < 0, len(texts), codes).astype(np.int64)
+    return pd.Series(pd.array(table.take(pa.array(idx)), dtype="str"), index=col.index)

@@ -9,12 +9,19 @@ their content hashes), features once per dataset and as-of/window, and a
 :class:`loyalty.scoring.Scorer` is kept per feature table, so a slider move only
 re-scores.  ``st.cache_resource`` is used (no pickling of large frames); the
 cached objects are never mutated.
+
+Progress: the first time a file is read, checked or aggregated, a status box
+says which step is running (reading → checking → aggregating) and how long it
+took; work already done in this server process shows nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import threading
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -139,13 +146,62 @@ def drop_duplicates() -> bool:
     return bool(st.session_state.get(K_DROP_DUPS, False))
 
 
+#: Uploads at least this large (bytes, all files together) show their progress;
+#: smaller ones (the sample data) load in well under a second and show nothing.
+PROGRESS_MIN_BYTES = 5 * 1024 * 1024
+
+_DONE: set[tuple] = set()  # steps already run in this server process (no progress for them)
+_DONE_LOCK = threading.Lock()
+_BOX = threading.local()  # the status box of preload(), while it runs
+
+
+def _large() -> bool:
+    return sum(len(up.data) for up in uploads()) >= PROGRESS_MIN_BYTES
+
+
+@contextmanager
+def _progress(step: str, key: tuple):
+    """Say which step runs (reading / checking / aggregating) the first time it runs on a large upload.
+
+    Inside :func:`preload` the steps are lines of its one status box; elsewhere
+    (a page reached first after an upload) each step gets its own box.
+
+    Args:
+        step: "reading", "checking" or "aggregating" (catalogue ``perf.step.<step>``).
+        key: what identifies the work (the same key later means it is cached).
+
+    Yields:
+        None.  The box ends "complete" with the elapsed time, or "error".
+    """
+    with _DONE_LOCK:
+        done = key in _DONE
+    if done or not _large():
+        yield
+        return
+    label = t(f"perf.step.{step}")
+    start = time.perf_counter()
+    outer = getattr(_BOX, "box", None)
+    if outer is not None:
+        outer.update(label=label)
+        yield
+        outer.markdown(f":material/check: {label.rstrip('…')} — {time.perf_counter() - start:.1f}s")
+    else:
+        with st.status(label, expanded=False) as box:
+            yield
+            box.update(label=f"{label.rstrip('…')} — {time.perf_counter() - start:.1f}s", state="complete")
+    with _DONE_LOCK:
+        _DONE.add(key)
+
+
 def raw_table(up: Upload) -> RawTable:
-    """One file as read (cached per content and sheet).
+    """One file as read (cached per content and sheet; a status box the first time).
 
     Raises:
         LoyaltyError: the file cannot be read.
     """
-    return _raw(up.sha, up.name, table_options(up.sha)["sheet"], up.data)
+    sheet = table_options(up.sha)["sheet"]
+    with _progress("reading", ("read", up.sha, up.name, sheet)):
+        return _raw(up.sha, up.name, sheet, up.data)
 
 
 def tables() -> list[TableInfo]:
@@ -167,7 +223,10 @@ def dataset() -> Dataset:
     Raises:
         LoyaltyError: nothing usable in the files.
     """
-    return _assemble(dataset_key(), drop_duplicates(), date.today(), tables())
+    infos = tables()
+    key = dataset_key()
+    with _progress("checking", ("check", key, drop_duplicates(), date.today())):
+        return _assemble(key, drop_duplicates(), date.today(), infos)
 
 
 # ---------------------------------------------------------------------------
@@ -209,7 +268,14 @@ def effective_as_of() -> date | None:
 def features() -> Features:
     """Customer features for the working definition's as-of and window (cached)."""
     d = definition()
-    return _features(dataset_key(), d.as_of, d.window_days, dataset())
+    return _features_for(d.as_of, d.window_days)
+
+
+def _features_for(as_of: date | None, window: int) -> Features:
+    ds = dataset()
+    key = dataset_key()
+    with _progress("aggregating", ("features", key, as_of, window, date.today())):
+        return _features(key, as_of, window, ds)
 
 
 def scorer() -> Scorer:
@@ -228,8 +294,38 @@ def scores(d: defn.Definition | None = None) -> ScoreResult:
     cur = definition()
     if d.as_of == cur.as_of and d.window_days == cur.window_days:
         return scorer().score(d)
-    f = _features(dataset_key(), d.as_of, d.window_days, dataset())
+    f = _features_for(d.as_of, d.window_days)
     return _scorer(dataset_key(), d.as_of, d.window_days, f).score(d)
+
+
+def preload() -> None:
+    """Read, check and aggregate the files in use now, in one status box.
+
+    Called right after an upload so the progress shows at the top of the page
+    (a callback's elements come first): the box names the running step and
+    lists the finished ones with their times.  A user error is left for the
+    pages to show.
+    """
+    d = definition()
+    with _DONE_LOCK:
+        done = ("features", dataset_key(), d.as_of, d.window_days, date.today()) in _DONE
+    if done or not _large():
+        try:
+            features()
+        except LoyaltyError:
+            pass
+        return
+    start = time.perf_counter()
+    with st.status(t("perf.step.reading"), expanded=True) as box:
+        _BOX.box = box
+        try:
+            features()
+            box.update(label=t("perf.step.ready", seconds=f"{time.perf_counter() - start:.1f}"),
+                       state="complete", expanded=False)
+        except LoyaltyError:
+            box.update(label=t("perf.step.failed"), state="error", expanded=False)
+        finally:
+            _BOX.box = None
 
 
 def show_error(exc: LoyaltyError) -> None:

@@ -1,0 +1,865 @@
+"""Customer features computed where the data lives: the aggregation pushed down as SQL.
+
+The transaction → customer-feature step of :mod:`loyalty.features` is written
+once as an Ibis expression, so the same definition runs on an embedded DuckDB
+(a Parquet or CSV file of any size, out of core) or in a warehouse that Ibis
+supports (PostgreSQL, BigQuery, Snowflake, Spark, Trino, …).  Only the
+per-customer table comes back; scoring stays in pandas (:mod:`loyalty.scoring`).
+
+Sources (``--source`` on the command line):
+
+* ``duckdb:///path/orders.parquet``, ``duckdb:///path/orders.csv`` (or a plain
+  path): the file is read by an in-memory DuckDB.  A CSV that is not UTF-8 is
+  transcoded from CP932 once, as a stream, into a temporary UTF-8 copy.
+* ``duckdb:///path/shop.duckdb`` with a table name: a DuckDB database file,
+  attached read-only.
+* any other URL (``postgres://user@host/db``, ``bigquery://project/dataset``,
+  ``snowflake://user@account/db/schema?warehouse=WH``, …) with a table name:
+  opened with ``ibis.connect``; the backend's extra must be installed
+  (``pip install 'ibis-framework[postgres]'``).
+
+Semantics are exactly those of :func:`loyalty.features.build_features`:
+
+* an **order** is a distinct (customer, order id) among lines with a positive
+  amount that are not returns; without an order id, each such line is an order;
+  a missing or blank order id is one order per customer;
+* an order's date is the earliest date of its lines; returns (negative amount
+  or quantity, or a 取引区分 such as 返品/キャンセル, whose positive amount is
+  then made negative) lower monetary value but are not orders;
+* lines dated after the as-of date are ignored; ``recency_days`` = as-of − last
+  order date in whole days; ``frequency`` = orders dated in
+  (as-of − window_days, as-of]; ``monetary`` = net amount dated in that window.
+
+Rows are checked in the quality report's order (no customer id, unreadable
+date, unreadable amount, date after today); the SQL reads typed warehouse
+columns as they are and text columns in the common Japanese forms (ids
+trimmed, ``2024/01/05``, ``2024-1-5``, ``2024年1月5日``, ``20240105``, amounts
+with ``,`` ``¥`` ``円`` and ``▲`` for minus).  Text the SQL cannot read is
+counted as unreadable, never guessed.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import os
+import re
+import shutil
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import numpy as np
+import pandas as pd
+
+from loyalty.features import DEFAULT_WINDOW_DAYS, Features
+from loyalty.i18n import error
+from loyalty.mapping import ColumnMapping, detect_mapping, require_complete, with_overrides
+from loyalty.quality import EXCLUSION_ORDER
+from loyalty.values import MISSING_TOKENS
+
+#: DuckDB settings for file sources (environment variables of the same names override them).
+#: ``LOYALTY_DUCKDB_MEMORY_LIMIT``: memory DuckDB may use before spilling to disk.
+#: ``LOYALTY_DUCKDB_THREADS``: worker threads (default: all cores).
+DUCKDB_MEMORY_LIMIT = "1GB"
+
+FILE_SUFFIXES = (".parquet", ".pq", ".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz")
+DATABASE_SUFFIXES = (".duckdb", ".ddb", ".db")
+
+#: Return / cancellation markers of a 取引区分 column (the same words as loyalty.quality).
+RETURN_PATTERN = "返品|返金|キャンセル|取消|取り消し|赤伝|cancel|return|refund|void"
+
+#: The backends named in messages and the README; Ibis supports more.
+WAREHOUSE_SCHEMES = ("postgres", "postgresql", "bigquery", "snowflake", "pyspark", "trino", "mysql",
+                     "mssql", "clickhouse", "databricks", "athena", "oracle", "risingwave", "impala",
+                     "druid", "exasol", "flink", "sqlite", "datafusion", "polars")
+
+_WHEN_REASON = {"missing_customer_id": 0, "bad_date": 1, "bad_amount": 2, "future_date": 4}
+
+
+@dataclass
+class Source:
+    """An opened source of transaction lines.
+
+    Attributes:
+        url: what the user gave.
+        name: a short name for messages (file or table name).
+        table: the Ibis table of raw lines.
+        backend: the Ibis backend (connection).
+        local: True for the embedded DuckDB (intermediate tables may be created).
+        cleanup: temporary paths to delete on :meth:`close`.
+        retry: for a CSV, re-opens it transcoded from CP932 (used once, when
+            DuckDB finds a byte that is not UTF-8 past the first megabyte).
+        materialize: parse the lines once into a temporary table (text files,
+            which would otherwise be parsed by every query).
+    """
+
+    url: str
+    name: str
+    table: object
+    backend: object
+    local: bool
+    cleanup: list[Path] = field(default_factory=list)
+    retry: object = None
+    materialize: bool = False
+
+    @property
+    def columns(self) -> list[str]:
+        """The source table's column names."""
+        return list(self.table.columns)
+
+    def close(self) -> None:
+        """Disconnect and remove temporary files."""
+        try:
+            self.backend.disconnect()
+        except Exception:  # noqa: BLE001 - closing is best effort
+            pass
+        for p in self.cleanup:
+            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+
+    def __enter__(self) -> "Source":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+@dataclass
+class WarehouseResult:
+    """Features computed by SQL, plus what happened to the lines.
+
+    Attributes:
+        features: the per-customer :class:`~loyalty.features.Features` (source "warehouse").
+        report: rows_read, rows_used, excluded_by_reason (quality report order),
+            rows_after_as_of.
+        mapping: the column mapping used.
+    """
+
+    features: Features
+    report: dict
+    mapping: ColumnMapping
+
+
+# ---------------------------------------------------------------------------
+# opening sources
+
+
+def _ibis():
+    try:
+        import ibis
+    except ImportError:  # pragma: no cover - a dependency of the project
+        raise error("error.perf_backend_missing", backend="duckdb", package="ibis-framework[duckdb]") from None
+    return ibis
+
+
+def _duckdb_config() -> dict:
+    config = {"memory_limit": os.environ.get("LOYALTY_DUCKDB_MEMORY_LIMIT", DUCKDB_MEMORY_LIMIT)}
+    threads = os.environ.get("LOYALTY_DUCKDB_THREADS", "").strip()
+    if threads.isdigit() and int(threads) > 0:
+        config["threads"] = int(threads)
+    return config
+
+
+def _local_path(url: str) -> Path | None:
+    """The file path of ``duckdb:///path`` or a plain path; None for other URLs."""
+    if url.startswith("duckdb://"):
+        rest = url[len("duckdb://"):]
+        return Path(unquote(rest)) if rest else None
+    if "://" in url:
+        return None
+    return Path(url)
+
+
+def open_source(url: str, table: str | None = None) -> Source:
+    """Open a transaction source by URL or path.
+
+    Args:
+        url: ``duckdb:///path/file.parquet|.csv|.duckdb``, a plain file path, or
+            a warehouse URL that ``ibis.connect`` understands.
+        table: the table name (required for databases; for a file, optional:
+            the name the file's lines are known by in SQL).
+
+    Returns:
+        A :class:`Source` (close it, or use it as a context manager).
+
+    Raises:
+        LoyaltyError: bad URL, missing file, unreadable file, missing backend,
+            failed connection, or missing table.
+    """
+    if not url or not url.strip():
+        raise error("error.perf_bad_source", source=url or "")
+    url = url.strip()
+    path = _local_path(url)
+    if path is not None:
+        return _open_local(url, path, table)
+    if url == "duckdb://":
+        raise error("error.perf_bad_source", source=url)
+    return _open_remote(url, table)
+
+
+def _open_local(url: str, path: Path, table: str | None) -> Source:
+    ibis = _ibis()
+    lower = path.name.lower()
+    if not path.exists():
+        raise error("error.file_not_found", file=str(path))
+    con = ibis.duckdb.connect(**_duckdb_config())
+    tmp = Path(tempfile.mkdtemp(prefix="loyalty_duckdb_"))
+    con.raw_sql(f"SET temp_directory = '{tmp.as_posix()}'")
+    source = Source(url=url, name=path.name, table=None, backend=con, local=True, cleanup=[tmp])
+    try:
+        if lower.endswith(DATABASE_SUFFIXES):
+            if not table:
+                raise error("error.perf_table_required", source=url)
+            con.attach(str(path), name="src", read_only=True)
+            names = con.list_tables(database=("src", "main"))
+            if table not in names:
+                raise error("error.perf_table_not_found", source=path.name, table=table,
+                            tables="、".join(names) or "—")
+            source.table = con.table(table, database=("src", "main"))
+            source.name = table
+        elif lower.endswith((".parquet", ".pq")):
+            source.table = con.read_parquet(str(path), table_name=_view_name(table))
+        elif lower.endswith(FILE_SUFFIXES):
+            source.table = _read_csv(con, path, table, source)
+        else:
+            raise error("error.perf_unknown_file", file=path.name)
+    except Exception as exc:
+        source.close()
+        if isinstance(exc, _loyalty_error()):
+            raise
+        raise error("error.perf_unreadable", file=path.name, detail=_short(exc)) from None
+    return source
+
+
+def _open_remote(url: str, table: str | None) -> Source:
+    ibis = _ibis()
+    scheme = urlparse(url).scheme.lower()
+    if not scheme or not re.fullmatch(r"[a-z][a-z0-9+.-]*", scheme):
+        raise error("error.perf_bad_source", source=_redact(url))
+    if not table:
+        raise error("error.perf_table_required", source=_redact(url))
+    try:
+        con = ibis.connect(url)
+    except (ImportError, ModuleNotFoundError):
+        raise error("error.perf_backend_missing", backend=scheme,
+                    package=f"ibis-framework[{scheme.replace('postgresql', 'postgres')}]") from None
+    except Exception as exc:  # noqa: BLE001 - drivers raise many kinds
+        raise error("error.perf_connect_failed", source=_redact(url), detail=_short(exc)) from None
+    try:
+        t = con.table(table)
+    except Exception:  # noqa: BLE001
+        try:
+            names = "、".join(con.list_tables()[:30]) or "—"
+        except Exception:  # noqa: BLE001
+            names = "—"
+        try:
+            con.disconnect()
+        except Exception:  # noqa: BLE001
+            pass
+        raise error("error.perf_table_not_found", source=_redact(url), table=table, tables=names) from None
+    return Source(url=url, name=table, table=t, backend=con, local=False)
+
+
+def _loyalty_error():
+    from loyalty.errors import LoyaltyError
+
+    return LoyaltyError
+
+
+def _view_name(table: str | None) -> str:
+    if table and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", table):
+        return table
+    return f"lines_{uuid.uuid4().hex[:8]}"
+
+
+def _redact(url: str) -> str:
+    """The URL without its password (messages must not leak it)."""
+    return re.sub(r"(//[^:/@]+):[^@/]*@", r"\1:***@", url)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]
+
+
+def _read_csv(con, path: Path, table: str | None, source: Source):
+    """A CSV/TSV file as a DuckDB view; id columns kept as text (leading zeros).
+
+    DuckDB reads UTF-8 only: a file whose first megabyte is not UTF-8 is
+    transcoded from CP932 once; a later bad byte surfaces when the lines are
+    scanned, and :func:`warehouse_features` then transcodes and retries.
+    """
+    header = _header_names(path)
+    mapping = detect_mapping(header, "transactions")
+    types = {c: "VARCHAR" for r, c in mapping.roles.items() if r in ("customer_id", "order_id")}
+    name = _view_name(table)
+    source.materialize = True
+    if not _starts_as_utf8(path):
+        path = _transcode_cp932(path, source.cleanup[0])
+    else:
+        source.retry = lambda: _reread_as_cp932(con, path, name, types, source)
+    return con.read_csv(str(path), table_name=name, types=types or None)
+
+
+def _reread_as_cp932(con, path: Path, name: str, types: dict, source: Source):
+    utf8 = _transcode_cp932(path, source.cleanup[0])
+    source.table = con.read_csv(str(utf8), table_name=name, types=types or None)
+    return source.table
+
+
+def _starts_as_utf8(path: Path) -> bool:
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as fh:
+        head = fh.read(1 << 20)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _header_names(path: Path) -> list[str]:
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as fh:
+        head = fh.readline(1 << 20)
+    for enc in ("utf-8-sig", "cp932"):
+        try:
+            text = head.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise error("error.unknown_encoding", file=path.name, row=1)
+    sep = max((",", "\t", ";", "|"), key=text.count)
+    return [c.strip().strip('"') for c in text.rstrip("\r\n").split(sep)]
+
+
+def _transcode_cp932(path: Path, folder: Path) -> Path:
+    """Stream a CP932 text file into a UTF-8 copy (strict: a bad byte is an error)."""
+    out = folder / (path.name.removesuffix(".gz") + ".utf8.csv")
+    decoder = codecs.getincrementaldecoder("cp932")(errors="strict")
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    line = 1
+    with opener(path, "rb") as src, open(out, "wb") as dst:
+        while True:
+            chunk = src.read(8 << 20)
+            try:
+                text = decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError:
+                raise error("error.unknown_encoding", file=path.name, row=line) from None
+            line += text.count("\n")
+            dst.write(text.encode("utf-8"))
+            if not chunk:
+                break
+    return out
+
+
+# ---------------------------------------------------------------------------
+# mapping and typing
+
+
+def source_mapping(source: Source, overrides: dict[str, str | None] | None = None) -> ColumnMapping:
+    """Map the source's columns to roles (detected from the names, then the user's choices).
+
+    Raises:
+        LoyaltyError: an override names an unknown role or column, or a required role is missing.
+    """
+    columns = source.columns
+    mapping = detect_mapping(columns, "transactions")
+    if overrides:
+        mapping = with_overrides(mapping, overrides, columns, file=source.name)
+    require_complete(mapping, source.name)
+    return mapping
+
+
+def _text(col, clean: bool = True):
+    """A column as text, NULL when missing or blank.
+
+    With ``clean`` the text is also trimmed and missing-value tokens ("NULL",
+    "-", "不明", …) become NULL, as :func:`loyalty.values.normalize_ids` does
+    (full-width characters are not NFKC-normalised in SQL).  Without it the
+    value is compared as stored, which is much cheaper per line; see
+    :func:`ids_need_cleaning` for when that is exact.
+    """
+    ibis = _ibis()
+    dtype = col.type()
+    if dtype.is_string():
+        s = col.strip() if clean else col
+    elif dtype.is_floating():
+        # an id column that went through a float: 17850.0 -> "17850"
+        s = ibis.ifelse(col == col.round(0), col.cast("int64").cast("string"), col.cast("string"))
+    else:
+        s = col.cast("string")
+    if clean:
+        return ibis.ifelse(s.lower().isin(sorted(MISSING_TOKENS)), ibis.null("string"), s)
+    return s.nullif("")
+
+
+def ids_need_cleaning(ids) -> bool:
+    """Whether stored ids differ from their cleaned form (see :func:`_text`).
+
+    Args:
+        ids: the distinct customer ids as stored (a pyarrow string array).
+
+    Returns:
+        True when some id has surrounding white space or is a missing-value token.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+    arr = arr.cast(pa.string())
+    if not len(arr):
+        return False
+    trimmed = pc.utf8_trim_whitespace(arr)
+    if not pc.all(pc.fill_null(pc.equal(trimmed, arr), True)).as_py():
+        return True
+    tokens = pa.array(sorted(MISSING_TOKENS))
+    return bool(pc.any(pc.fill_null(pc.is_in(pc.utf8_lower(arr), value_set=tokens), False)).as_py())
+
+
+def _day(col):
+    """A column as a DATE (NULL when unreadable)."""
+    dtype = col.type()
+    if dtype.is_timestamp():
+        return col.date()
+    if dtype.is_date():
+        return col
+    if dtype.is_integer():
+        col = col.cast("string")
+    elif not dtype.is_string():
+        return col.try_cast("date")
+    s = col.strip()
+    s = s.re_replace(r"^(\d{4})年\s*(\d{1,2})月\s*(\d{1,2})日.*$", r"\1-\2-\3")
+    s = s.re_replace(r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3")
+    s = s.re_replace(r"^(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})([ T].*)?$", r"\1-\2-\3")
+    return s.try_cast("date")
+
+
+def _number(col):
+    """A column as float64 (NULL when empty or unreadable)."""
+    dtype = col.type()
+    if dtype.is_numeric() or dtype.is_boolean():
+        return col.cast("float64")
+    s = col.cast("string").strip()
+    s = s.re_replace(r"^[▲△]", "-")
+    s = s.re_replace(r"[,¥￥\\円\s]", "")
+    return s.try_cast("float64")
+
+
+#: A text column with at most this many distinct values is judged value by value
+#: in Python (return markers, blank coupons) and matched with IN in SQL.
+DISTINCT_IN_PYTHON = 10_000
+
+LINE_FIELDS = ("cid", "day", "amount", "is_return", "discounted", "oid")
+
+
+@dataclass(frozen=True)
+class TextRules:
+    """Per-value decisions on low-cardinality text columns, taken in Python.
+
+    Attributes:
+        return_values: 取引区分 values that mark a return/cancellation (None:
+            decide in SQL with :data:`RETURN_PATTERN`).
+        coupon_values: coupon values that are not blank (None: decide in SQL).
+    """
+
+    return_values: tuple[str, ...] | None = None
+    coupon_values: tuple[str, ...] | None = None
+
+
+def text_rules(t, mapping: ColumnMapping) -> TextRules:
+    """Read the distinct values of the 取引区分 and coupon columns and judge them in Python.
+
+    The same regular expression as the quality report (:data:`loyalty.quality.RETURN_MARKERS`)
+    decides which 取引区分 values are returns, so SQL only checks membership;
+    a column with more than :data:`DISTINCT_IN_PYTHON` values is left to SQL.
+
+    Args:
+        t: the Ibis table of raw lines.
+        mapping: the column mapping.
+
+    Returns:
+        :class:`TextRules`.
+    """
+    from loyalty.quality import RETURN_MARKERS
+
+    def distinct(role: str) -> list[str] | None:
+        if not mapping.has(role):
+            return None
+        c = t[mapping.column(role)].cast("string")
+        values = t.select(v=c).distinct().limit(DISTINCT_IN_PYTHON + 1).to_pyarrow()["v"].to_pylist()
+        return None if len(values) > DISTINCT_IN_PYTHON else [v for v in values if v is not None]
+
+    tt = distinct("transaction_type")
+    cp = distinct("coupon")
+    return TextRules(
+        return_values=None if tt is None else tuple(v for v in tt if RETURN_MARKERS.search(v)),
+        coupon_values=None if cp is None else tuple(v for v in cp if v.strip()),
+    )
+
+
+def typed_lines(t, mapping: ColumnMapping, *, clean_ids: bool = True, rules: TextRules | None = None,
+                fields: tuple[str, ...] = LINE_FIELDS):
+    """The source lines as typed columns the feature SQL needs.
+
+    Columns (those of ``fields`` that apply): ``cid`` (text), ``day`` (date),
+    ``amount`` (net, returns negative), ``is_return``, ``discounted``
+    (booleans), ``oid`` (text, '' for missing; only with an order id).
+    Unreadable cells are NULL.
+
+    Args:
+        t: the Ibis table of raw lines.
+        mapping: its column mapping (complete).
+        clean_ids: trim ids and treat missing-value tokens as missing (see
+            :func:`_text`); order ids are trimmed likewise.
+        rules: per-value decisions from :func:`text_rules` (default: decide in SQL).
+        fields: the columns wanted (asking only for what a query needs keeps
+            each query a single scan of the source).
+
+    Returns:
+        An Ibis table expression.
+    """
+    ibis = _ibis()
+    rules = rules or TextRules()
+    col = lambda role: t[mapping.column(role)]  # noqa: E731
+    if mapping.has("amount"):
+        amount = _number(col("amount"))
+    else:
+        amount = _number(col("quantity")) * _number(col("unit_price"))
+    marker = ibis.literal(False)
+    if mapping.has("transaction_type"):
+        tt = col("transaction_type").cast("string")
+        if rules.return_values is None:
+            marker = tt.lower().re_search(RETURN_PATTERN).fill_null(False)
+        elif rules.return_values:
+            marker = tt.isin(list(rules.return_values)).fill_null(False)
+    amount = ibis.ifelse(marker & (amount > 0), -amount, amount)
+    out = {}
+    for name in fields:
+        if name == "cid":
+            out["cid"] = _text(col("customer_id"), clean_ids)
+        elif name == "day":
+            out["day"] = _day(col("order_date"))
+        elif name == "amount":
+            out["amount"] = amount
+        elif name == "is_return":
+            is_return = (amount < 0).fill_null(False) | marker
+            if mapping.has("quantity"):
+                is_return = is_return | (_number(col("quantity")) < 0).fill_null(False)
+            out["is_return"] = is_return
+        elif name == "discounted":
+            discounted = ibis.literal(False)
+            if mapping.has("discount"):
+                discounted = discounted | (_number(col("discount")) > 0).fill_null(False)
+            if mapping.has("coupon"):
+                coupon = col("coupon").cast("string")
+                if rules.coupon_values is None:
+                    used = coupon.strip().length() > 0
+                else:
+                    used = coupon.isin(list(rules.coupon_values)) if rules.coupon_values else ibis.literal(False)
+                discounted = discounted | used.fill_null(False)
+            out["discounted"] = discounted
+        elif name == "oid" and mapping.has("order_id"):
+            oid = col("order_id").cast("string")
+            out["oid"] = (oid.strip() if clean_ids else oid).fill_null("")
+    return t.select(**out)
+
+
+def quality_expr(lines, today: date, as_of: date | None = None):
+    """One-row table of the quality counts (quality report order), the latest
+    usable date (``latest``) and the usable lines after ``as_of``."""
+    ibis = _ibis()
+    missing = lines.cid.isnull()
+    bad_date = ~missing & lines.day.isnull()
+    bad_amount = ~missing & lines.day.notnull() & lines.amount.isnull()
+    ok = ~missing & lines.day.notnull() & lines.amount.notnull()
+    future = ok & (lines.day > ibis.literal(today))
+    used = ok & (lines.day <= ibis.literal(today))
+    after = used & (lines.day > ibis.literal(as_of if as_of is not None else today))
+    return lines.aggregate(
+        rows_read=lines.count(),
+        missing_customer_id=missing.sum(),
+        bad_date=bad_date.sum(),
+        bad_amount=bad_amount.sum(),
+        future_date=future.sum(),
+        rows_after_as_of=after.sum(),
+        latest=lines.day.max(where=used),
+    )
+
+
+def features_expr(lines, *, as_of: date, window_days: int = DEFAULT_WINDOW_DAYS, has_order_id: bool,
+                  today: date | None = None):
+    """The per-customer aggregation as an Ibis expression (see the module docstring).
+
+    Args:
+        lines: ``fields -> table``: typed lines with (at least) the given
+            columns (:func:`typed_lines` bound to a source); each part of the
+            query asks only for its columns, so each is one plain scan.
+        as_of: the as-of date.
+        window_days: the frequency/monetary window.
+        has_order_id: whether an order id is mapped.
+        today: lines after it are excluded (default: today).
+
+    Returns:
+        A table with cid, monetary, revenue_total, gross, returns_amount,
+        orders_total, frequency, discounted_orders, first_day, last_day
+        (order counts and days NULL for customers without an order).
+    """
+    ibis = _ibis()
+    today = today or date.today()
+    start = ibis.literal(as_of - timedelta(days=int(window_days)))
+    end = ibis.literal(min(as_of, today))
+    zero = ibis.literal(0.0)
+
+    def usable(fields):
+        v = lines(fields)
+        return v.filter(v.cid.notnull(), v.day.notnull(), v.amount.notnull(), v.day <= end)
+
+    if not has_order_id:
+        # every purchase line is an order: one scan, one aggregation
+        v = usable(("cid", "day", "amount", "is_return", "discounted"))
+        purchase = (v.amount > 0) & ~v.is_return
+        return v.group_by("cid").aggregate(
+            monetary=ibis.ifelse(v.day > start, v.amount, zero).sum(),
+            revenue_total=v.amount.sum(),
+            gross=ibis.ifelse(purchase, v.amount, zero).sum(),
+            returns_amount=ibis.ifelse(v.is_return, v.amount, zero).sum(),
+            orders_total=purchase.sum(),
+            frequency=(purchase & (v.day > start)).sum(),
+            discounted_orders=(purchase & v.discounted).sum(),
+            first_day=v.day.min(where=purchase),
+            last_day=v.day.max(where=purchase),
+        )
+    v = usable(("cid", "day", "amount", "is_return"))
+    purchase = (v.amount > 0) & ~v.is_return
+    per_customer = v.group_by("cid").aggregate(
+        monetary=ibis.ifelse(v.day > start, v.amount, zero).sum(),
+        revenue_total=v.amount.sum(),
+        gross=ibis.ifelse(purchase, v.amount, zero).sum(),
+        returns_amount=ibis.ifelse(v.is_return, v.amount, zero).sum(),
+    )
+    # an order = the purchase lines of one (customer, order id); its date is their earliest
+    p = usable(("cid", "oid", "day", "amount", "is_return", "discounted"))
+    p = p.filter(p.amount > 0, ~p.is_return)
+    orders = p.group_by(["cid", "oid"]).aggregate(od=p.day.min(), ox=p.discounted.any())
+    per_order_customer = orders.group_by("cid").aggregate(
+        orders_total=orders.count(),
+        frequency=(orders.od > start).sum(),
+        discounted_orders=orders.ox.sum(),
+        first_day=orders.od.min(),
+        last_day=orders.od.max(),
+    ).rename(ocid="cid")
+    joined = per_customer.left_join(per_order_customer, per_customer.cid == per_order_customer.ocid)
+    return joined.select("cid", "monetary", "revenue_total", "gross", "returns_amount", "orders_total",
+                         "frequency", "discounted_orders", "first_day", "last_day")
+
+
+def feature_sql(columns: dict[str, str], mapping: ColumnMapping, *, table: str = "orders",
+                as_of: date, window_days: int = DEFAULT_WINDOW_DAYS, today: date | None = None,
+                dialect: str = "duckdb") -> str:
+    """The feature SQL for a table of the given column types, without connecting.
+
+    Args:
+        columns: column name -> Ibis type name ("string", "date", "timestamp", "float64", …).
+        mapping: the column mapping.
+        table: the table name used in the SQL.
+        as_of: the as-of date.
+        window_days: the window.
+        today: lines after this day are excluded (default: today).
+        dialect: a SQL dialect Ibis knows ("duckdb", "postgres", "bigquery", "snowflake", …).
+
+    Returns:
+        The SQL text.
+    """
+    ibis = _ibis()
+    t = ibis.table(columns, name=table)
+    expr = features_expr(lambda fields: typed_lines(t, mapping, fields=fields), as_of=as_of,
+                         window_days=window_days, has_order_id=mapping.has("order_id"), today=today)
+    return ibis.to_sql(expr, dialect=dialect)
+
+
+# ---------------------------------------------------------------------------
+# running
+
+
+def warehouse_features(source: Source, mapping: ColumnMapping | None = None, *, as_of: date | None = None,
+                       window_days: int = DEFAULT_WINDOW_DAYS, today: date | None = None,
+                       progress=None) -> WarehouseResult:
+    """Compute customer features in the source's engine and fetch the per-customer table.
+
+    For the embedded DuckDB the typed lines are first written to a temporary
+    table (one scan of the file; DuckDB spills to disk past its memory limit);
+    a warehouse runs three queries on its own table (latest date, quality
+    counts, features) and creates nothing.
+
+    Args:
+        source: an opened :class:`Source`.
+        mapping: the column mapping (default: :func:`source_mapping`).
+        as_of: the as-of date (default: the latest usable line's date).
+        window_days: the frequency/monetary window (> 0).
+        today: lines dated after it are excluded as future dates (default: today).
+        progress: optional callable ``(step_key)`` told "reading", "checking", "aggregating".
+
+    Returns:
+        :class:`WarehouseResult` whose features frame matches
+        :func:`loyalty.features.build_features` column for column.
+
+    Raises:
+        LoyaltyError: bad window, no usable line, as-of before the data, or the
+            engine refused the query.
+    """
+    if window_days is None or int(window_days) <= 0:
+        raise error("error.bad_window", window=window_days)
+    window_days = int(window_days)
+    today = today or date.today()
+    mapping = mapping or source_mapping(source)
+    tell = progress or (lambda step: None)
+    try:
+        q, table, as_of = _run(source, mapping, clean_ids=False, as_of=as_of, window_days=window_days,
+                               today=today, tell=tell)
+        if ids_need_cleaning(table["cid"]):
+            # some stored ids carry spaces or placeholders: redo it with per-line cleaning (exact, slower)
+            q, table, as_of = _run(source, mapping, clean_ids=True, as_of=as_of, window_days=window_days,
+                                   today=today, tell=tell)
+    except Exception as exc:
+        if isinstance(exc, _loyalty_error()):
+            raise
+        raise error("error.perf_query_failed", source=source.name, detail=_short(exc)) from None
+    rows_used = int(q["rows_read"]) - sum(int(q[k] or 0) for k in _WHEN_REASON)
+    rows_after = int(q["rows_after_as_of"] or 0)
+    frame = _features_frame(table, as_of, window_days)
+    excluded = {k: 0 for k in EXCLUSION_ORDER}
+    for k in _WHEN_REASON:
+        excluded[k] = int(q[k] or 0)
+    report = {"rows_read": int(q["rows_read"]), "rows_used": rows_used, "excluded_by_reason": excluded,
+              "rows_after_as_of": rows_after}
+    notes: list[tuple[str, dict]] = []
+    if rows_after:
+        notes.append(("note.rows_after_as_of", {"rows": rows_after}))
+    has_discount_info = mapping.has("discount") or mapping.has("coupon")
+    if not has_discount_info:
+        frame["discount_share"] = np.nan
+    features = Features(frame=frame, as_of=as_of, window_days=window_days, source="transactions",
+                        rows_after_as_of=rows_after, notes=notes)
+    return WarehouseResult(features=features, report=report, mapping=mapping)
+
+
+def _run(source: Source, mapping: ColumnMapping, *, clean_ids: bool, as_of: date | None, window_days: int,
+         today: date, tell):
+    """The queries of :func:`warehouse_features`: quality counts, then features.
+
+    Returns:
+        ``(quality row as a dict, per-customer pyarrow table, as-of date)``.
+    """
+    tell("reading")
+    base = source.table
+    if source.materialize:
+        # a text file: parse it once into a temporary table of the mapped columns
+        # (DuckDB spills it to disk past its memory limit)
+        name = f"_loyalty_raw_{uuid.uuid4().hex[:8]}"
+        cols = list(dict.fromkeys(mapping.roles.values()))
+        try:
+            base = source.backend.create_table(name, base.select(*cols), temp=True)
+        except Exception as exc:  # noqa: BLE001
+            if source.retry is None or "unicode" not in str(exc).lower():
+                raise
+            base = source.backend.create_table(name, source.retry().select(*cols), temp=True)
+        source.table, source.materialize, source.retry = base, False, None
+    tell("checking")
+    rules = text_rules(base, mapping)
+    lines = lambda fields: typed_lines(base, mapping, clean_ids=clean_ids, rules=rules, fields=fields)  # noqa: E731
+    q = quality_expr(lines(("cid", "day", "amount")), today, as_of).to_pyarrow().to_pylist()[0]
+    if as_of is None and isinstance(q["latest"], date):
+        as_of = q["latest"]
+    rows_used = int(q["rows_read"]) - sum(int(q[k] or 0) for k in _WHEN_REASON)
+    if rows_used <= 0 or as_of is None:
+        from loyalty.i18n import t as _t
+
+        worst = max(_WHEN_REASON, key=lambda k: int(q[k] or 0))
+        raise error("error.no_usable_rows", file=source.name, rows=int(q["rows_read"]),
+                    reason={lang: _t(f"reason.{worst}", lang) for lang in ("ja", "en")})
+    if int(q["rows_after_as_of"] or 0) >= rows_used:
+        raise error("error.as_of_before_data", as_of=as_of.strftime("%Y/%m/%d"))
+    tell("aggregating")
+    expr = features_expr(lines, as_of=as_of, window_days=window_days, has_order_id=mapping.has("order_id"),
+                         today=today)
+    return q, expr.to_pyarrow(), as_of
+
+
+def _features_frame(table, as_of: date, window_days: int) -> pd.DataFrame:
+    """The fetched per-customer table as the columns of :func:`loyalty.features.build_features`."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table = table.take(pc.sort_indices(table, sort_keys=[("cid", "ascending")]))
+    as_of_day = np.datetime64(as_of, "D").astype(np.int64)
+
+    def days(name: str) -> np.ndarray:
+        col = table[name].cast(pa.date32()).cast(pa.int32())
+        return col.to_numpy(zero_copy_only=False).astype(float)  # NaN where NULL
+
+    def num(name: str, fill: float = 0.0) -> np.ndarray:
+        return np.nan_to_num(table[name].to_numpy(zero_copy_only=False).astype(float), nan=fill)
+
+    orders_total = num("orders_total").astype(np.int64)
+    has_order = orders_total > 0
+    first, last = days("first_day"), days("last_day")
+    gross = num("gross")
+    discounted = num("discounted_orders")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        aov = np.where(has_order, gross / np.maximum(orders_total, 1), np.nan)
+        dshare = np.where(has_order, discounted / np.maximum(orders_total, 1), np.nan)
+    epoch = np.datetime64("1970-01-01", "D")
+
+    def stamp(d: np.ndarray) -> pd.Series:
+        out = (np.nan_to_num(d, nan=0).astype(np.int64).astype("timedelta64[D]") + epoch).astype("datetime64[s]")
+        return pd.Series(out).where(has_order)
+
+    frequency = num("frequency").astype(np.int64)
+    index = pd.Index(table["cid"].to_pandas(), name="customer_id", dtype="str")
+    frame = pd.DataFrame({
+        "recency_days": np.where(has_order, as_of_day - last, np.nan),
+        "frequency": frequency,
+        "monetary": num("monetary"),
+        "first_order": stamp(first).to_numpy(),
+        "last_order": stamp(last).to_numpy(),
+        "tenure_days": np.where(has_order, as_of_day - first, np.nan),
+        "orders_total": orders_total,
+        "revenue_total": num("revenue_total"),
+        "aov": aov,
+        "discount_share": dshare,
+        "returns_amount": num("returns_amount"),
+    }, index=index)
+    frame["orders_per_year"] = frame["frequency"] * (365.0 / window_days)
+    return frame
+
+
+def score_source(url: str, table: str | None, definition, *, overrides: dict[str, str | None] | None = None,
+                 today: date | None = None, progress=None):
+    """Open a source, compute features in its engine and score them in pandas.
+
+    Args:
+        url: see :func:`open_source`.
+        table: the table name.
+        definition: a :class:`loyalty.definition.Definition` (its as-of date and window are used).
+        overrides: role -> column choices.
+        today: see :func:`warehouse_features`.
+        progress: see :func:`warehouse_features`.
+
+    Returns:
+        ``(WarehouseResult, ScoreResult)``.
+
+    Raises:
+        LoyaltyError: see :func:`open_source` and :func:`warehouse_features`.
+    """
+    from loyalty.scoring import Scorer
+
+    with open_source(url, table) as source:
+        mapping = source_mapping(source, overrides)
+        result = warehouse_features(source, mapping, as_of=definition.as_of, window_days=definition.window_days,
+                                    today=today, progress=progress)
+    return result, Scorer(result.features.frame).score(definition)
