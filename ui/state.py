@@ -181,16 +181,23 @@ def _progress(step: str, key: tuple):
     label = t(f"perf.step.{step}")
     start = time.perf_counter()
     outer = getattr(_BOX, "box", None)
-    if outer is not None:
-        outer.update(label=label)
-        yield
-        outer.markdown(f":material/check: {label.rstrip('…')} — {time.perf_counter() - start:.1f}s")
-    else:
-        with st.status(label, expanded=False) as box:
+    try:
+        if outer is not None:
+            outer.update(label=label)
             yield
-            box.update(label=f"{label.rstrip('…')} — {time.perf_counter() - start:.1f}s", state="complete")
-    with _DONE_LOCK:
-        _DONE.add(key)
+            outer.markdown(f":material/check: {label.rstrip('…')} — {time.perf_counter() - start:.1f}s")
+        else:
+            with st.status(label, expanded=False) as box:
+                try:
+                    yield
+                except LoyaltyError:
+                    box.update(label=t("perf.step.failed"), state="error")
+                    raise
+                box.update(label=f"{label.rstrip('…')} — {time.perf_counter() - start:.1f}s", state="complete")
+    finally:
+        # a failed step is "done" too: the error is shown by the page, not a lingering box
+        with _DONE_LOCK:
+            _DONE.add(key)
 
 
 def raw_table(up: Upload) -> RawTable:
