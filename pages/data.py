@@ -4,12 +4,15 @@ from ui.router import ensure_router
 
 ensure_router()
 
+import re
+
 import pandas as pd
 import streamlit as st
 
 from loyalty import export
 from loyalty.errors import LoyaltyError
 from loyalty.fmt import format_int, format_yen
+from loyalty.i18n import catalogue
 from loyalty.mapping import missing_roles, role_specs
 from loyalty.quality import EXCLUSION_ORDER
 from ui import state
@@ -20,11 +23,39 @@ MAIN_ROLES = {
     "transactions": ("customer_id", "order_date", "amount", "quantity", "unit_price", "order_id"),
     "customers": ("customer_id", "recency_days", "last_purchase_date", "frequency", "monetary"),
 }
+MAPPING_COLUMNS = 4  # select boxes per row in the column mapping
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+def _plain(text: str) -> str:
+    """A column name escaped so Markdown shows it as it is."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+
+
+def _encoding_name(encoding: str) -> str:
+    """How an encoding is called in Japan ("cp932" -> "Shift_JIS（CP932）")."""
+    key = "polish.encoding." + encoding.replace("-", "_")
+    return t(key) if key in catalogue(state.lang()) else encoding
+
+
+def _has_transactions(current: "state.Upload") -> bool:
+    """Whether another file in use is a transaction table (then a customer
+    table only needs its id and the attributes it has)."""
+    for other in state.uploads():
+        if other.sha == current.sha:
+            continue
+        try:
+            if state.map_table_for(other).kind == "transactions":
+                return True
+        except LoyaltyError:
+            continue
+    return False
 
 
 def _on_upload() -> None:
     files = st.session_state.get("w_upload") or []
     state.set_uploads([state.make_upload(f.name, f.getvalue()) for f in files])
+    state.preload()  # reading → checking → aggregating in one status box (large uploads)
 
 
 def _back_to_sample() -> None:
@@ -75,7 +106,7 @@ for up in state.uploads():
         info = state.map_table_for(up)
         meta = []
         if raw.encoding:
-            meta.append(t("data.meta.encoding", encoding=raw.encoding))
+            meta.append(t("data.meta.encoding", encoding=_encoding_name(raw.encoding)))
         if raw.delimiter:
             delim = raw.delimiter.replace("\t", "\\t")  # the catalogue spells the tab key "\t"
             meta.append(t("data.meta.delimiter", delimiter=t(f"data.delim.{delim}")
@@ -104,8 +135,12 @@ for up in state.uploads():
 
         columns = [""] + list(raw.frame.columns)
         specs = role_specs(info.kind)
-        main = [s for s in specs if s.role in MAIN_ROLES[info.kind]]
-        rest = [s for s in specs if s.role not in MAIN_ROLES[info.kind]]
+        # compact: one line says which column plays which role; the select boxes
+        # (required, matched and key roles first) open on demand, and open by
+        # themselves when a required role has no column
+        key_roles = MAIN_ROLES[info.kind] if info.kind == "transactions" or not _has_transactions(up) else ()
+        main = [s for s in specs if s.required or info.mapping.has(s.role) or s.role in key_roles]
+        rest = [s for s in specs if s not in main]
 
         def role_box(container, spec, up=up, info=info, columns=columns):
             wkey = f"w_map_{up.sha[:12]}_{info.kind}_{spec.role}"
@@ -114,15 +149,21 @@ for up in state.uploads():
             container.selectbox(label, columns, key=wkey, on_change=_set_role, args=(up.sha, spec.role, wkey),
                                 format_func=lambda c: t("data.not_used") if c == "" else c)
 
-        st.markdown(f"**{t('data.mapping_title')}**")
-        cols = st.columns(3)
-        for i, spec in enumerate(main):
-            role_box(cols[i % 3], spec)
-        with st.expander(t("data.mapping_more", n=len([s for s in rest if info.mapping.has(s.role)]))):
-            cols = st.columns(3)
-            for i, spec in enumerate(rest):
-                role_box(cols[i % 3], spec)
         missing = missing_roles(info.mapping)
+        st.markdown(f"**{t('data.mapping_title')}**", help=t("polish.data.mapping_help"))
+        used = [(t(f"role.{s.role}") + ("\\*" if s.required else ""), info.mapping.column(s.role))
+                for s in specs if info.mapping.has(s.role)]
+        sep = " ／ " if state.lang() == "ja" else " / "
+        st.markdown(sep.join(f"**{role}**: {_plain(col)}" for role, col in used) or t("data.not_used"))
+        with st.expander(t("polish.data.mapping_edit"), expanded=bool(missing), icon=":material/edit:"):
+            cols = st.columns(MAPPING_COLUMNS)
+            for i, spec in enumerate(main):
+                role_box(cols[i % MAPPING_COLUMNS], spec)
+            if rest:
+                st.caption(t("polish.data.mapping_unused", n=len(rest)))
+                cols = st.columns(MAPPING_COLUMNS)
+                for i, spec in enumerate(rest):
+                    role_box(cols[i % MAPPING_COLUMNS], spec)
         if missing:
             problems = True
             st.error(t("data.missing_roles", roles="、".join(t(f"role.{r}") for r in missing)), icon="⚠️")

@@ -4,34 +4,58 @@ from ui.router import ensure_router
 
 ensure_router()
 
-import streamlit as st
+from datetime import timedelta  # noqa: E402
+from pathlib import Path  # noqa: E402
 
-from loyalty.fmt import format_date, format_int, format_pct, format_yen
-from loyalty.summary import group_summary
-from ui import charts, components, state
+import streamlit as st  # noqa: E402
+
+from loyalty.fmt import format_date, format_int, format_pct, format_yen  # noqa: E402
+from loyalty.summary import group_summary  # noqa: E402
+from ui import charts, components, state  # noqa: E402
 
 t = state.t
+ROOT = Path(__file__).resolve().parent.parent
+# next steps: (page, label key, caption key, icon); a step shows when its page exists
+NEXT_STEPS = [
+    ("pages/data.py", "home.next.data", "polish.home.next.data.caption", ":material/upload_file:"),
+    ("pages/definition.py", "home.next.definition", "polish.home.next.definition.caption", ":material/tune:"),
+    ("pages/segments.py", "home.next.segments", "polish.home.next.segments.caption", ":material/groups:"),
+    ("pages/export.py", "polish.home.next.export", "polish.home.next.export.caption", ":material/download:"),
+]
+
 st.title(t("home.title"))
 st.caption(t("home.subtitle"))
 
 if state.using_sample():
-    st.info(t("home.sample_notice"), icon=":material/info:")
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.info(t("home.sample_notice"), icon=":material/info:", width="stretch")
+        st.page_link("pages/data.py", label=t("polish.home.go_data"), icon=":material/upload_file:")
 
 ds, feats, res = components.load_or_stop()
+if len(res.frame) == 0:
+    components.empty_state(t("polish.home.empty"), page="pages/data.py", link_label=t("common.go_data"))
+    st.stop()
+
 labels = components.tier_labels()
 summary = group_summary(res.frame, feats.frame, "tier")
 top = summary.loc["top"]
+as_of = format_date(feats.as_of) if feats.as_of else "—"
+start = format_date(feats.as_of - timedelta(days=feats.window_days - 1)) if feats.as_of else "—"
 
 c1, c2, c3, c4 = st.columns(4)
-c1.metric(t("home.kpi.customers"), format_int(len(res.frame)), help=t("home.kpi.customers_help"))
+c1.metric(t("home.kpi.customers"), format_int(len(res.frame)), delta=t("polish.home.kpi.as_of", date=as_of),
+          delta_color="off", delta_arrow="off", help=t("home.kpi.customers_help"), border=True)
 c2.metric(t("home.kpi.top_customers", tier=labels["top"]), format_int(top["customers"]),
-          help=t("home.kpi.share", share=format_pct(top["customer_share"])))
+          delta=t("polish.home.kpi.share_of_customers", share=format_pct(top["customer_share"])),
+          delta_color="off", delta_arrow="off", border=True)
 c3.metric(t("home.kpi.top_revenue_share", tier=labels["top"]), format_pct(top["revenue_share"]),
-          help=t("home.kpi.top_revenue_share_help"))
+          delta=t("polish.home.kpi.from_share", share=format_pct(top["customer_share"])),
+          delta_color="off", delta_arrow="off", help=t("home.kpi.top_revenue_share_help"), border=True)
 c4.metric(t("home.kpi.revenue"), format_yen(summary["revenue"].sum(min_count=1)),
-          help=t("home.kpi.revenue_help", days=feats.window_days))
+          delta=t("polish.home.kpi.window", start=start, end=as_of), delta_color="off", delta_arrow="off",
+          help=t("home.kpi.revenue_help", days=feats.window_days), border=True)
 
-left, right = st.columns([3, 2])
+left, right = st.columns([3, 2], gap="large")
 with left:
     st.subheader(t("home.chart_title"))
     st.altair_chart(charts.tier_share_bars(summary, labels, customers_label=t("common.customer_share"),
@@ -41,9 +65,10 @@ with left:
 with right:
     st.subheader(t("home.reading_title"))
     st.markdown(t("home.reading", top=labels["top"], share=format_pct(top["customer_share"]),
-                  revenue=format_pct(top["revenue_share"]),
-                  as_of=format_date(feats.as_of) if feats.as_of else "—", days=feats.window_days))
+                  revenue=format_pct(top["revenue_share"]), as_of=as_of, days=feats.window_days))
     st.subheader(t("home.next_title"))
-    st.page_link("pages/data.py", label=t("home.next.data"), icon=":material/upload_file:")
-    st.page_link("pages/definition.py", label=t("home.next.definition"), icon=":material/tune:")
-    st.page_link("pages/segments.py", label=t("home.next.segments"), icon=":material/groups:")
+    for page, label, caption, icon in NEXT_STEPS:
+        if (ROOT / page).exists():
+            with st.container(border=True, gap=None):
+                st.page_link(page, label=t(label), icon=icon, width="stretch")
+                st.caption(t(caption))

@@ -1,5 +1,8 @@
 """Altair charts.  Data is aggregated before drawing (a few dozen rows at most),
-axis labels stay horizontal, and each tier keeps its colour everywhere."""
+axis labels stay horizontal, and each tier keeps its colour everywhere.
+
+Chart heights given here are the whole chart's (Streamlit fits axes and legend
+inside), so they leave room for the legend under the plot."""
 
 from __future__ import annotations
 
@@ -7,7 +10,19 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from ui.theme import TIER_COLORS, segment_scale, tier_scale
+from ui.theme import DATE_FORMAT, TIER_COLORS, YEN_FORMAT, segment_scale, tier_scale
+
+BAR_STEP = 26  # px per bar in horizontal bar charts: every label fits
+
+
+def yen_axis(title: str | None = None, **kw) -> alt.Axis:
+    """An axis of yen amounts (¥1,234) with horizontal labels."""
+    return alt.Axis(title=title, format=YEN_FORMAT, labelAngle=0, **kw)
+
+
+def date_axis(title: str | None = None, **kw) -> alt.Axis:
+    """An axis of dates shown as YYYY/MM/DD with horizontal labels."""
+    return alt.Axis(title=title, format=DATE_FORMAT, labelAngle=0, **kw)
 
 
 def tier_share_bars(summary: pd.DataFrame, labels: dict[str, str], *, customers_label: str,
@@ -21,16 +36,17 @@ def tier_share_bars(summary: pd.DataFrame, labels: dict[str, str], *, customers_
                      "count": int(row["customers"])})
     data = pd.DataFrame(rows)
     base = alt.Chart(data).encode(
-        x=alt.X("measure:N", title=None, axis=alt.Axis(labelAngle=0), sort=[customers_label, revenue_label]),
+        x=alt.X("measure:N", title=None, axis=alt.Axis(labelAngle=0, labelLimit=0, labelFontSize=13),
+                sort=[customers_label, revenue_label]),
         xOffset=alt.XOffset("tier:N", sort=[labels[k] for k in ("top", "middle", "low")]),
         y=alt.Y("share:Q", title=share_label, axis=alt.Axis(format="%")),
         color=alt.Color("tier:N", title=tier_label, scale=tier_scale(labels)),
         tooltip=[alt.Tooltip("tier:N", title=tier_label), alt.Tooltip("measure:N", title=" "),
                  alt.Tooltip("share:Q", title=share_label, format=".1%")],
     )
-    bars = base.mark_bar()
-    text = base.mark_text(dy=-6, fontSize=11).encode(text=alt.Text("share:Q", format=".1%"))
-    return (bars + text).properties(height=300)
+    bars = base.mark_bar(cornerRadiusTopLeft=2, cornerRadiusTopRight=2)
+    text = base.mark_text(dy=-7, fontSize=11, color="#333").encode(text=alt.Text("share:Q", format=".1%"))
+    return (bars + text).properties(height=340)
 
 
 def segment_bars(summary: pd.DataFrame, labels: dict[str, str], *, customers_label: str,
@@ -44,17 +60,17 @@ def segment_bars(summary: pd.DataFrame, labels: dict[str, str], *, customers_lab
     data = data[data["customers"] > 0]
     order = list(data["segment"])
     base = alt.Chart(data).encode(
-        y=alt.Y("segment:N", sort=order, title=None),
-        x=alt.X("customers:Q", title=customers_label),
+        y=alt.Y("segment:N", sort=order, title=None, axis=alt.Axis(labelLimit=0, labelFontSize=12)),
+        x=alt.X("customers:Q", title=customers_label, axis=alt.Axis(format=",d", tickMinStep=1)),
         tooltip=[alt.Tooltip("segment:N", title=segment_label),
                  alt.Tooltip("customers:Q", title=customers_label, format=","),
                  alt.Tooltip("revenue_share:Q", title=revenue_share_label, format=".1%")],
     )
-    bars = base.mark_bar().encode(color=alt.Color("segment:N", scale=segment_scale(
+    bars = base.mark_bar(height={"band": 0.75}).encode(color=alt.Color("segment:N", scale=segment_scale(
         {k: labels.get(k, k) for k in summary.index}), legend=None))
-    text = base.mark_text(align="left", dx=4, fontSize=11).encode(
+    text = base.mark_text(align="left", dx=4, fontSize=11, color="#333").encode(
         text=alt.Text("revenue_share:Q", format=".1%"))
-    return (bars + text).properties(height=max(180, 26 * len(data)))
+    return (bars + text).properties(height=alt.Step(BAR_STEP))
 
 
 def rf_heatmap(matrix: pd.DataFrame, *, r_label: str, f_label: str, count_label: str) -> alt.Chart:
@@ -62,18 +78,18 @@ def rf_heatmap(matrix: pd.DataFrame, *, r_label: str, f_label: str, count_label:
     data = matrix.stack().rename("count").reset_index()
     data.columns = ["r", "f", "count"]
     base = alt.Chart(data).encode(
-        x=alt.X("f:O", title=f_label, axis=alt.Axis(labelAngle=0)),
+        x=alt.X("f:O", title=f_label, axis=alt.Axis(labelAngle=0, orient="bottom")),
         y=alt.Y("r:O", title=r_label, sort="descending"),
     )
     rect = base.mark_rect().encode(
-        color=alt.Color("count:Q", title=count_label, scale=alt.Scale(scheme="oranges")),
+        color=alt.Color("count:Q", title=count_label, scale=alt.Scale(scheme="blues")),
         tooltip=[alt.Tooltip("r:O", title=r_label), alt.Tooltip("f:O", title=f_label),
                  alt.Tooltip("count:Q", title=count_label, format=",")])
     text = base.mark_text(fontSize=12).encode(
         text=alt.Text("count:Q", format=","),
         color=alt.condition(alt.datum.count > float(data["count"].max()) * 0.6, alt.value("white"),
                             alt.value("#333")))
-    return (rect + text).properties(height=260)
+    return (rect + text).properties(height=300)
 
 
 def score_histogram(scores: np.ndarray, cutoffs: dict[str, float], labels: dict[str, str], *,
@@ -94,7 +110,7 @@ def score_histogram(scores: np.ndarray, cutoffs: dict[str, float], labels: dict[
         x=alt.X("low:Q", bin="binned", title=score_label, scale=alt.Scale(domain=[0, 100]),
                 axis=alt.Axis(labelAngle=0)),
         x2="high:Q",
-        y=alt.Y("count:Q", title=count_label),
+        y=alt.Y("count:Q", title=count_label, axis=alt.Axis(format=",d", tickMinStep=1)),
         color=alt.Color("tier:N", title=tier_label, scale=tier_scale(labels)),
         tooltip=[alt.Tooltip("low:Q", title=score_label), alt.Tooltip("count:Q", title=count_label, format=",")],
     )
@@ -105,4 +121,4 @@ def score_histogram(scores: np.ndarray, cutoffs: dict[str, float], labels: dict[
         x="x:Q", color=alt.Color("color:N", scale=None))
     text = alt.Chart(rules).mark_text(dy=-8, dx=4, align="left", fontWeight="bold").encode(
         x="x:Q", y=alt.value(0), text="label:N", color=alt.Color("color:N", scale=None))
-    return (bars + rule + text).properties(height=280)
+    return (bars + rule + text).properties(height=340)

@@ -8,9 +8,15 @@ import streamlit as st
 from loyalty.columns import header, kind_of
 from loyalty.definition import TIER_KEYS
 from loyalty.errors import LoyaltyError
+from loyalty.i18n import catalogue
 from loyalty.scoring import tier_label
 from loyalty.segments import segment_labels
 from ui import state
+from ui.theme import tier_cell_css
+
+STYLE_MAX_ROWS = 1_000  # tier cells are coloured up to this many rows (styling costs ~0.1 s per 1,000)
+ROW_PX, FULL_HEIGHT_ROWS = 35, 25  # tables up to this many rows are shown whole, without inner scrolling
+TIER_LABEL_COLUMNS = ("tier_label", "tier")
 
 
 def tier_labels() -> dict[str, str]:
@@ -22,6 +28,21 @@ def tier_labels() -> dict[str, str]:
 def seg_labels() -> dict[str, str]:
     """segment key -> label in the UI language."""
     return segment_labels(state.definition().segments, state.lang())
+
+
+def empty_state(message: str, *, page: str | None = None, link_label: str | None = None,
+                icon: str = ":material/lightbulb:") -> None:
+    """Say that there is nothing to show and what to do next.
+
+    Args:
+        message: what is missing and what to do, in the UI language.
+        page: a page to go to (``"pages/data.py"``), if the next step is there.
+        link_label: the link's text (required with ``page``).
+        icon: the message's icon.
+    """
+    st.info(message, icon=icon)
+    if page and link_label:
+        st.page_link(page, label=link_label, icon=":material/arrow_forward:")
 
 
 def load_or_stop():
@@ -44,30 +65,47 @@ _FORMATS = {"yen": "yen", "int": "localized", "float": "%.1f", "score": "%.1f"}
 
 def column_config(frame: pd.DataFrame) -> dict:
     """st.dataframe column configs for a frame whose columns are output keys:
-    localized header and Japanese number/date formats."""
+    localized header, Japanese number/date formats, and a plain-language help
+    on the headers of scores and figures (R/F/M, LTV, …)."""
     cfg = {}
+    texts = catalogue(state.lang())
     for col in frame.columns:
         kind = kind_of(col)
+        opts = {"help": texts.get(f"polish.col_help.{col}")}
         label = header(col, state.lang())
         if kind == "pct":
-            cfg[col] = st.column_config.NumberColumn(label, format="%.1f%%")
+            cfg[col] = st.column_config.NumberColumn(label, format="%.1f%%", **opts)
         elif kind == "date":
-            cfg[col] = st.column_config.DateColumn(label, format="YYYY/MM/DD")
+            cfg[col] = st.column_config.DateColumn(label, format="YYYY/MM/DD", **opts)
         elif kind in _FORMATS:
-            cfg[col] = st.column_config.NumberColumn(label, format=_FORMATS[kind])
+            cfg[col] = st.column_config.NumberColumn(label, format=_FORMATS[kind], **opts)
         else:
-            cfg[col] = st.column_config.TextColumn(label)
+            cfg[col] = st.column_config.TextColumn(label, **opts)
     return cfg
+
+
+def _tier_styled(view: pd.DataFrame):
+    """The frame with its tier-label cells in the tier colours (a pandas Styler),
+    or the frame itself when it has no tier labels or is too long to style fast."""
+    columns = [c for c in TIER_LABEL_COLUMNS if c in view.columns]
+    if not columns or len(view) > STYLE_MAX_ROWS:
+        return view
+    keys = {label: key for key, label in tier_labels().items()}
+    keys.update({key: key for key in TIER_KEYS})
+    return view.style.format(na_rep="").map(lambda v: tier_cell_css(keys.get(v, "")), subset=columns)
 
 
 def show_table(frame: pd.DataFrame, *, height: int | str = "auto", key: str | None = None) -> None:
     """Show a table of output-key columns with Japanese formats (percent columns
-    are fractions 0–1 and shown ×100 with one decimal)."""
+    are fractions 0–1 and shown ×100 with one decimal); tier labels are shown
+    on their tier's colour."""
     view = frame.copy()
     for col in view.columns:
         if kind_of(col) == "pct":
             view[col] = view[col] * 100.0
-    st.dataframe(view, column_config=column_config(view), hide_index=True, width="stretch",
+    if height == "auto" and len(view) <= FULL_HEIGHT_ROWS:
+        height = ROW_PX * (len(view) + 1) + 3
+    st.dataframe(_tier_styled(view), column_config=column_config(view), hide_index=True, width="stretch",
                  height=height, key=key)
 
 

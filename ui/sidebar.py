@@ -1,37 +1,70 @@
-"""The shared sidebar: language, data source, as-of date, definition in use."""
+"""The shared sidebar: language, and a compact card saying which data the
+figures come from, as of which date, over which period, under which definition."""
 
 from __future__ import annotations
+
+import re
+from datetime import timedelta
 
 import streamlit as st
 
 from loyalty.errors import LoyaltyError
-from loyalty.fmt import format_date
+from loyalty.fmt import format_date, format_int
 from ui import state
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+def _plain(text: str) -> str:
+    """``text`` escaped so Markdown shows it as typed (file names, definition names)."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
 
 
 def _switch_language() -> None:
     st.session_state[state.K_LANG] = "en" if st.session_state.get("w_lang_en") else "ja"
 
 
+def _files() -> list[str]:
+    """One line per file in use: its name and, when it reads, its row count."""
+    lines = []
+    for up in state.uploads():
+        try:
+            rows = state.raw_table(up).rows
+            lines.append(state.t("polish.sidebar.file_rows", file=_plain(up.name), rows=format_int(rows)))
+        except LoyaltyError:
+            lines.append(state.t("polish.sidebar.file_unreadable", file=_plain(up.name)))
+    return lines
+
+
 def render() -> None:
     """Draw the sidebar (safe on any page; never raises)."""
+    t = state.t
     with st.sidebar:
         st.toggle("English", key="w_lang_en", value=state.lang() == "en", on_change=_switch_language,
-                  help=state.t("sidebar.lang_help"))
-        st.markdown(f"**{state.t('sidebar.source')}**")
-        if state.using_sample():
-            st.caption(state.t("sidebar.sample"))
-        names = [u.name for u in state.uploads()]
-        st.caption("、".join(names) if state.lang() == "ja" else ", ".join(names))
-        try:
-            as_of = state.effective_as_of()
-            d = state.definition()
-            st.markdown(f"**{state.t('sidebar.as_of')}**")
-            label = format_date(as_of) if as_of else "—"
-            suffix = state.t("sidebar.as_of_auto") if d.as_of is None else state.t("sidebar.as_of_manual")
-            st.caption(f"{label}（{suffix}）" if state.lang() == "ja" else f"{label} ({suffix})")
-            st.markdown(f"**{state.t('sidebar.definition')}**")
-            st.caption(d.name)
-            st.caption(state.t("sidebar.window", days=d.window_days))
-        except LoyaltyError:
-            st.caption(state.t("sidebar.data_error"))
+                  help=t("sidebar.lang_help"))
+        with st.container(border=True):
+            st.markdown(f":material/folder_open: **{t('sidebar.source')}**")
+            if state.using_sample():
+                st.badge(t("polish.sidebar.sample_badge"), icon=":material/science:", color="blue")
+            try:
+                # the first page view after an upload reads the files here: say so
+                with st.spinner(t("common.loading"), show_time=True):
+                    files = _files()
+                    as_of = state.effective_as_of()
+                    d = state.definition()
+            except LoyaltyError:
+                st.caption("  \n".join(files))
+                st.caption(t("sidebar.data_error"))
+                return
+            st.caption("  \n".join(files))
+            st.markdown(f":material/event: **{t('sidebar.as_of')}**")
+            how = t("sidebar.as_of_auto") if d.as_of is None else t("sidebar.as_of_manual")
+            if as_of:
+                start = as_of - timedelta(days=int(d.window_days) - 1)
+                st.markdown(t("polish.sidebar.as_of_line", date=format_date(as_of), how=how))
+                st.caption(t("polish.sidebar.period", start=format_date(start), end=format_date(as_of),
+                             days=int(d.window_days)))
+            else:
+                st.markdown("—")
+            st.markdown(f":material/tune: **{t('sidebar.definition')}**")
+            st.caption(_plain(d.name))

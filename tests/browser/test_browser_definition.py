@@ -1,0 +1,63 @@
+"""The definition page in a real browser: sliders moved with the keyboard change
+the tier sizes, and the segments page follows."""
+
+import pytest
+from playwright.sync_api import expect
+
+from loyalty import definition as defn
+from loyalty.fmt import format_int
+
+from .figures import sample_scores, tier_counts
+
+pytestmark = pytest.mark.browser
+
+
+def _expect_tier_counts(app, counts):
+    for key in ("top", "middle", "low"):
+        expect(app.metric(app.t(f"tier.{key}"))).to_have_text(format_int(counts[key]))
+
+
+def test_moving_an_rfm_cut_point_changes_the_tier_sizes(app):
+    d = defn.preset("b2c")
+    d.rfm.recency = [25.0, *d.rfm.recency[1:]]  # R5 = last order within 25 days instead of 30
+    before, after = sample_scores(), sample_scores(d)
+    moved = int((before.frame["tier"].astype(str) != after.frame["tier"].astype(str)).sum())
+    assert moved > 0, "the fixture must move someone"
+
+    app.open("definition")  # a page reached directly, as after a browser refresh
+    _expect_tier_counts(app, tier_counts(before))
+    app.tab(app.t("wb.tab.rfm"))
+    assert app.move_slider(app.t("definition.cut.recency.0"), -5) == "25"
+    _expect_tier_counts(app, tier_counts(after))
+    expect(app.metric(app.t("definition.moved"))).to_have_text(format_int(moved))
+
+
+def test_moving_the_tier_cutoffs_changes_the_segment_table_and_charts(app):
+    d = defn.preset("b2c").copy(tiers={"middle": 45.0, "top": 75.0})
+    before, after = tier_counts(sample_scores()), tier_counts(sample_scores(d))
+    total = sum(after.values())
+    assert before != after
+
+    app.open("segments")
+    table = app.page.get_by_test_id("stDataFrame").first
+    app.settle()
+    table_before = table.screenshot()
+    expect(app.charts().first).to_contain_text(f"{before['top'] / total:.1%}")
+
+    app.go("nav.definition")
+    app.tab(app.t("wb.tab.tiers"))
+    assert float(app.move_slider(app.t("definition.tiers"), -5, thumb=0)) == 45
+    assert float(app.move_slider(app.t("definition.tiers"), -5, thumb=1)) == 75
+    _expect_tier_counts(app, after)
+
+    app.go("nav.segments")
+    # the tier-share chart labels its bars with the new shares
+    chart = app.charts().first
+    for key in ("top", "middle", "low"):
+        expect(chart).to_contain_text(f"{after[key] / total:.1%}")
+    # the tier table (drawn on a canvas) shows other figures
+    app.expect_image_change(table, table_before)
+    # the measures tab names each tier with its new size
+    app.tab(app.t("segments.tab.measures"))
+    expect(app.page.get_by_test_id("stMain")).to_contain_text(
+        f"{app.t('tier.top')} — {app.t('segments.customers_n', n=format_int(after['top']))}")
