@@ -19,7 +19,7 @@ PAGES = [
     ("pages/home.py", "nav.home", ":material/dashboard:"),
     ("pages/data.py", "nav.data", ":material/upload_file:"),
     ("pages/definition.py", "nav.definition", ":material/tune:"),
-    ("pages/workshop.py", "nav.workshop", ":material/groups_3:"),
+    ("pages/workshop.py", "nav.workshop", ":material/forum:"),
     ("pages/segments.py", "nav.segments", ":material/groups:"),
     ("pages/personas.py", "nav.personas", ":material/person_search:"),
     ("pages/metrics.py", "nav.metrics", ":material/monitoring:"),

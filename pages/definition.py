@@ -15,11 +15,11 @@ import streamlit as st
 from loyalty import definition as defn
 from loyalty.definition import RFM_KEYS, TIER_KEYS, factor_catalogue
 from loyalty.errors import LoyaltyError
-from loyalty.fmt import format_date, format_int
+from loyalty.fmt import format_date, format_int, format_yen
 from loyalty.segments import coverage
 from loyalty.summary import tier_moves
 from ui import components, state, workbench
-from ui.theme import TIER_COLORS
+from ui.theme import ACCENT
 
 t = state.t
 AXES = RFM_KEYS
@@ -109,10 +109,13 @@ with tab_rfm:
                     key = f"w_def_{axis}_{i}"
                     label = t(f"definition.cut.{axis}.{i}")
                     if axis == "monetary":
-                        st.number_input(label, min_value=0, max_value=1_000_000_000, step=1000, key=key)
+                        st.number_input(label, min_value=0, max_value=1_000_000_000, step=1000, key=key,
+                                        help=t("wb.cut_help.monetary"))
+                        st.caption(format_yen(st.session_state[key]))
                     else:
                         top = max(slider_max[axis], int(st.session_state[key]))
-                        st.slider(label, min_value=0 if axis == "recency" else 1, max_value=top, key=key)
+                        st.slider(label, min_value=0 if axis == "recency" else 1, max_value=top, key=key,
+                                  format=t(f"wb.unit.{axis}"), help=t(f"wb.cut_help.{axis}"))
     else:
         st.info(t("definition.quantile_info"))
 
@@ -163,6 +166,7 @@ with tab_factors:
 with tab_tiers:
     tl = components.tier_labels()
     st.slider(t("definition.tiers"), min_value=0.0, max_value=100.0, step=1.0, key="w_def_tiers",
+              format=t("wb.unit.points"),
               help=t("definition.tiers_help", top=tl["top"], middle=tl["middle"], low=tl["low"]))
     st.caption(t("wb.score_formula"))
     st.markdown(f"**{t('wb.tier_names')}**")
@@ -302,7 +306,7 @@ with effect:
             y=alt.Y("factor:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
             tooltip=[alt.Tooltip("factor:N", title=t("wb.factor")),
                      alt.Tooltip("weight:Q", format=".1f", title=t("wb.weight_axis"))])
-        bars = base.mark_bar(color=TIER_COLORS["top"], height=18)
+        bars = base.mark_bar(color=ACCENT, height=18)
         text = base.mark_text(align="left", dx=4).encode(text=alt.Text("weight:Q", format=".0f"))
         st.markdown(f"**{t('wb.weights_title')}**")
-        st.altair_chart((bars + text).properties(height=32 * len(w)), width="stretch")
+        st.altair_chart((bars + text).properties(height=36 * len(w) + 40), width="stretch")

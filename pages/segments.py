@@ -67,8 +67,8 @@ with tab_segments:
                                               f_label=t("col.f_score"), count_label=t("col.customers")),
                             width="stretch")
             st.caption(t("segments.rf_help"))
-        components.show_table(components.group_table(seg[seg["customers"] > 0], sl, "rfm_segment_label"),
-                              key="segment_table")
+        components.show_table(components.group_table(seg[seg["customers"] > 0], sl, "rfm_segment_label")
+                              .drop(columns=["avg_r", "avg_f", "avg_m"]), key="segment_table")
     else:
         st.info(t("segments.no_rfm"))
 
@@ -92,6 +92,10 @@ with tab_list:
     view = view.sort_values("loyalty_score", ascending=False, kind="stable")
     st.caption(t("segments.list_count", count=format_int(len(view)), total=format_int(len(table))))
     shown = view.drop(columns=["tier", "rfm_segment"])
+    # on screen: what fits the page; the downloads carry every column (R/F/M scores too)
+    on_screen = ["customer_id", "tier_label", "rfm_segment_label", "loyalty_score", "recency_days", "frequency",
+                 "monetary", "ltv", "last_order"]
+    shown = shown[[c for c in on_screen if c in shown]]
     if len(shown) > MAX_ROWS_SHOWN:
         st.caption(t("segments.list_truncated", shown=format_int(MAX_ROWS_SHOWN)))
         shown = shown.head(MAX_ROWS_SHOWN)

@@ -22,7 +22,7 @@ from loyalty import clv, cohorts, retention
 from loyalty.errors import LoyaltyError
 from loyalty.fmt import format_int, format_pct, format_score, format_yen
 from ui import state
-from ui.theme import TIER_COLORS, tier_scale
+from ui.theme import ACCENT, TIER_COLORS, tier_scale
 
 NPS_COLORS = {"promoter": "#1E8449", "passive": "#AAB7B8", "detractor": "#CB4335"}
 GROUP_COLORS = {"loyal_advocate": "#C0392B", "habitual_repeater": "#6C3483", "latent_advocate": "#E39B2D",
@@ -470,7 +470,7 @@ def f2_cohort_bars(table: pd.DataFrame, *, cohort_title: str, rate_title: str, e
 def pareto_chart(curve: pd.DataFrame, fraction: float, share: float, *, customers_title: str,
                  revenue_title: str, even_label: str) -> alt.Chart:
     """The cumulative revenue curve, the line of equal shares, and the chosen point."""
-    line = alt.Chart(curve).mark_area(line={"color": TIER_COLORS["top"]}, color=TIER_COLORS["top"],
+    line = alt.Chart(curve).mark_area(line={"color": ACCENT}, color=ACCENT,
                                       opacity=0.15).encode(
         x=alt.X("customer_share:Q", title=customers_title, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
         y=alt.Y("revenue_share:Q", title=revenue_title, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
@@ -480,10 +480,10 @@ def pareto_chart(curve: pd.DataFrame, fraction: float, share: float, *, customer
     even = alt.Chart(pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 1.0], "label": [even_label] * 2})).mark_line(
         strokeDash=[4, 4], color="#999").encode(x="x:Q", y="y:Q")
     pt = pd.DataFrame({"x": [fraction], "y": [share], "text": [f"{fraction:.0%} → {share:.1%}"]})
-    rules = alt.Chart(pt).mark_rule(strokeDash=[6, 3], color=TIER_COLORS["top"]).encode(x="x:Q")
-    dot = alt.Chart(pt).mark_point(filled=True, size=90, color=TIER_COLORS["top"]).encode(x="x:Q", y="y:Q")
+    rules = alt.Chart(pt).mark_rule(strokeDash=[6, 3], color=ACCENT).encode(x="x:Q")
+    dot = alt.Chart(pt).mark_point(filled=True, size=90, color=ACCENT).encode(x="x:Q", y="y:Q")
     text = alt.Chart(pt).mark_text(align="left", dx=8, dy=12, fontSize=13, fontWeight="bold",
-                                   color=TIER_COLORS["top"]).encode(x="x:Q", y="y:Q", text="text:N")
+                                   color=ACCENT).encode(x="x:Q", y="y:Q", text="text:N")
     return (line + even + rules + dot + text).properties(height=400)
 
 

@@ -11,9 +11,31 @@ from loyalty.columns import excel_sheet
 from loyalty.fmt import format_int, format_pct
 from loyalty.repeaters import RepeaterRules, find_groups
 from ui import components, state
-from ui.theme import TIER_COLORS
+from loyalty.fmt import format_yen
+from ui.theme import ACCENT
 
 t = state.t
+
+
+_YEN = {"monetary", "aov", "annual_contract_value"}
+_UNITS = {"recency": "bd.unit.days", "frequency": "bd.unit.orders", "tenure": "bd.unit.years",
+          "contract_years": "bd.unit.years", "email_open_rate": "bd.unit.percent",
+          "email_click_rate": "bd.unit.percent", "discount_share": "bd.unit.share"}
+
+
+def _value_text(factor: str, value) -> str:
+    """A factor's raw value as a marketer reads it (¥, 日, 回, %)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "—"
+    if isinstance(value, str):
+        return value
+    if factor in _YEN:
+        return format_yen(value)
+    if factor == "discount_share":
+        return f"{float(value) * 100:.0f}%"
+    key = _UNITS.get(factor)
+    number = f"{float(value):,.1f}".rstrip("0").rstrip(".")
+    return t(key, value=number) if key else number
 
 
 def breakdown(bd: pd.DataFrame, score: float, tier_label: str) -> None:
@@ -26,15 +48,14 @@ def breakdown(bd: pd.DataFrame, score: float, tier_label: str) -> None:
         st.caption(t("bd.tier", tier=tier_label))
         table = pd.DataFrame({
             t("wb.factor"): view["label"],
-            t("bd.value"): [("—" if pd.isna(v) else (f"{v:,.1f}" if isinstance(v, float) else str(v)))
-                            for v in view["value"]],
+            t("bd.value"): [_value_text(k, v) for k, v in zip(view["factor"], view["value"])],
             t("bd.score_col"): ["—" if pd.isna(v) else f"{v:.0f}" for v in view["score"]],
             t("bd.weight"): [f"{w:.1f}" for w in view["weight"]],
             t("bd.points"): [f"{p:.1f}" for p in view["points"]],
         })
         st.dataframe(table, hide_index=True, width="stretch")
     with right:
-        chart = alt.Chart(view).mark_bar(color=TIER_COLORS["top"]).encode(
+        chart = alt.Chart(view).mark_bar(color=ACCENT).encode(
             x=alt.X("points:Q", title=t("bd.points"), axis=alt.Axis(labelAngle=0)),
             y=alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=240)),
             tooltip=[alt.Tooltip("label:N", title=t("wb.factor")),
