@@ -97,7 +97,10 @@ def on_weight_changed(changed: str) -> None:
     keys = list(st.session_state["w_def_factors"])
     weights = {k: float(st.session_state.get(f"w_def_wt_{k}", 0.0)) for k in keys}
     for k, w in defn.rebalance(weights, changed, weights[changed]).items():
-        st.session_state[f"w_def_wt_{k}"] = w
+        # never write back the slider being moved: the browser may already show a
+        # newer value (keyboard presses arrive faster than reruns), which we'd undo
+        if k != changed:
+            st.session_state[f"w_def_wt_{k}"] = w
 
 
 # --- segment rules --------------------------------------------------------------

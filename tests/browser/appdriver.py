@@ -274,6 +274,25 @@ class App:
         self.wait_idle()
         return handle.input_value()
 
+    def drag_slider(self, label: str, fraction: float) -> float:
+        """Drag a slider's thumb to ``fraction`` (0–1) of its track, as a mouse
+        user does: one change on release, one rerun (keyboard presses that arrive
+        while a callback's rerun runs can be overtaken by it).  Returns the new value."""
+        handle = self.slider_thumbs(label).first
+        self.wait_idle()
+        before = handle.input_value()
+        handle.locator("xpath=ancestor::div[@role='group']").scroll_into_view_if_needed()
+        track = handle.locator("xpath=ancestor::div[@role='group']/div[1]").bounding_box()  # the visible track
+        thumb = handle.locator("xpath=../..").bounding_box()  # the visible thumb
+        y = thumb["y"] + thumb["height"] / 2
+        self.page.mouse.move(thumb["x"] + thumb["width"] / 2, y)
+        self.page.mouse.down()
+        self.page.mouse.move(track["x"] + track["width"] * fraction, y, steps=8)
+        self.page.mouse.up()
+        expect(handle).not_to_have_value(before)
+        self.wait_idle()
+        return float(handle.input_value())
+
     def download(self, label: str, folder: Path) -> Path:
         """Click the (visible) download button with this label and save the file
         in ``folder`` under the name the app suggests."""

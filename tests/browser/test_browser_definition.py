@@ -61,3 +61,21 @@ def test_moving_the_tier_cutoffs_changes_the_segment_table_and_charts(app):
     app.tab(app.t("segments.tab.measures"))
     expect(app.page.get_by_test_id("stMain")).to_contain_text(
         f"{app.t('tier.top')} — {app.t('segments.customers_n', n=format_int(after['top']))}")
+
+
+def test_moving_a_weight_slider_rebalances_the_others_and_rescores(app):
+    app.open("definition")
+    app.tab(app.t("wb.tab.factors"))
+    label = app.t("wb.weight", factor=app.t("factor.nps"))
+    value = app.drag_slider(label, 0.6)  # NPS from 20 to about 60
+    assert value > 40
+    d = defn.preset("b2c")
+    weights = defn.rebalance(d.weights(), "nps", value)  # the others keep their proportions
+    assert sum(weights.values()) == 100
+    for key, w in weights.items():
+        thumb = app.slider_thumbs(app.t("wb.weight", factor=app.t(f"factor.{key}"))).first
+        expect(thumb).to_have_value(f"{w:g}")
+    d.factors = [defn.FactorSetting(k, w) for k, w in weights.items()]
+    after = tier_counts(sample_scores(d))
+    assert after != tier_counts(sample_scores()), "the move must change the tiers"
+    _expect_tier_counts(app, after)
