@@ -45,7 +45,9 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from measure import timed  # noqa: E402
 from loyalty import clv  # noqa: E402
 from loyalty.errors import LoyaltyError  # noqa: E402
 
@@ -54,16 +56,6 @@ TRUE_PARAMS = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 SEED = 20240601
 
 
-def timed(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
-    """Median seconds over ``runs`` calls, and the last result."""
-    times = []
-    result = None
-    for _ in range(runs):
-        gc.collect()
-        t0 = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), result
 
 
 def peak_mib(fn: Callable[[], Any]) -> float:

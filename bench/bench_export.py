@@ -34,7 +34,9 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from measure import reset_peak_rss, status_kib  # noqa: E402
 from loyalty.export import Sheet, csv_bytes, excel_bytes  # noqa: E402
 
 KINDS = {
@@ -204,21 +206,10 @@ WRITERS = {
 # ------------------------------------------------------------------ measuring
 
 
-def _status_kib(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return 0
-
-
 def measure(name: str, rows: int, runs: int) -> dict:
     """Run one writer ``runs`` times in this process; time and peak memory."""
     df = scored_table(rows)
-    try:
-        Path("/proc/self/clear_refs").write_text("5")  # reset the peak-RSS mark
-    except OSError:
-        pass
-    before = _status_kib("VmRSS")
+    before = reset_peak_rss()
     times, size = [], 0
     for _ in range(runs):
         start = time.perf_counter()
@@ -230,7 +221,7 @@ def measure(name: str, rows: int, runs: int) -> dict:
         "name": name,
         "seconds": statistics.median(times),
         "all": times,
-        "peak_mib": (_status_kib("VmHWM") - before) / 1024,
+        "peak_mib": (status_kib("VmHWM") - before) / 1024,
         "size_mb": size / 1e6,
     }
 

@@ -35,7 +35,9 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from measure import timed  # noqa: E402
 from loyalty import clv, cohorts, ltv, nps, pareto, retention  # noqa: E402
 from loyalty.features import build_features  # noqa: E402
 from loyalty.quality import QualityReport, Transactions  # noqa: E402
@@ -101,15 +103,6 @@ def _transactions(tx: pd.DataFrame) -> Transactions:
     return Transactions(frame=tx, report=QualityReport(rows_read=len(tx), rows_used=len(tx)), has_order_id=True)
 
 
-def timed(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
-    """Median seconds over ``runs`` calls, and the last result."""
-    times, result = [], None
-    for _ in range(runs):
-        gc.collect()
-        t0 = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), result
 
 
 def peak_mb(fn: Callable[[], Any]) -> float:

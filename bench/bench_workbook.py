@@ -37,7 +37,9 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from measure import reset_peak_rss, status_kib  # noqa: E402
 from loyalty import definition as defn  # noqa: E402
 from loyalty.export import excel_bytes  # noqa: E402
 from loyalty.features import Features  # noqa: E402
@@ -114,21 +116,10 @@ CASES = {
 }
 
 
-def _status_kib(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return 0
-
-
 def measure(name: str, n: int, runs: int) -> dict:
     """Run one case ``runs`` times in this process; time, peak memory and output size."""
     args = _setup(n)
-    try:
-        Path("/proc/self/clear_refs").write_text("5")  # reset the peak-RSS mark
-    except OSError:
-        pass
-    before = _status_kib("VmRSS")
+    before = reset_peak_rss()
     times, size = [], 0
     for _ in range(runs):
         start = time.perf_counter()
@@ -137,7 +128,7 @@ def measure(name: str, n: int, runs: int) -> dict:
         size = len(out) if isinstance(out, (bytes, str)) else 0
         del out
     return {"name": name, "seconds": statistics.median(times), "all": times,
-            "peak_mib": (_status_kib("VmHWM") - before) / 1024, "size_mb": size / 1e6}
+            "peak_mib": (status_kib("VmHWM") - before) / 1024, "size_mb": size / 1e6}
 
 
 def main() -> None:
