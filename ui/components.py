@@ -60,28 +60,53 @@ def load_or_stop():
         st.stop()
 
 
-_FORMATS = {"yen": "yen", "int": "localized", "float": "%.1f", "score": "%.1f"}
+NUMBER_FORMATS = {"yen": "yen", "int": "localized", "float": "%.1f", "float1": "%.1f", "float2": "%.2f",
+                  "float3": "%.3f", "score": "%.1f", "nps": "%+.1f"}
+
+
+def typed_view(frame: pd.DataFrame, kinds: dict[str, str], headers: dict[str, str],
+               helps: dict[str, str | None] | None = None) -> tuple[pd.DataFrame, dict]:
+    """A frame ready for st.dataframe with Japanese formats, and its column configs.
+
+    Args:
+        frame: the data (not changed).
+        kinds: column -> kind: text, rtext (text aligned right), int, yen, float
+            (one decimal), float1/float2/float3, score, nps (signed), pct (a fraction
+            shown ×100 with one decimal) or date (YYYY/MM/DD).
+        headers: column -> header shown.
+        helps: column -> help text on the header (optional).
+
+    Returns:
+        ``(view, column_config)``.
+    """
+    view = frame.copy()
+    cfg = {}
+    for col in view.columns:
+        kind = kinds.get(col, "text")
+        opts = {"help": (helps or {}).get(col)}
+        label = headers.get(col, col)
+        if kind == "pct":
+            view[col] = view[col].astype(float) * 100.0
+            cfg[col] = st.column_config.NumberColumn(label, format="%.1f%%", **opts)
+        elif kind == "date":
+            cfg[col] = st.column_config.DateColumn(label, format="YYYY/MM/DD", **opts)
+        elif kind in NUMBER_FORMATS:
+            cfg[col] = st.column_config.NumberColumn(label, format=NUMBER_FORMATS[kind], **opts)
+        elif kind == "rtext":
+            cfg[col] = st.column_config.TextColumn(label, alignment="right", **opts)
+        else:
+            cfg[col] = st.column_config.TextColumn(label, **opts)
+    return view, cfg
 
 
 def column_config(frame: pd.DataFrame) -> dict:
     """st.dataframe column configs for a frame whose columns are output keys:
     localized header, Japanese number/date formats, and a plain-language help
     on the headers of scores and figures (R/F/M, LTV, …)."""
-    cfg = {}
     texts = catalogue(state.lang())
-    for col in frame.columns:
-        kind = kind_of(col)
-        opts = {"help": texts.get(f"polish.col_help.{col}")}
-        label = header(col, state.lang())
-        if kind == "pct":
-            cfg[col] = st.column_config.NumberColumn(label, format="%.1f%%", **opts)
-        elif kind == "date":
-            cfg[col] = st.column_config.DateColumn(label, format="YYYY/MM/DD", **opts)
-        elif kind in _FORMATS:
-            cfg[col] = st.column_config.NumberColumn(label, format=_FORMATS[kind], **opts)
-        else:
-            cfg[col] = st.column_config.TextColumn(label, **opts)
-    return cfg
+    cols = list(frame.columns)
+    return typed_view(frame.iloc[:0], {c: kind_of(c) for c in cols}, {c: header(c, state.lang()) for c in cols},
+                      {c: texts.get(f"polish.col_help.{c}") for c in cols})[1]
 
 
 def _tier_styled(view: pd.DataFrame):
@@ -99,14 +124,13 @@ def show_table(frame: pd.DataFrame, *, height: int | str = "auto", key: str | No
     """Show a table of output-key columns with Japanese formats (percent columns
     are fractions 0–1 and shown ×100 with one decimal); tier labels are shown
     on their tier's colour."""
-    view = frame.copy()
-    for col in view.columns:
-        if kind_of(col) == "pct":
-            view[col] = view[col] * 100.0
+    cols = list(frame.columns)
+    texts = catalogue(state.lang())
+    view, cfg = typed_view(frame, {c: kind_of(c) for c in cols}, {c: header(c, state.lang()) for c in cols},
+                           {c: texts.get(f"polish.col_help.{c}") for c in cols})
     if height == "auto" and len(view) <= FULL_HEIGHT_ROWS:
         height = ROW_PX * (len(view) + 1) + 3
-    st.dataframe(_tier_styled(view), column_config=column_config(view), hide_index=True, width="stretch",
-                 height=height, key=key)
+    st.dataframe(_tier_styled(view), column_config=cfg, hide_index=True, width="stretch", height=height, key=key)
 
 
 def group_table(summary: pd.DataFrame, labels: dict[str, str], group_col: str) -> pd.DataFrame:

@@ -19,6 +19,7 @@ from loyalty import export
 from loyalty import golden_route as gr
 from loyalty.fmt import format_pct, format_score
 from loyalty.quality import Transactions
+from ui.components import typed_view
 from ui import state
 from ui.theme import TIER_COLORS
 
@@ -60,9 +61,6 @@ def analysis(dataset, features, scores, settings: gr.GoldenRouteSettings) -> gr.
 
 # ---------------------------------------------------------------------------- tables
 
-_FORMATS = {"int": "localized", "yen": "yen", "float": "%.2f", "score": "%.1f"}
-
-
 def header(key: str) -> str:
     """The localized header of an output column (``golden.col.<key>``)."""
     return state.t(f"golden.col.{key}")
@@ -71,20 +69,9 @@ def header(key: str) -> str:
 def show_table(frame: pd.DataFrame, *, height: int | str = "auto", key: str | None = None) -> None:
     """Show a frame whose columns are output keys (:data:`loyalty.golden_route.COLUMN_KINDS`)
     with localized headers and Japanese formats (fractions shown as percentages)."""
-    view = frame.copy()
-    cfg = {}
-    for col in view.columns:
-        kind = gr.COLUMN_KINDS.get(col, "text")
-        label = header(col)
-        if kind == "pct":
-            view[col] = view[col].astype(float) * 100.0
-            cfg[col] = st.column_config.NumberColumn(label, format="%.1f%%")
-        elif kind == "date":
-            cfg[col] = st.column_config.DateColumn(label, format="YYYY/MM/DD")
-        elif kind in _FORMATS:
-            cfg[col] = st.column_config.NumberColumn(label, format=_FORMATS[kind])
-        else:
-            cfg[col] = st.column_config.TextColumn(label)
+    cols = list(frame.columns)
+    kinds = {c: ("float2" if gr.COLUMN_KINDS.get(c) == "float" else gr.COLUMN_KINDS.get(c, "text")) for c in cols}
+    view, cfg = typed_view(frame, kinds, {c: header(c) for c in cols})
     st.dataframe(view, column_config=cfg, hide_index=True, width="stretch", height=height, key=key)
 
 

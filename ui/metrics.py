@@ -21,6 +21,7 @@ import streamlit as st
 from loyalty import clv, cohorts, retention
 from loyalty.errors import LoyaltyError
 from loyalty.fmt import format_int, format_pct, format_score, format_yen
+from ui.components import typed_view
 from ui import state
 from ui.theme import ACCENT, TIER_COLORS, tier_scale
 
@@ -46,7 +47,6 @@ _TEXT_FORMATTERS = {
     "float1": lambda v: format_score(v, 1), "float2": lambda v: format_score(v, 2),
     "float3": lambda v: format_score(v, 3),
 }
-_NUMBER_FORMATS = {"int": "localized", "yen": "yen", "float1": "%.1f", "float2": "%.2f", "float3": "%.3f"}
 
 
 def show(frame: pd.DataFrame, columns: dict[str, tuple[str, str]], *, height: int | str = "auto",
@@ -62,25 +62,14 @@ def show(frame: pd.DataFrame, columns: dict[str, tuple[str, str]], *, height: in
         key: element key.
     """
     view = frame[list(columns)].copy()
-    cfg = {}
-    for col, (label, kind) in columns.items():
-        if kind == "rtext":
-            cfg[col] = st.column_config.TextColumn(label, alignment="right")
-        elif kind in _TEXT_FORMATTERS and view[col].isna().any():
+    kinds = {}
+    for col, (_, kind) in columns.items():
+        if kind in _TEXT_FORMATTERS and view[col].isna().any():
             # a blank number would show as "None": show the formatted text ("—" when blank) instead
             view[col] = [_TEXT_FORMATTERS[kind](v) for v in view[col]]
-            cfg[col] = st.column_config.TextColumn(label, alignment="right")
-        elif kind == "pct":
-            view[col] = view[col].astype(float) * 100.0
-            cfg[col] = st.column_config.NumberColumn(label, format="%.1f%%")
-        elif kind == "nps":
-            cfg[col] = st.column_config.NumberColumn(label, format="%+.1f")
-        elif kind == "date":
-            cfg[col] = st.column_config.DateColumn(label, format="YYYY/MM/DD")
-        elif kind in _NUMBER_FORMATS:
-            cfg[col] = st.column_config.NumberColumn(label, format=_NUMBER_FORMATS[kind])
-        else:
-            cfg[col] = st.column_config.TextColumn(label)
+            kind = "rtext"
+        kinds[col] = kind
+    view, cfg = typed_view(view, kinds, {col: label for col, (label, _) in columns.items()})
     st.dataframe(view, column_config=cfg, hide_index=True, width="stretch", height=height, key=key)
 
 
