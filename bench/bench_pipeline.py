@@ -6,8 +6,6 @@ written to a temporary folder and deleted afterwards unless --keep is given):
 * ``csv-1m``     1,000,000-line CSV (UTF-8) through the app's pipeline:
                  load_dataset (reading + quality report) → build_features → Scorer.score.
 * ``cp932-1m``   the same lines as a CP932 CSV (what Japanese systems export).
-* ``proto-1m``   csv-1m and cp932-1m with the *proposed* reader (bench/proto_reading.py)
-                 in place of loyalty.reading, the rest unchanged.
 * ``xlsx-1m``    1,000,000-row .xlsx through the app's pipeline.
 * ``csv-10m`` / ``parquet-10m``  10,000,000 lines through loyalty.warehouse (DuckDB:
                  quality counts and per-customer features in SQL, out of core), scored in pandas.
@@ -48,7 +46,6 @@ SCENARIOS = {
     # name: (lines, file format, variants, target seconds, target MB)
     "csv-1m": (1_000_000, "csv", ("ours", "pandas"), 1.0, 1000),
     "cp932-1m": (1_000_000, "csv-cp932", ("ours", "pandas"), 1.0, 1000),
-    "proto-1m": (1_000_000, "csv", ("proto", "proto-cp932"), 1.0, 1000),
     "xlsx-1m": (1_000_000, "xlsx", ("ours", "pandas"), 3.0, None),
     "csv-10m": (10_000_000, "csv", ("ours-duckdb", "pandas"), 3.0, 1500),
     "parquet-10m": (10_000_000, "parquet", ("ours-duckdb", "pandas"), 3.0, 1500),
@@ -66,20 +63,15 @@ def _cpu() -> float:
 # what is timed
 
 
-def ours(data: bytes, name: str, reader=None) -> dict:
+def ours(data: bytes, name: str) -> dict:
     """The app's pipeline on one file: reading + quality, features, scoring."""
     from loyalty import definition as defn
-    from loyalty.pipeline import InputFile, assemble, build_features, map_table, read_inputs
+    from loyalty.pipeline import InputFile, assemble, build_features, read_inputs
     from loyalty.scoring import Scorer
 
     stages = {}
     t = time.perf_counter()
-    if reader is None:
-        infos = read_inputs([InputFile(name, data)])
-    else:
-        raw = reader(data, name)
-        assert raw is not None, "the prototype reader declined the file"
-        infos = [map_table(raw)]
+    infos = read_inputs([InputFile(name, data)])
     stages["read"] = time.perf_counter() - t
     t = time.perf_counter()
     ds = assemble(infos, today=TODAY)
@@ -180,10 +172,6 @@ def child(args) -> None:
         w0, c0 = time.perf_counter(), _cpu()
         if variant == "ours":
             out = ours(data, path.name)
-        elif variant in ("proto", "proto-cp932"):
-            from bench.proto_reading import read_text_fast
-
-            out = ours(data, path.name, reader=read_text_fast)
         elif variant == "ours-duckdb":
             out = ours_duckdb(path)
         else:
@@ -192,8 +180,18 @@ def child(args) -> None:
         out["cpu"] = _cpu() - c0
         out["load"] = load
         runs.append(out)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"runs": runs, "peak_mb": peak}))
+    print(json.dumps({"runs": runs, "peak_mb": _peak_mb()}))
+
+
+def _peak_mb() -> float:
+    """This process's peak resident memory (VmHWM).  ``ru_maxrss`` would not do:
+    on Linux it keeps the parent's peak across fork + exec, so a child started
+    by a parent that had just generated a big file would report the parent's."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_variant(path: Path, fmt: str, variant: str, runs: int) -> dict:
@@ -235,7 +233,7 @@ def main() -> None:
         for name in args.scenarios:
             lines, fmt, variants, target_s, target_mb = SCENARIOS[name]
             for variant in variants:
-                vfmt = "csv-cp932" if variant == "proto-cp932" else fmt
+                vfmt = fmt
                 suffix = {"csv": ".csv", "csv-cp932": "_cp932.csv", "parquet": ".parquet", "xlsx": ".xlsx"}[vfmt]
                 path = folder / f"orders_{lines}{suffix}"
                 if not path.exists():

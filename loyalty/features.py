@@ -5,6 +5,11 @@ Semantics (README "What the numbers mean"):
 * An **order** is a distinct order id (per customer) when an order id is mapped,
   otherwise one row.  Only lines with a positive amount that are not returns
   make an order; returns and cancellations lower monetary value but are not orders.
+* Fee lines (a product code from ``loyalty/data/non_product_codes.json``: postage,
+  fees, adjustments) count in monetary value like any line but never make an
+  order on their own: an order needs at least one product line, and a fee-only
+  order id is not an order.  Positive fee lines still count in the gross value
+  behind ``aov``.
 * Lines dated after the as-of date are ignored (and counted).
 * ``recency_days`` = as-of date − date of the last order, in whole days (NaN when
   the customer never ordered, e.g. only returns).
@@ -89,13 +94,17 @@ def build_features(tx: Transactions, *, as_of: date | None = None,
     if not valid.any():
         raise error("error.as_of_before_data", as_of=as_of.strftime("%Y/%m/%d"))
 
-    codes, uniques = _customer_codes(f["customer_id"], valid)
+    codes, uniques = _customer_codes(tx, valid)
     n = len(uniques)
-    day = day[valid]
-    amount = f["amount"].to_numpy(dtype=float)[valid]
-    amount = np.nan_to_num(amount, nan=0.0)
-    is_return = f["is_return"].to_numpy(dtype=bool)[valid]
-    okey = f["order_key"].to_numpy()[valid]
+    every = bool(valid.all())
+
+    def rows(a: np.ndarray) -> np.ndarray:
+        return a if every else a[valid]
+
+    day = rows(day)
+    amount = _zero_nan(rows(f["amount"].to_numpy(dtype=float)))
+    is_return = rows(f["is_return"].to_numpy(dtype=bool))
+    okey = rows(f["order_key"].to_numpy())
     start = as_of_day - window_days  # window is (start, as_of]
     in_window = day > start
 
@@ -103,16 +112,19 @@ def build_features(tx: Transactions, *, as_of: date | None = None,
     discounted_line = np.zeros(len(amount), dtype=bool)
     has_discount_info = False
     if "discount" in f:
-        disc = np.nan_to_num(f["discount"].to_numpy(dtype=float)[valid], nan=0.0)
-        discounted_line |= disc > 0
+        disc = rows(f["discount"].to_numpy(dtype=float))
+        discounted_line |= disc > 0  # NaN > 0 is False
         has_discount_info = True
     if "coupon" in f:
-        used = f["coupon"].str.strip().str.len().to_numpy(dtype=float, na_value=0.0) > 0
-        discounted_line |= used[valid]
+        discounted_line |= rows(_has_text(f["coupon"]))
         has_discount_info = True
 
-    # one record per order: customer, first day, discounted?
-    pc, pk, pd_, pdisc = codes[purchase], okey[purchase], day[purchase], discounted_line[purchase]
+    # one record per order: customer, first day, discounted?  (fee lines make no order)
+    makes_order = purchase
+    if "is_fee" in f:
+        makes_order = purchase & ~rows(f["is_fee"].to_numpy(dtype=bool))
+    pc, pk, pd_, pdisc = (codes[makes_order], okey[makes_order], day[makes_order],
+                          discounted_line[makes_order])
     if tx.has_order_id:
         oc, od, ox = _per_order(pk, pc, pd_, pdisc)
     else:
@@ -164,24 +176,47 @@ def build_features(tx: Transactions, *, as_of: date | None = None,
                     rows_after_as_of=rows_after, notes=notes)
 
 
-def _customer_codes(ids: pd.Series, valid: np.ndarray) -> tuple[np.ndarray, pd.Index]:
+def _zero_nan(a: np.ndarray) -> np.ndarray:
+    """NaN replaced by 0 (no copy when there is none)."""
+    nan = np.isnan(a)
+    return np.where(nan, 0.0, a) if nan.any() else a
+
+
+def _has_text(col: pd.Series) -> np.ndarray:
+    """Cells with something other than white space in them."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not isinstance(col.array, pd.arrays.ArrowStringArray):
+        return col.astype("str").str.strip().str.len().to_numpy(dtype=float, na_value=0.0) > 0
+    arr = pa.array(col.array)
+    filled = pc.fill_null(pc.greater(pc.binary_length(pc.utf8_trim_whitespace(arr)), 0), False)
+    return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _customer_codes(tx: Transactions, valid: np.ndarray) -> tuple[np.ndarray, pd.Index]:
     """Customer codes of the valid rows, numbered in sorted id order.
 
-    Factorizes the whole (Arrow-backed) column once and renumbers the codes so
+    Uses the codes the quality step computed when the frame's id column is still
+    the one they were made for (:attr:`Transactions.customer_codes`), else
+    factorizes the (Arrow-backed) column once; then renumbers the codes so
     customers whose every line is after the as-of date disappear.
 
     Args:
-        ids: the customer_id column.
+        tx: the transactions.
         valid: rows on or before the as-of date.
 
     Returns:
         ``(codes, uniques)``: int64 codes of the valid rows into ``uniques``, the
         sorted distinct ids that have at least one valid row.
     """
-    codes, uniques = pd.factorize(ids, sort=True)
-    codes = codes[valid]
-    if valid.all():
-        return codes.astype(np.int64, copy=False), uniques
+    ids = tx.frame["customer_id"]
+    cache = tx.customer_codes
+    if cache is not None and cache[0] is ids.array and len(cache[1]) == len(ids):
+        codes, uniques = cache[1], cache[2]
+    else:
+        codes, uniques = pd.factorize(ids, sort=True)
+    codes = codes if valid.all() else codes[valid]
     present = np.bincount(codes, minlength=len(uniques)) > 0
     if present.all():
         return codes.astype(np.int64, copy=False), uniques

@@ -608,23 +608,43 @@ def _line_starts(buf: bytes, count: int) -> list[int]:
 _HEAD_LINES = 200
 
 
-def _read_text(data: bytes, name: str, lim: limits_mod.Limits) -> RawTable:
-    buf, encoding, nul_removed = _to_utf8(data, name)
-    del data
-    if b"\r" in buf:
-        buf = buf.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    starts = _line_starts(buf, _HEAD_LINES + 1)
-    ends = [s - 1 for s in starts[1:]] + ([len(buf)] if len(starts) <= _HEAD_LINES else [])
-    lines = [buf[s:e].decode("utf-8") for s, e in zip(starts, ends)]
+@dataclass
+class _Layout:
+    """Where the table starts in a text file and what its columns are called."""
+
+    delimiter: str
+    first: int  # 0-based index of the header line (or of the first data line without header)
+    data_line: int  # 0-based index of the first data line
+    names: list[str]
+    header_row: int | None
+    notes: list[tuple[str, dict]]
+
+
+def _text_layout(lines: list[str], name: str, lim: limits_mod.Limits, *,
+                 blank_start: bool = False) -> _Layout | None:
+    """Delimiter, title lines, header (one or two rows) and column names from the first lines.
+
+    Args:
+        lines: the first lines of the file (decoded, without line ends).
+        name: the file name, for messages.
+        lim: limits (the column count is checked here).
+        blank_start: when none of the lines has content, lay the table out from
+            the first line anyway (instead of returning None).
+
+    Returns:
+        The layout, or None when none of the lines has content (and not ``blank_start``).
+
+    Raises:
+        LoyaltyError: more columns than allowed.
+    """
     first = next((i for i, ln in enumerate(lines) if ln.strip()), None)
     if first is None:
-        if len(buf.strip()) == 0:
-            raise error("error.empty_file", file=name)
+        if not blank_start:
+            return None
         first = 0
     sample = [ln for ln in lines[first:first + 50] if ln.strip()]
     delimiter = _detect_delimiter(sample)
     first = _header_line(lines, first, delimiter)
-    sep = "\t" if delimiter == "whitespace" else delimiter
 
     def cells(i: int) -> list[str]:
         return _split_line(lines[i], delimiter) if i < len(lines) else []
@@ -633,45 +653,420 @@ def _read_text(data: bytes, name: str, lim: limits_mod.Limits) -> RawTable:
     has_header = _looks_like_header(head_cells)
     notes: list[tuple[str, dict]] = []
     if has_header:
-        data_line = first + 1  # 0-based line index of the first data line
+        data_line = first + 1
         below = [cells(i) for i in range(first + 2, min(len(lines), first + 22)) if lines[i].strip()]
         if first + 1 < len(lines) and lines[first + 1].strip() and _is_group_row(head_cells, cells(first + 1), below):
             head_cells = _combined_names(head_cells, cells(first + 1))
             notes.append(("note.rel_two_header_rows", {"upper": first + 1, "lower": first + 2}))
             data_line = first + 2
         names = _clean_names(head_cells)
-        header_row = data_line
+        header_row: int | None = data_line
+        if first > 0:
+            notes.insert(0, ("note.skipped_title_lines", {"lines": first}))
     else:
         names = [f"列{i + 1}" for i in range(len(head_cells))]
         data_line = first
         header_row = None
     if len(names) > lim.LOYALTY_MAX_COLUMNS:
-        raise error("error.too_many_columns", file=name, columns=len(names),
-                    limit=lim.LOYALTY_MAX_COLUMNS)
-    if first > 0 and has_header:
-        notes.insert(0, ("note.skipped_title_lines", {"lines": first}))
+        raise error("error.too_many_columns", file=name, columns=len(names), limit=lim.LOYALTY_MAX_COLUMNS)
+    return _Layout(delimiter, first, data_line, names, header_row, notes)
+
+
+def _read_text(data: bytes, name: str, lim: limits_mod.Limits) -> RawTable:
+    """A text export: the direct path when it applies, else the converting path."""
+    table = _read_text_direct(data, name, lim)
+    if table is None:
+        table = _read_text_converted(data, name, lim)
+    return table
+
+
+# -- the direct path: the file's own bytes straight to pyarrow
+
+
+#: Delimiters the direct path takes: none of them (nor the quote, CR or LF) can be
+#: the second byte of a CP932 character, so CP932 bytes can be split before decoding.
+_DIRECT_DELIMITERS = (",", "\t", ";")
+_PREFIX = 64 * 1024
+
+
+def _prefix_encoding(data: bytes) -> str | None:
+    """The encoding the direct path would read ``data`` with, judged from its start:
+    "utf-8-sig", "utf-8" or "cp932"; None for anything else (UTF-16, EUC-JP,
+    binary, undecidable), which the converting path handles."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    head = data[:_PREFIX]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or _utf16_without_bom(head[:4096]) or not _looks_like_text(data):
+        return None
+    try:
+        head.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 3 and len(data) > len(head):  # a character cut at the end of the prefix
+            return "utf-8"
+    sample = data[:_MB]
+    try:
+        text = sample.decode("cp932")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(sample) - 1 or len(data) == len(sample):
+            return None
+        text = sample[:exc.start].decode("cp932")
+    # EUC-JP often decodes as CP932 half-width katakana soup: the converting path decides
+    if _HALFWIDTH_KANA.search(text) and len(_HALFWIDTH_KANA.findall(text)) > len(_JAPANESE.findall(text)):
+        return None
+    return "cp932"
+
+
+def _read_text_direct(data: bytes, name: str, lim: limits_mod.Limits) -> RawTable | None:
+    """Read a CSV/TSV export without converting or copying its body.
+
+    Only the first lines are decoded in Python (layout); the body goes to
+    pyarrow's multithreaded reader as a zero-copy slice of ``data``.  UTF-8 is
+    read as text columns (pyarrow checks that every cell is UTF-8); CP932 is read
+    as binary columns and decoded column by column (:func:`_cp932_column`).
+
+    Row numbers are proven, not assumed: the rows pyarrow returns must be exactly
+    the body's lines minus its empty lines, with every row having the header's
+    number of fields.  Without any quote in the body that needs no counting (with
+    empty lines not skipped, pyarrow turns each line into one row or refuses a
+    line); otherwise the lines are counted and the empty lines located.  Anything
+    else (a quoted line break, an unclosed quote, a wrong field count, a NUL, a
+    CR that does not end a line, a byte that is not in the encoding) is left to
+    :func:`_read_text_converted`, which handles each case.
+
+    Returns:
+        The table, or None when the converting path must read the file.
+
+    Raises:
+        LoyaltyError: too many rows or columns.
+    """
+    encoding = _prefix_encoding(data)
+    if encoding is None or data.find(b"\x00") >= 0:
+        return None
+    if data.find(b"\r") >= 0 and data.count(b"\r") != data.count(b"\r\n"):
+        return None  # a CR that does not end a line
+    start = 3 if encoding == "utf-8-sig" else 0
+    line_starts = [start]
+    pos = start
+    while len(line_starts) <= _HEAD_LINES:
+        nl = data.find(b"\n", pos)
+        if nl < 0:
+            break
+        pos = nl + 1
+        line_starts.append(pos)
+    ends = [s - 1 for s in line_starts[1:]] + ([len(data)] if len(line_starts) <= _HEAD_LINES else [])
+    try:
+        lines = [data[s:e].decode(encoding).removesuffix("\r") for s, e in zip(line_starts, ends)]
+    except UnicodeDecodeError:
+        return None
+    layout = _text_layout(lines, name, lim)
+    if layout is None or layout.delimiter not in _DIRECT_DELIMITERS or layout.data_line >= len(line_starts):
+        return None
+    offset = line_starts[layout.data_line]
+    # trailing blank lines are not rows; the last row keeps its trailing spaces
+    end = len(data)
+    while end > offset and data[end - 1] in b" \t\r\n":
+        end -= 1
+    if end <= offset:
+        return None
+    nl = data.find(b"\n", end)
+    end = len(data) if nl < 0 else nl
+    if data[end - 1:end] == b"\r":
+        end -= 1
+    names = layout.names
+    kind = pa.large_binary() if encoding == "cp932" else pa.large_string()
+    table, blank = None, np.zeros(0, dtype=np.int64)
+    table_had_empty_lines: bool | None = False
+    has_quotes = data.find(b'"', offset, end) >= 0
+    if not has_quotes and len(names) >= 2:
+        # no quotes: every line is one row or pyarrow raises (an empty line has one
+        # field), so the rows are the lines, in order, without counting them
+        if (end - offset) // len(names) > lim.LOYALTY_MAX_ROWS:
+            _check_line_count(data, offset, end, name, lim)
+        table = _arrow_text(data, offset, end, names, layout.delimiter, kind, quoted=False, skip_empty=False)
+        lines_in_body = table.num_rows if table is not None else 0
+        table_had_empty_lines = None  # unknown: empty lines came back as rows of empty cells
+    if table is None:
+        # quotes or empty lines: count the lines and prove the rows match them
+        lines_in_body = _check_line_count(data, offset, end, name, lim)
+        table = _arrow_text(data, offset, end, names, layout.delimiter, kind, quoted=has_quotes, skip_empty=True)
+        if table is None:
+            return None
+        table_had_empty_lines = False  # pyarrow skipped them: they are located below
+        if table.num_rows != lines_in_body:
+            # only empty lines (skipped by pyarrow) may explain the difference; a quoted
+            # line break also merges lines, and never as many as the empty lines found
+            blank = _empty_line_indexes(data, offset, end)
+            if blank is None or table.num_rows != lines_in_body - len(blank):
+                return None
+    columns = {}
+    for n, col in zip(names, table.columns):
+        if encoding == "cp932":
+            col = _cp932_column(col)
+            if col is None:
+                return None
+        columns[n] = col
+    del table
+    rows = np.arange(layout.data_line + 1, layout.data_line + 1 + lines_in_body, dtype=np.int64)
+    if len(blank):
+        rows = np.delete(rows, blank)
+    return _finish_text_table(columns, rows, np.ones(len(rows), dtype=bool), name, encoding, layout,
+                              apostrophes=data.find(b"'", offset, end) >= 0, empty_rows=0, lim=lim,
+                              empty_lines=None if len(blank) or table_had_empty_lines is False
+                              else lambda: _count_empty_lines(data, offset, end))
+
+
+def _count_empty_lines(data: bytes, offset: int, end: int) -> int:
+    """Number of empty lines in the body (they are not ",,," rows and get no note)."""
+    found = _empty_line_indexes(data, offset, end, limit=None)
+    return len(found)
+
+
+def _check_line_count(data: bytes, offset: int, end: int, name: str, lim: limits_mod.Limits) -> int:
+    """Lines in ``data[offset:end]`` (the body has no final line break).
+
+    Raises:
+        LoyaltyError: more lines than :attr:`Limits.LOYALTY_MAX_ROWS`.
+    """
+    lines = data.count(b"\n", offset, end) + 1
+    if lines > lim.LOYALTY_MAX_ROWS:
+        raise error("error.too_many_rows", file=name, rows=lines, limit=lim.LOYALTY_MAX_ROWS)
+    return lines
+
+
+def _arrow_text(data: bytes, offset: int, end: int, names: list[str], delimiter: str, kind: pa.DataType, *,
+                quoted: bool, skip_empty: bool) -> pa.Table | None:
+    """pyarrow's multithreaded CSV reader on ``data[offset:end]`` (a zero-copy slice).
+
+    Args:
+        quoted: the body may hold quoted line breaks (blocks are then split
+            where no quote is open).
+        skip_empty: let pyarrow skip empty lines (else an empty line is an error).
+
+    Returns:
+        Every column as ``kind``, or None when pyarrow refuses the text (a row
+        with another field count, bytes that are not UTF-8 in a text column, …).
+    """
+    try:
+        return pacsv.read_csv(
+            pa.BufferReader(pa.py_buffer(data)[offset:end]),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=4 * _MB, use_threads=True),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=quoted,
+                                             ignore_empty_lines=skip_empty),
+            convert_options=pacsv.ConvertOptions(column_types={n: kind for n in names}, strings_can_be_null=True,
+                                                 quoted_strings_can_be_null=True, null_values=[""]),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None
+
+
+#: More empty lines than this in the body: the converting path reads the file.
+_MAX_EMPTY_LINES = 10_000
+
+
+def _empty_line_indexes(data: bytes, offset: int, end: int, *,
+                        limit: int | None = _MAX_EMPTY_LINES) -> np.ndarray | None:
+    """0-based indexes (within the body ``data[offset:end]``) of the empty lines
+    pyarrow skips, found with ``bytes.find`` (no pass in Python over the lines).
+
+    Returns:
+        The sorted indexes, or None when there are more than ``limit``.
+    """
+    stops: list[int] = []  # position of the "\n" that ends each empty line
+    for pattern in (b"\n\n", b"\n\r\n"):
+        pos = data.find(pattern, offset - 1, end)
+        while pos >= 0:
+            stops.append(pos + len(pattern) - 1)
+            if limit is not None and len(stops) > limit:
+                return None
+            pos = data.find(pattern, pos + 1, end)
+    if not stops:
+        return np.zeros(0, dtype=np.int64)
+    stops.sort()
+    out, counted, prev = [], 0, offset
+    for stop in stops:
+        counted += data.count(b"\n", prev, stop)
+        out.append(counted)
+        prev = stop
+    return np.asarray(out, dtype=np.int64)
+
+
+def _cp932_column(col: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """A large_binary column of CP932 bytes as a large_string column (None if a value does not decode).
+
+    ASCII columns are reinterpreted without a copy.  Other columns are decoded
+    by Python's strict cp932 codec either once per distinct value (columns that
+    repeat their values: names, categories, channels; the distinct values are
+    found across all chunks at once) or as one buffer per chunk with a line
+    break between cells (columns of mostly distinct values); a line break can
+    never be part of a CP932 character, so a cell that does not decode on its
+    own does not decode in the buffer either.
+    """
+    text = pa.chunked_array([c.view(pa.large_string()) for c in col.chunks], pa.large_string())
+    if len(col) == 0 or pc.all(pc.string_is_ascii(text)).as_py() is not False:
+        return text  # no copy: large_binary and large_string share a layout
+    sample = col.slice(0, 4096)
+    try:
+        if len(pc.unique(sample)) * 4 < len(sample):
+            enc = pc.dictionary_encode(col)
+            dictionary = enc.chunk(0).dictionary
+            decoded = pa.array([v.decode("cp932") for v in dictionary.to_pylist()], pa.large_string())
+            return pa.chunked_array([decoded.take(c.indices) for c in enc.chunks], pa.large_string())
+        return pa.chunked_array([_decode_as_buffer(c) for c in col.chunks], pa.large_string())
+    except UnicodeDecodeError:
+        return None
+
+
+def _decode_as_buffer(arr: pa.Array) -> pa.Array:
+    cells = pc.fill_null(arr, b"")
+    joined = pc.binary_join(pa.array([cells], pa.list_(cells.type)), pa.scalar(b"\n", cells.type))[0].as_py()
+    utf8 = joined.decode("cp932").encode("utf-8")
+    buf = np.frombuffer(utf8, dtype=np.uint8)
+    breaks = np.flatnonzero(buf == 10)
+    offsets = np.empty(len(arr) + 1, dtype=np.int64)
+    offsets[0] = 0
+    offsets[1:-1] = breaks
+    offsets[-1] = len(utf8)
+    # each cell after the first starts one byte (the line break) after the previous end
+    starts = offsets[:-1].copy()
+    starts[1:] += 1
+    lengths = offsets[1:] - starts
+    data = np.delete(buf, breaks) if len(breaks) else buf
+    new_offsets = np.zeros(len(arr) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=new_offsets[1:])
+    validity = arr.buffers()[0] if arr.null_count else None
+    if validity is not None and arr.offset:
+        validity = pc.is_valid(arr).buffers()[1]
+    return pa.LargeStringArray.from_buffers(len(arr), pa.py_buffer(new_offsets), pa.py_buffer(data), validity,
+                                            arr.null_count)
+
+
+def _finish_text_table(columns: dict[str, pa.ChunkedArray], rows: np.ndarray, ok: np.ndarray, name: str,
+                       encoding: str, layout: _Layout, *, apostrophes: bool, empty_rows: int,
+                       lim: limits_mod.Limits, notes: list[tuple[str, dict]] | None = None,
+                       empty_lines=None) -> RawTable:
+    """Drop all-blank rows, undo export apostrophes and wrap up a text table.
+
+    Args:
+        columns: column name -> large_string chunked array.
+        rows: the file row number of each row.
+        ok: whether each row had the header's number of fields.
+        name: file name.
+        encoding: the encoding read.
+        layout: the file's layout.
+        apostrophes: whether the body holds an apostrophe at all (False skips that step).
+        empty_rows: ",,,"-style rows already skipped by the caller.
+        lim: limits.
+        notes: notes to add after the layout's.
+        empty_lines: when empty lines came back as rows of empty cells, a callable
+            giving how many there were (they are dropped without a note, unlike
+            ",,," rows).
+
+    Returns:
+        The :class:`RawTable`.
+    """
+    notes = list(layout.notes) + list(notes or [])
+    keep = _nonblank_mask(list(columns.values()), len(rows))
+    if keep is not None:
+        mask = pa.array(keep)
+        columns = {n: c.filter(mask) for n, c in columns.items()}
+        empty_rows += int((~keep).sum()) - (empty_lines() if empty_lines is not None else 0)
+        rows, ok = rows[keep], ok[keep]
+    if empty_rows:
+        notes.append(("note.rel_empty_rows_skipped", {"count": empty_rows}))
+    if len(rows) > lim.LOYALTY_MAX_ROWS:
+        raise error("error.too_many_rows", file=name, rows=len(rows), limit=lim.LOYALTY_MAX_ROWS)
+    quoted = 0
+    if apostrophes:
+        columns, quoted = _strip_neutralising_apostrophes(columns)
+    if quoted:
+        notes.append(("note.rel_apostrophes_removed", {"count": quoted}))
+    frame = _columns_to_frame(columns, len(rows))
+    return RawTable(name=name, frame=frame, row_numbers=rows, field_count_ok=ok, encoding=encoding,
+                    delimiter=layout.delimiter, header_row=layout.header_row, notes=notes)
+
+
+def _nonblank_mask(columns: list[pa.ChunkedArray], n: int) -> np.ndarray | None:
+    """Rows with at least one non-blank cell, or None when every row has one.
+
+    A cell is blank when it is missing, empty or only white space.  Columns are
+    checked one by one and the check stops as soon as no row is blank so far
+    (usually after the first column).
+    """
+    if n == 0:
+        return None
+    blank = None
+    for col in columns:
+        if col.null_count == 0 and (pc.min(pc.binary_length(col)).as_py() or 0) > 0:
+            # no empty cell: only white-space cells can be blank
+            space = pc.utf8_is_space(col)
+            if not pc.any(space).as_py():
+                return None
+            col_blank = np.asarray(space.to_numpy(zero_copy_only=False), dtype=bool)
+        else:
+            col_blank = _np_blank(col)
+        blank = col_blank if blank is None else blank & col_blank
+        if not blank.any():
+            return None
+    if blank is None:
+        return None
+    return ~blank
+
+
+def _np_blank(col: pa.ChunkedArray) -> np.ndarray:
+    blank = pc.or_kleene(pc.is_null(col), pc.or_kleene(pc.equal(pc.binary_length(col), 0), pc.utf8_is_space(col)))
+    return np.asarray(pc.fill_null(blank, True).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _columns_to_frame(columns: dict[str, pa.ChunkedArray], n: int) -> pd.DataFrame:
+    """Text columns as a DataFrame of ``str`` columns (no copy of the text)."""
+    if not columns:
+        return pd.DataFrame(index=pd.RangeIndex(n))
+    out = {}
+    for name, col in columns.items():
+        if not pa.types.is_large_string(col.type):
+            col = col.cast(pa.large_string())
+        if col.num_chunks == 0:
+            col = pa.chunked_array([pa.array([], pa.large_string())])
+        out[name] = pd.Series(pd.arrays.ArrowStringArray(col), copy=False)
+    return pd.DataFrame(out, copy=False)
+
+
+# -- the converting path: decode/convert to UTF-8 first, then pyarrow or the csv module
+
+
+def _read_text_converted(data: bytes, name: str, lim: limits_mod.Limits) -> RawTable:
+    """Read a text export that the direct path declined: UTF-16, EUC-JP, NUL
+    characters, lone CRs, "|" or white-space separators, quoted line breaks,
+    rows with another field count, unclosed quotes, encoding errors."""
+    buf, encoding, nul_removed = _to_utf8(data, name)
+    del data
+    if b"\r" in buf:
+        buf = buf.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    starts = _line_starts(buf, _HEAD_LINES + 1)
+    ends = [s - 1 for s in starts[1:]] + ([len(buf)] if len(starts) <= _HEAD_LINES else [])
+    lines = [buf[s:e].decode("utf-8") for s, e in zip(starts, ends)]
+    if not any(ln.strip() for ln in lines) and len(buf.strip()) == 0:
+        raise error("error.empty_file", file=name)
+    layout = _text_layout(lines, name, lim, blank_start=True)
+    sep = "\t" if layout.delimiter == "whitespace" else layout.delimiter
+    extra: list[tuple[str, dict]] = []
     if nul_removed:
-        notes.append(("note.rel_nul_removed", {"count": nul_removed}))
+        extra.append(("note.rel_nul_removed", {"count": nul_removed}))
+    data_line = layout.data_line
     offset = starts[data_line] if data_line < len(starts) else len(buf)
     body = buf[offset:] if offset else buf
     del buf
-    if delimiter == "whitespace":
+    if layout.delimiter == "whitespace":
         body = re.sub(rb"(?m)^[ \t]+|[ \t]+$", b"", body)
         body = re.sub(rb"[ \t]+", b"\t", body)
     body = _without_trailing_blank_lines(body)
-    frame, row_numbers, ok, empty_rows = _parse_fast(body, names, sep, data_line, name, lim)
-    if frame is None:
-        frame, row_numbers, ok, empty_rows = _parse_careful(body, names, sep, data_line, name, lim)
-    del body
-    if empty_rows:
-        notes.append(("note.rel_empty_rows_skipped", {"count": empty_rows}))
-    if len(frame) > lim.LOYALTY_MAX_ROWS:
-        raise error("error.too_many_rows", file=name, rows=len(frame), limit=lim.LOYALTY_MAX_ROWS)
-    frame, quoted = _strip_neutralising_apostrophes(frame)
-    if quoted:
-        notes.append(("note.rel_apostrophes_removed", {"count": quoted}))
-    return RawTable(name=name, frame=frame, row_numbers=row_numbers, field_count_ok=ok,
-                    encoding=encoding, delimiter=delimiter, header_row=header_row, notes=notes)
+    parsed = _parse_fast(body, layout.names, sep, data_line, name, lim)
+    if parsed is None:
+        parsed = _parse_careful(body, layout.names, sep, data_line, name, lim)
+    columns, row_numbers, ok, empty_rows = parsed
+    return _finish_text_table(columns, row_numbers, ok, name, encoding, layout, apostrophes=b"'" in body,
+                              empty_rows=empty_rows, lim=lim, notes=extra)
 
 
 def _without_trailing_blank_lines(body: bytes) -> bytes:
@@ -686,21 +1081,23 @@ def _without_trailing_blank_lines(body: bytes) -> bytes:
 
 def _parse_fast(body: bytes, names: list[str], sep: str, data_line: int, name: str,
                 lim: limits_mod.Limits):
-    """pyarrow's multithreaded CSV reader on the UTF-8 bytes.
+    """pyarrow's multithreaded CSV reader on UTF-8 bytes (the converting path).
 
     Gives up (returns None) on anything that would break the row-number mapping:
     blank lines, quoted newlines or unbalanced quotes.  Rows with more or fewer
     fields than the header are handled here when the file has no quotes (they
     are found by counting separators per line, padded or cut, and flagged);
     with quotes, the careful reader takes over.
+
+    Returns:
+        ``(columns, row numbers, field counts ok, 0)`` or None.
     """
     if not body:
-        return _empty_frame(names), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool), 0
-    give_up = None, None, None, 0
+        return _empty_columns(names), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool), 0
     first_nl = body.find(b"\n")
     first_line = body[: first_nl if first_nl >= 0 else len(body)]
     if not first_line.strip(b" \t") or re.search(rb"\n[ \t]*\n", body):
-        return give_up
+        return None
     lines = body.count(b"\n") + 1
     if lines > lim.LOYALTY_MAX_ROWS:
         raise error("error.too_many_rows", file=name, rows=lines, limit=lim.LOYALTY_MAX_ROWS)
@@ -713,34 +1110,29 @@ def _parse_fast(body: bytes, names: list[str], sep: str, data_line: int, name: s
     try:
         table = pacsv.read_csv(
             pa.BufferReader(body),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=16 * _MB),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=4 * _MB, use_threads=True),
             parse_options=pacsv.ParseOptions(delimiter=sep, invalid_row_handler=on_invalid,
                                              newlines_in_values=False),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
+                column_types={n: pa.large_string() for n in names},
                 strings_can_be_null=True, quoted_strings_can_be_null=True, null_values=[""]),
         )
     except (pa.ArrowInvalid, pa.ArrowException):
-        return give_up
+        return None
     ok = np.ones(lines, dtype=bool)
     if problems:
         if b'"' in body:
-            return give_up
+            return None
         ok = _field_counts(body, sep, lines) == len(names)
         if table.num_rows != int(ok.sum()):
-            return give_up
+            return None
     elif table.num_rows != lines:
-        return give_up
-    frame = _arrow_to_frame(table, names)
-    del table
-    rows = np.arange(data_line + 1, data_line + 1 + lines, dtype=np.int64)
+        return None
+    columns = dict(zip(names, table.columns))
     if not ok.all():
-        frame = _with_odd_lines(frame, body, ok, names, sep)
-    keep = _nonblank_rows(frame)
-    if keep is None:
-        return frame, rows, ok, 0
-    frame = frame.loc[keep].reset_index(drop=True)
-    return frame, rows[keep], ok[keep], int((~keep).sum())
+        columns = _with_odd_lines(columns, body, ok, names, sep)
+    rows = np.arange(data_line + 1, data_line + 1 + lines, dtype=np.int64)
+    return columns, rows, ok, 0
 
 
 def _field_counts(body: bytes, sep: str, lines: int) -> np.ndarray:
@@ -752,8 +1144,8 @@ def _field_counts(body: bytes, sep: str, lines: int) -> np.ndarray:
     return np.bincount(np.searchsorted(newlines, seps), minlength=lines)[:lines] + 1
 
 
-def _with_odd_lines(frame: pd.DataFrame, body: bytes, ok: np.ndarray, names: list[str],
-                    sep: str) -> pd.DataFrame:
+def _with_odd_lines(columns: dict[str, pa.ChunkedArray], body: bytes, ok: np.ndarray, names: list[str],
+                    sep: str) -> dict[str, pa.ChunkedArray]:
     """Insert the lines with a wrong field count (padded or cut) among the good rows."""
     width = len(names)
     bad_idx = np.flatnonzero(~ok)
@@ -764,22 +1156,17 @@ def _with_odd_lines(frame: pd.DataFrame, body: bytes, ok: np.ndarray, names: lis
         parts = body[starts[i]:end].decode("utf-8").split(sep)
         parts = (parts + [""] * width)[:width]
         cells.append([c if c != "" else None for c in parts])
-    odd = pd.DataFrame({n: pd.array([r[j] for r in cells], dtype="str") for j, n in enumerate(names)},
-                       index=bad_idx)
-    frame.index = np.flatnonzero(ok)
-    return pd.concat([frame, odd]).sort_index().reset_index(drop=True)
-
-
-def _nonblank_rows(frame: pd.DataFrame) -> np.ndarray | None:
-    """Mask of rows with at least one non-blank cell, or None when all have one."""
-    blank = None
-    for col in frame.columns:
-        s = frame[col]
-        col_blank = (s.isna() | (s.str.strip() == "")).to_numpy(dtype=bool, na_value=True)
-        blank = col_blank if blank is None else blank & col_blank
-        if not blank.any():
-            return None
-    return ~blank if blank is not None else None
+    good = int(ok.sum())
+    order = np.empty(len(ok), dtype=np.int64)
+    order[np.flatnonzero(ok)] = np.arange(good)
+    order[bad_idx] = good + np.arange(len(bad_idx))
+    take = pa.array(order)
+    out = {}
+    for j, n in enumerate(names):
+        odd = pa.array([r[j] for r in cells], type=pa.large_string())
+        both = pa.chunked_array(list(columns[n].chunks) + [odd], type=pa.large_string())
+        out[n] = both.take(take)
+    return out
 
 
 def _parse_careful(body: bytes, names: list[str], sep: str, data_line: int, name: str,
@@ -789,7 +1176,11 @@ def _parse_careful(body: bytes, names: list[str], sep: str, data_line: int, name
     cut) and flagged so the quality report can list them.  A quote left open at
     the end of the file (which would swallow every row after it) is refused with
     the line where it opened.  Lines are decoded one at a time and records are
-    turned into Arrow arrays in batches, so memory stays near the table's size."""
+    turned into Arrow arrays in batches, so memory stays near the table's size.
+
+    Returns:
+        ``(columns, row numbers, field counts ok, ",,,"-style rows skipped)``.
+    """
     limit = lim.LOYALTY_MAX_CELL_CHARS + 1
     csv.field_size_limit(limit)  # process-wide, but every caller sets the same limit
     width = len(names)
@@ -836,56 +1227,52 @@ def _parse_careful(body: bytes, names: list[str], sep: str, data_line: int, name
     if width and current[0]:
         batches.append(_batch(current, names))
     if batches:
-        frame = _arrow_to_frame(pa.Table.from_batches(batches), names)
+        table = pa.Table.from_batches(batches)
+        columns = dict(zip(names, table.columns))
     else:
-        frame = _empty_frame(names)
-    return frame, np.asarray(starts, dtype=np.int64), np.asarray(ok, dtype=bool), empty_rows
+        columns = _empty_columns(names)
+    return columns, np.asarray(starts, dtype=np.int64), np.asarray(ok, dtype=bool), empty_rows
 
 
 def _batch(columns: list[list[str | None]], names: list[str]) -> pa.RecordBatch:
-    return pa.RecordBatch.from_arrays([pa.array(c, type=pa.string()) for c in columns], names=names)
+    return pa.RecordBatch.from_arrays([pa.array(c, type=pa.large_string()) for c in columns], names=names)
 
 
 _NEUTRALISED = r"^'+[=+\-@\t\r\n]"
 
 
-def _strip_neutralising_apostrophes(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+def _strip_neutralising_apostrophes(columns: dict[str, pa.ChunkedArray]) -> tuple[dict[str, pa.ChunkedArray], int]:
     """Undo :func:`loyalty.export.neutralize` on text cells: one leading apostrophe
     in front of (more apostrophes and) ``= + - @``, tab, CR or LF is removed.
 
     Returns:
-        ``(frame, cells changed)``; the frame is the same object when nothing changed.
+        ``(columns, cells changed)``.
     """
     changed = 0
-    out = None
-    for col in frame.columns:
-        s = frame[col]
-        if not len(s) or not s.str.startswith("'", na=False).any():
+    out = dict(columns)
+    for n, col in columns.items():
+        if not len(col) or not pc.any(pc.starts_with(col, "'")).as_py():
             continue
-        hit = s.str.match(_NEUTRALISED, na=False)
-        n = int(hit.sum())
-        if not n:
+        hit = pc.fill_null(pc.match_substring_regex(col, _NEUTRALISED), False)
+        k = int(pc.sum(hit).as_py() or 0)
+        if not k:
             continue
-        if out is None:
-            out = frame.copy()
-        out[col] = s.mask(hit, s.str.slice(1))
-        changed += n
-    return (out if out is not None else frame), changed
+        out[n] = pc.if_else(hit, pc.utf8_slice_codeunits(col, 1), col)
+        changed += k
+    return out, changed
 
 
 def _arrow_to_frame(table: pa.Table, names: list[str]) -> pd.DataFrame:
     cols = {}
     for n, col in zip(names, table.columns):
-        if not pa.types.is_string(col.type) and not pa.types.is_large_string(col.type):
-            col = pc.cast(col, pa.string())
-        cols[n] = col.to_pandas()
-        if cols[n].dtype != "str":
-            cols[n] = cols[n].astype("str")
-    return pd.DataFrame(cols)
+        if not pa.types.is_large_string(col.type):
+            col = pc.cast(col, pa.large_string())
+        cols[n] = col
+    return _columns_to_frame(cols, table.num_rows)
 
 
-def _empty_frame(names: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({n: pd.array([], dtype="str") for n in names})
+def _empty_columns(names: list[str]) -> dict[str, pa.ChunkedArray]:
+    return {n: pa.chunked_array([pa.array([], pa.large_string())]) for n in names}
 
 
 def _clean_names(cells: list[str]) -> list[str]:
@@ -1071,68 +1458,138 @@ def _read_workbook(data: bytes, name: str, sheet: str | int | None,
     raise error("error.no_data_rows", file=name)
 
 
-def _row_cells(grid: pd.DataFrame, i: int) -> list[str | None]:
-    if i < 0 or i >= len(grid):
+def _text_arrays(batch: pa.RecordBatch) -> list[pa.Array]:
+    """The grid's columns as large_string arrays (an all-empty column comes as nulls)."""
+    out = []
+    for col in batch.columns:
+        if pa.types.is_null(col.type):
+            col = pa.nulls(len(col), pa.large_string())
+        elif not pa.types.is_large_string(col.type):
+            col = pc.cast(col, pa.large_string())
+        out.append(col)
+    return out
+
+
+def _row_cells(columns: list[pa.Array], i: int) -> list[str | None]:
+    if not columns or i < 0 or i >= len(columns[0]):
         return []
-    return [None if pd.isna(v) else str(v) for v in grid.iloc[i].tolist()]
+    return [c[i].as_py() for c in columns]
+
+
+def _filled_per_row(columns: list[pa.Array]) -> np.ndarray:
+    """Non-blank cells per row (blank: missing, empty or only white space)."""
+    filled = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64)
+    for col in columns:
+        filled += ~_np_blank(pa.chunked_array([col]))
+    return filled
+
+
+#: Rows at the top of a sheet looked at to find the header (title rows above it are skipped).
+_SHEET_HEAD_ROWS = 60
 
 
 def _grid_to_table(batch: pa.RecordBatch, name: str, sheet: str, sheets: list[str],
                    lim: limits_mod.Limits) -> RawTable | None:
+    """A sheet's cells (every row, no header yet) as a :class:`RawTable`.
+
+    The header is looked for among the first :data:`_SHEET_HEAD_ROWS` rows only
+    (title rows above it are skipped, a group row above or below it is combined);
+    on the rest of the sheet only completely blank rows are found and dropped.
+    """
     if batch.num_rows == 0 or batch.num_columns == 0:
         return None
-    grid = pd.DataFrame({f"c{i}": batch.column(i).to_pandas() for i in range(batch.num_columns)})
-    nonempty = grid.notna() & (grid.astype("str").apply(lambda s: s.str.strip().str.len() > 0))
-    filled = nonempty.sum(axis=1).to_numpy()
-    if filled.max(initial=0) == 0:
-        return None
+    columns = _text_arrays(batch)
+    head_n = min(len(columns[0]), _SHEET_HEAD_ROWS + 22)
+    head_cols = [c.slice(0, head_n) for c in columns]
+    filled_head = _filled_per_row(head_cols)
+    head = [int(c) for c in filled_head[:_SHEET_HEAD_ROWS] if c > 0]
+    if not head:
+        keep = _nonblank_mask([pa.chunked_array([c]) for c in columns], len(columns[0]))
+        if keep is None or not keep.any():
+            return None  # (None cannot happen here: the first rows are blank)
+        # data only further down: the header search starts at the first row with content
+        return _grid_to_table_from_first_data_row(columns, int(np.flatnonzero(keep)[0]), name, sheet, sheets, lim)
     # skip title rows: the header is the first row at least as full as the table's usual row
-    head = [int(c) for c in filled[:60] if c > 0]
     mode = max(set(head), key=lambda c: (head.count(c), c))
-    header_idx = next(i for i in range(len(filled)) if filled[i] >= mode)
-    head_cells = _row_cells(grid, header_idx)
+    header_idx = next(i for i in range(len(filled_head)) if filled_head[i] >= mode)
+    return _sheet_table(columns, head_cols, filled_head, header_idx, name, sheet, sheets, lim)
+
+
+def _grid_to_table_from_first_data_row(columns: list[pa.Array], first: int, name: str, sheet: str,
+                                       sheets: list[str], lim: limits_mod.Limits) -> RawTable | None:
+    shifted = [c.slice(first) for c in columns]
+    table = _grid_to_table(pa.RecordBatch.from_arrays(shifted, names=[f"c{i}" for i in range(len(shifted))]),
+                           name, sheet, sheets, lim)
+    if table is None:
+        return None
+    table.row_numbers = table.row_numbers + first
+    if table.header_row is not None:
+        table.header_row += first
+    table.notes = [(k, _shift_note(k, v, first)) for k, v in table.notes]
+    if table.header_row is not None and not any(k == "note.skipped_title_lines" for k, _ in table.notes):
+        table.notes.insert(0, ("note.skipped_title_lines", {"lines": first}))
+    return table
+
+
+def _shift_note(key: str, values: dict, by: int) -> dict:
+    if key == "note.rel_two_header_rows":
+        return {"upper": values["upper"] + by, "lower": values["lower"] + by}
+    if key == "note.skipped_title_lines":
+        return {"lines": values["lines"] + by}
+    return values
+
+
+def _sheet_table(columns: list[pa.Array], head_cols: list[pa.Array], filled: np.ndarray, header_idx: int,
+                 name: str, sheet: str, sheets: list[str], lim: limits_mod.Limits) -> RawTable:
+    n_rows = len(columns[0])
+
+    def cells(i: int) -> list[str | None]:
+        return _row_cells(head_cols, i) if i < len(head_cols[0]) else _row_cells(columns, i)
+
+    def has_content(i: int) -> bool:
+        return i < len(filled) and filled[i] > 0
+
+    head_cells = cells(header_idx)
     has_header = _looks_like_header([c or "" for c in head_cells])
     notes: list[tuple[str, dict]] = []
     if has_header:
         start = header_idx + 1
         header_row = header_idx + 1
         skipped = header_idx
-        below_from = header_idx + 1
-        upper_idx = header_idx - 1 if header_idx > 0 and filled[header_idx - 1] > 0 else None
+        upper_idx = header_idx - 1 if header_idx > 0 and has_content(header_idx - 1) else None
         pair = None
         if upper_idx is not None:
-            below = [_row_cells(grid, i) for i in range(below_from, min(len(grid), below_from + 20))]
-            if _is_group_row(_row_cells(grid, upper_idx), head_cells, below):
+            below = [cells(i) for i in range(header_idx + 1, min(n_rows, header_idx + 21))]
+            if _is_group_row(cells(upper_idx), head_cells, below):
                 pair = (upper_idx, header_idx)
-        if pair is None and header_idx + 1 < len(grid) and filled[header_idx + 1] > 0:
-            below = [_row_cells(grid, i) for i in range(header_idx + 2, min(len(grid), header_idx + 22))]
-            if _is_group_row(head_cells, _row_cells(grid, header_idx + 1), below):
+        if pair is None and header_idx + 1 < n_rows and has_content(header_idx + 1):
+            below = [cells(i) for i in range(header_idx + 2, min(n_rows, header_idx + 22))]
+            if _is_group_row(head_cells, cells(header_idx + 1), below):
                 pair = (header_idx, header_idx + 1)
         if pair is not None:
             up, low = pair
-            head_cells = _combined_names(_row_cells(grid, up), _row_cells(grid, low))
+            head_cells = _combined_names(cells(up), cells(low))
             notes.append(("note.rel_two_header_rows", {"upper": up + 1, "lower": low + 1}))
             start, header_row, skipped = low + 1, low + 1, up
         names = _clean_names(head_cells)
         if skipped > 0:
             notes.insert(0, ("note.skipped_title_lines", {"lines": skipped}))
     else:
-        names = [f"列{i + 1}" for i in range(grid.shape[1])]
+        names = [f"列{i + 1}" for i in range(len(columns))]
         start = header_idx
         header_row = None
-    body = grid.iloc[start:]
-    keep = nonempty.iloc[start:].any(axis=1).to_numpy()
-    body = body.loc[keep]
-    if len(body) > lim.LOYALTY_MAX_ROWS:
-        raise error("error.too_many_rows", file=name, rows=len(body), limit=lim.LOYALTY_MAX_ROWS)
-    row_numbers = (np.flatnonzero(keep) + start + 1).astype(np.int64)
-    body = body.reset_index(drop=True)
-    body.columns = names
-    for n in names:
-        if body[n].dtype != "str":
-            body[n] = body[n].astype("str")
-    return RawTable(name=name, frame=body, row_numbers=row_numbers,
-                    field_count_ok=np.ones(len(body), dtype=bool), sheet=sheet, sheets=sheets,
+    body = [pa.chunked_array([c.slice(start)]) for c in columns]
+    keep = _nonblank_mask(body, n_rows - start)
+    row_numbers = np.arange(start + 1, n_rows + 1, dtype=np.int64)
+    if keep is not None:
+        mask = pa.array(keep)
+        body = [c.filter(mask) for c in body]
+        row_numbers = row_numbers[keep]
+    if len(row_numbers) > lim.LOYALTY_MAX_ROWS:
+        raise error("error.too_many_rows", file=name, rows=len(row_numbers), limit=lim.LOYALTY_MAX_ROWS)
+    frame = _columns_to_frame(dict(zip(names, body)), len(row_numbers))
+    return RawTable(name=name, frame=frame, row_numbers=row_numbers,
+                    field_count_ok=np.ones(len(row_numbers), dtype=bool), sheet=sheet, sheets=sheets,
                     header_row=header_row, notes=notes)
 
 
@@ -1169,16 +1626,31 @@ def _read_parquet(data: bytes, name: str, lim: limits_mod.Limits) -> RawTable:
 
 
 def _check_cell_lengths(table: RawTable, lim: limits_mod.Limits) -> None:
+    """Refuse a cell longer than the limit (in characters), naming its row and column.
+
+    Byte lengths come free with Arrow strings and a character never takes less
+    than a byte, so characters are only counted in a column whose longest cell
+    has more bytes than the limit allows characters.
+    """
     for col in table.frame.columns:
         s = table.frame[col]
         if not len(s):
             continue
-        lengths = s.str.len()
-        longest = lengths.max()
-        if pd.notna(longest) and longest > lim.LOYALTY_MAX_CELL_CHARS:
-            pos = int(lengths.to_numpy(dtype=float, na_value=0).argmax())
+        arr = values_text(s)
+        if (pc.max(pc.binary_length(arr)).as_py() or 0) <= lim.LOYALTY_MAX_CELL_CHARS:
+            continue
+        lengths = pc.utf8_length(arr)
+        longest = pc.max(lengths).as_py()
+        if longest is not None and longest > lim.LOYALTY_MAX_CELL_CHARS:
+            pos = int(np.nan_to_num(lengths.to_numpy(zero_copy_only=False).astype(float), nan=0).argmax())
             raise error("error.cell_too_long", file=table.name, row=int(table.row_numbers[pos]),
                         column=col, length=int(longest), limit=lim.LOYALTY_MAX_CELL_CHARS)
+
+
+def values_text(s: pd.Series) -> pa.ChunkedArray:
+    """A text column of a :class:`RawTable` frame as an Arrow chunked array (no copy)."""
+    arr = pa.array(s.array) if isinstance(s.dtype, pd.StringDtype) else pa.array(s.astype("str").array)
+    return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
 
 
 def _short(exc: BaseException) -> str:

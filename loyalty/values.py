@@ -134,7 +134,18 @@ _TRIM_CHARS = (
     "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
     "\u200b\u200c\u200d\u2060\ufeff"
 )
+def _case_variants(token: str) -> set[str]:
+    """Every upper/lower-case spelling of a token ("na" -> na, nA, Na, NA)."""
+    out = {""}
+    for ch in token:
+        forms = {ch, ch.upper(), ch.lower()} if ch.isascii() else {ch}
+        out = {o + f for o in out for f in forms}
+    return out
+
+
 _MISSING_SET = pa.array(sorted(MISSING_TOKENS), type=pa.string())
+# all case spellings: cells are compared without lower-casing a whole column first
+_MISSING_ANY_CASE = pa.array(sorted(set().union(*(_case_variants(t) for t in MISSING_TOKENS))), type=pa.string())
 _NAT = np.iinfo(np.int64).min
 
 
@@ -182,7 +193,10 @@ def _missing_mask(clean: pa.Array) -> np.ndarray:
     Returns:
         Boolean numpy array.
     """
-    hit = pc.is_in(pc.utf8_lower(clean), value_set=_MISSING_SET)
+    if pc.all(pc.string_is_ascii(clean)).as_py() is not False:
+        hit = pc.is_in(clean, value_set=_MISSING_ANY_CASE)  # the same as lower-casing: ASCII only
+    else:
+        hit = pc.is_in(pc.utf8_lower(clean), value_set=_MISSING_SET)
     hit = pc.or_(pc.fill_null(hit, True), clean.is_null())
     return _np_bool(hit)
 
@@ -335,6 +349,24 @@ def _numbers_from_uniques(u: pa.Array, allow_percent: bool):
     return values, empty, bad
 
 
+def _strict_cast(arr: pa.Array) -> pa.Array | None:
+    """Arrow's strict cast of a whole column of plain numbers to float64, or None.
+
+    Whole numbers go through the (cheaper) int64 cast when the head of the
+    column holds only whole numbers; ``int64 → float64`` rounds exactly as
+    reading the digits as a float does.
+    """
+    head = arr.slice(0, 1000)
+    for kind in (pa.int64(), pa.float64()):
+        try:
+            pc.cast(head, kind)
+            out = pc.cast(arr, kind)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+        return out if kind == pa.float64() else pc.cast(out, pa.float64())
+    return None
+
+
 def _parse_numeric(s: pd.Series, allow_percent: bool) -> AmountParse:
     """Shared body of :func:`parse_amounts` and :func:`parse_numbers`."""
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
@@ -351,11 +383,7 @@ def _parse_numeric(s: pd.Series, allow_percent: bool) -> AmountParse:
     # tried on ASCII columns whose first thousand cells cast.
     cast = None
     if len(arr) and pc.all(pc.string_is_ascii(arr)).as_py() is not False:
-        try:
-            pc.cast(arr.slice(0, 1000), pa.float64())
-            cast = pc.cast(arr, pa.float64())
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            cast = None
+        cast = _strict_cast(arr)
     if cast is not None:
         v = cast.to_numpy(zero_copy_only=False)
         null = _np_bool(arr.is_null())
@@ -514,18 +542,24 @@ def _ymd_days(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, 
         ``(days, valid)``: int64 days (meaningless where not valid) and whether
         each date exists (year 1–9999, month 1–12, day within the month).
     """
+    # every field has at most four digits: int32 arithmetic is exact and halves the memory traffic
+    y, m, d = (np.asarray(a).astype(np.int32, copy=False) for a in (y, m, d))
     valid = (y >= 1) & (y <= 9999) & (m >= 1) & (m <= 12) & (d >= 1) & (d <= 31)
-    k = y.astype(np.int64) * 12 + (m - 1)  # months since year 0
+    k = y * 12 + (m - 1)  # months since year 0
     if not valid.any():
         return np.zeros(len(k), np.int64), valid
-    lo, hi = int(k[valid].min()), int(k[valid].max())
-    k = np.where(valid, k - lo, 0)
+    lo = int(np.min(k, where=valid, initial=np.iinfo(np.int32).max))
+    hi = int(np.max(k, where=valid, initial=np.iinfo(np.int32).min))
+    k -= lo
+    k[~valid] = 0
     # First day of each month in the range, plus one more for the month lengths.
     starts = (np.arange(lo, hi + 2) - 1970 * 12).astype("datetime64[M]").astype("datetime64[D]")
     starts = starts.astype(np.int64)
     first = starts[k]
     valid &= d <= starts[k + 1] - first
-    return first + d - 1, valid
+    first += d
+    first -= 1
+    return first, valid
 
 
 def _has_time(g: dict[str, pa.Array]) -> np.ndarray:
@@ -720,6 +754,9 @@ def _fixed_matrix(arr: pa.Array) -> np.ndarray | None:
 def _matrix_dates(mat: np.ndarray):
     """Strict reading of fixed-width ``YYYY-MM-DD[ HH:MM[:SS]]`` or ``YYYYMMDD``.
 
+    The matrix is transposed once so that each character position is one
+    contiguous row of bytes; every test below is then a plain vector operation.
+
     Args:
         mat: byte matrix from :func:`_fixed_matrix`.
 
@@ -729,30 +766,32 @@ def _matrix_dates(mat: np.ndarray):
         (digits, separators, hour ≤ 23, minute and second ≤ 59).
     """
     width = mat.shape[1]
+    if width != 8 and (width not in (10, 16, 19) or chr(mat[0, 4]) not in "-/."):
+        return None
+    pos = np.ascontiguousarray(mat.T)  # pos[c] = the c-th character of every cell
+    digit = pos - np.uint8(48)  # wraps around below "0": a digit is < 10
 
     def num(*cols: int) -> np.ndarray:
-        out = np.zeros(len(mat), np.int32)
-        for c in cols:
-            out = out * 10 + mat[:, c].astype(np.int32) - 48
+        out = digit[cols[0]].astype(np.int32)
+        for c in cols[1:]:
+            out = out * 10 + digit[c]
         return out
 
     def digits(*cols: int) -> np.ndarray:
-        ok = np.ones(len(mat), bool)
-        for c in cols:
-            ok &= (mat[:, c] >= 48) & (mat[:, c] <= 57)
+        ok = digit[cols[0]] < 10
+        for c in cols[1:]:
+            ok &= digit[c] < 10
         return ok
 
     if width == 8:
         return digits(*range(8)), num(0, 1, 2, 3), num(4, 5), num(6, 7), _K_COMPACT
-    if width not in (10, 16, 19) or chr(mat[0, 4]) not in "-/.":
-        return None
     sep = mat[0, 4]
-    ok = digits(0, 1, 2, 3, 5, 6, 8, 9) & (mat[:, 4] == sep) & (mat[:, 7] == sep)
+    ok = digits(0, 1, 2, 3, 5, 6, 8, 9) & (pos[4] == sep) & (pos[7] == sep)
     if width >= 16:
-        ok &= ((mat[:, 10] == ord(" ")) | (mat[:, 10] == ord("T"))) & (mat[:, 13] == ord(":"))
+        ok &= ((pos[10] == ord(" ")) | (pos[10] == ord("T"))) & (pos[13] == ord(":"))
         ok &= digits(11, 12, 14, 15) & (num(11, 12) <= 23) & (num(14, 15) <= 59)
     if width == 19:
-        ok &= (mat[:, 16] == ord(":")) & digits(17, 18) & (num(17, 18) <= 59)
+        ok &= (pos[16] == ord(":")) & digits(17, 18) & (num(17, 18) <= 59)
     return ok, num(0, 1, 2, 3), num(5, 6), num(8, 9), _SEP_KIND[chr(sep)]
 
 
@@ -789,9 +828,34 @@ def _fast_dates(arr: pa.Array):
         ok = _np_bool(pc.match_substring_regex(arr, pattern))
         y, m, d = _fixed_ints(arr, starts)
         timed = pc.binary_length(arr).to_numpy(zero_copy_only=False) > 10
-    days, valid = _ymd_days(np.where(ok, y, 1970), np.where(ok, m, 1), np.where(ok, d, 1))
+    if not ok.any():
+        return ok, np.zeros(len(ok), np.int64), kind, timed & ok
+    days, valid = _fixed_days(y, m, d, ok)
     ok &= valid
     return ok, days, kind, timed & ok
+
+
+#: Years a column may span for :func:`_fixed_days` to use its lookup table.
+_TABLE_YEARS = 30
+
+
+def _fixed_days(y: np.ndarray, m: np.ndarray, d: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_ymd_days` of fixed-layout dates (two-digit month and day) where ``ok``.
+
+    A column's dates span few years, so every possible (year, month 00–99,
+    day 00–99) of that span is converted once into a small table, and each row
+    then only looks its date up: the same result as :func:`_ymd_days` row by row.
+    """
+    y = y.astype(np.int32, copy=False)
+    lo = int(np.min(y, where=ok, initial=np.iinfo(np.int32).max))
+    hi = int(np.max(y, where=ok, initial=np.iinfo(np.int32).min))
+    if hi - lo >= _TABLE_YEARS:
+        return _ymd_days(np.where(ok, y, 1970), np.where(ok, m, 1), np.where(ok, d, 1))
+    key = (y - lo) * 10_000 + m.astype(np.int32, copy=False) * 100 + d
+    key[~ok] = 101  # lo-01-01, a valid placeholder
+    ty, rest = np.divmod(np.arange((hi - lo + 1) * 10_000, dtype=np.int32), 10_000)
+    t_days, t_valid = _ymd_days(ty + lo, rest // 100, rest % 100)
+    return t_days[key], t_valid[key]
 
 
 def parse_dates(s: pd.Series, *, dayfirst: bool | None = None) -> DateParse:

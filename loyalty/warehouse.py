@@ -23,6 +23,9 @@ Semantics are exactly those of :func:`loyalty.features.build_features`:
 * an **order** is a distinct (customer, order id) among lines with a positive
   amount that are not returns; without an order id, each such line is an order;
   a missing or blank order id is one order per customer;
+* fee lines (a product code from ``loyalty/data/non_product_codes.json``:
+  postage, fees, adjustments) count in monetary value but never make an order
+  on their own;
 * an order's date is the earliest date of its lines; returns (negative amount
   or quantity, or a 取引区分 such as 返品/キャンセル, whose positive amount is
   then made negative) lower monetary value but are not orders;
@@ -454,7 +457,7 @@ def _number(col):
 #: in Python (return markers, blank coupons) and matched with IN in SQL.
 DISTINCT_IN_PYTHON = 10_000
 
-LINE_FIELDS = ("cid", "day", "amount", "is_return", "discounted", "oid")
+LINE_FIELDS = ("cid", "day", "amount", "is_return", "discounted", "oid", "is_fee")
 
 
 @dataclass(frozen=True)
@@ -465,9 +468,13 @@ class TextRules:
         return_values: 取引区分 values that mark a return/cancellation (None:
             decide in SQL with :data:`RETURN_PATTERN`).
         coupon_values: coupon values that are not blank (None: decide in SQL).
+        fee_values: product codes that are non-product codes (postage, fees:
+            :func:`loyalty.quality.non_product_codes`) as stored (None: decide in
+            SQL on the trimmed, upper-cased code).
     """
 
     return_values: tuple[str, ...] | None = None
+    fee_values: tuple[str, ...] | None = None
     coupon_values: tuple[str, ...] | None = None
 
 
@@ -485,7 +492,7 @@ def text_rules(t, mapping: ColumnMapping) -> TextRules:
     Returns:
         :class:`TextRules`.
     """
-    from loyalty.quality import RETURN_MARKERS
+    from loyalty.quality import RETURN_MARKERS, non_product_codes, normalise_code
 
     def distinct(role: str) -> list[str] | None:
         if not mapping.has(role):
@@ -496,9 +503,12 @@ def text_rules(t, mapping: ColumnMapping) -> TextRules:
 
     tt = distinct("transaction_type")
     cp = distinct("coupon")
+    codes = distinct("product_code")
+    fees = non_product_codes()
     return TextRules(
         return_values=None if tt is None else tuple(v for v in tt if RETURN_MARKERS.search(v)),
         coupon_values=None if cp is None else tuple(v for v in cp if v.strip()),
+        fee_values=None if codes is None else tuple(v for v in codes if normalise_code(v) in fees),
     )
 
 
@@ -507,8 +517,10 @@ def typed_lines(t, mapping: ColumnMapping, *, clean_ids: bool = True, rules: Tex
     """The source lines as typed columns the feature SQL needs.
 
     Columns (those of ``fields`` that apply): ``cid`` (text), ``day`` (date),
-    ``amount`` (net, returns negative), ``is_return``, ``discounted``
-    (booleans), ``oid`` (text, '' for missing; only with an order id).
+    ``amount`` (net, returns negative), ``is_return``, ``discounted``,
+    ``is_fee`` (booleans; a fee line is a postage/fee/adjustment code, see
+    :func:`loyalty.quality.non_product_codes`), ``oid`` (text, '' for missing;
+    only with an order id).
     Unreadable cells are NULL.
 
     Args:
@@ -537,6 +549,7 @@ def typed_lines(t, mapping: ColumnMapping, *, clean_ids: bool = True, rules: Tex
             marker = tt.lower().re_search(RETURN_PATTERN).fill_null(False)
         elif rules.return_values:
             marker = tt.isin(list(rules.return_values)).fill_null(False)
+    raw_amount = amount
     amount = ibis.ifelse(marker & (amount > 0), -amount, amount)
     out = {}
     for name in fields:
@@ -547,7 +560,9 @@ def typed_lines(t, mapping: ColumnMapping, *, clean_ids: bool = True, rules: Tex
         elif name == "amount":
             out["amount"] = amount
         elif name == "is_return":
-            is_return = (amount < 0).fill_null(False) | marker
+            # the signed amount is negative exactly when the stored one is, or when the
+            # marker flipped it: with the marker itself a return, the stored sign decides
+            is_return = (raw_amount < 0).fill_null(False) | marker
             if mapping.has("quantity"):
                 is_return = is_return | (_number(col("quantity")) < 0).fill_null(False)
             out["is_return"] = is_return
@@ -563,6 +578,17 @@ def typed_lines(t, mapping: ColumnMapping, *, clean_ids: bool = True, rules: Tex
                     used = coupon.isin(list(rules.coupon_values)) if rules.coupon_values else ibis.literal(False)
                 discounted = discounted | used.fill_null(False)
             out["discounted"] = discounted
+        elif name == "is_fee":
+            is_fee = ibis.literal(False)
+            if mapping.has("product_code"):
+                code = col("product_code").cast("string")
+                if rules.fee_values is None:
+                    from loyalty.quality import non_product_codes
+
+                    is_fee = code.strip().upper().isin(sorted(non_product_codes())).fill_null(False)
+                elif rules.fee_values:
+                    is_fee = code.isin(list(rules.fee_values)).fill_null(False)
+            out["is_fee"] = is_fee
         elif name == "oid" and mapping.has("order_id"):
             oid = col("order_id").cast("string")
             out["oid"] = (oid.strip() if clean_ids else oid).fill_null("")
@@ -620,19 +646,20 @@ def features_expr(lines, *, as_of: date, window_days: int = DEFAULT_WINDOW_DAYS,
         return v.filter(v.cid.notnull(), v.day.notnull(), v.amount.notnull(), v.day <= end)
 
     if not has_order_id:
-        # every purchase line is an order: one scan, one aggregation
-        v = usable(("cid", "day", "amount", "is_return", "discounted"))
+        # every purchase line that is not a fee line is an order: one scan, one aggregation
+        v = usable(("cid", "day", "amount", "is_return", "discounted", "is_fee"))
         purchase = (v.amount > 0) & ~v.is_return
+        order = purchase & ~v.is_fee
         return v.group_by("cid").aggregate(
             monetary=ibis.ifelse(v.day > start, v.amount, zero).sum(),
             revenue_total=v.amount.sum(),
             gross=ibis.ifelse(purchase, v.amount, zero).sum(),
             returns_amount=ibis.ifelse(v.is_return, v.amount, zero).sum(),
-            orders_total=purchase.sum(),
-            frequency=(purchase & (v.day > start)).sum(),
-            discounted_orders=(purchase & v.discounted).sum(),
-            first_day=v.day.min(where=purchase),
-            last_day=v.day.max(where=purchase),
+            orders_total=order.sum(),
+            frequency=(order & (v.day > start)).sum(),
+            discounted_orders=(order & v.discounted).sum(),
+            first_day=v.day.min(where=order),
+            last_day=v.day.max(where=order),
         )
     v = usable(("cid", "day", "amount", "is_return"))
     purchase = (v.amount > 0) & ~v.is_return
@@ -642,9 +669,9 @@ def features_expr(lines, *, as_of: date, window_days: int = DEFAULT_WINDOW_DAYS,
         gross=ibis.ifelse(purchase, v.amount, zero).sum(),
         returns_amount=ibis.ifelse(v.is_return, v.amount, zero).sum(),
     )
-    # an order = the purchase lines of one (customer, order id); its date is their earliest
-    p = usable(("cid", "oid", "day", "amount", "is_return", "discounted"))
-    p = p.filter(p.amount > 0, ~p.is_return)
+    # an order = the purchase lines of one (customer, order id) but its fee lines; its date is their earliest
+    p = usable(("cid", "oid", "day", "amount", "is_return", "discounted", "is_fee"))
+    p = p.filter(p.amount > 0, ~p.is_return, ~p.is_fee)
     orders = p.group_by(["cid", "oid"]).aggregate(od=p.day.min(), ox=p.discounted.any())
     per_order_customer = orders.group_by("cid").aggregate(
         orders_total=orders.count(),

@@ -211,6 +211,8 @@ if tx is not None:
             st.markdown(t("data.q.sign_flipped", count=format_int(r.sign_flipped)))
         if r.zero_amount:
             st.markdown(t("data.q.zero_amount", count=format_int(r.zero_amount)))
+        if r.fee_lines:
+            st.markdown(t("rel.quality.fee_lines", count=r.fee_lines))
         for f in r.files:
             st.caption(t("data.q.date_format", file=f["file"], fmt=f["date_format"] or "—"))
     for key, values in r.notes:

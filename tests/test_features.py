@@ -86,3 +86,27 @@ def test_customer_table_is_joined():
     assert pd.isna(f.loc["0456", "nps"])
     assert "999" not in f.index
     assert ("note.customers_joined", {"matched": 1, "customers": 3, "table": 2}) in feats.notes
+
+
+def test_fee_lines_count_in_spend_but_never_make_an_order_on_their_own():
+    # 001: A1 = product + postage (one order), A2 = postage only (no order);
+    # 002: A3 = a fee only (no order), A4 = one order, A5 = a discount line (a return).
+    text = """注文番号,会員番号,注文日,商品コード,金額
+A1,001,2024/05/01,SK-01,3000
+A1,001,2024/05/01,POST,500
+A2,001,2024/06/01,POST,400
+A3,002,2024/06/02,送料,600
+A4,002,2024/06/03,SK-02,5000
+A5,002,2024/06/04,D,-200
+"""
+    f = features_of(csv_input(text), as_of=date(2024, 6, 30))[1].frame
+    assert f.loc["001", ["frequency", "orders_total", "monetary"]].tolist() == [1, 1, 3900.0]
+    assert f.loc["001", "recency_days"] == 60  # the postage-only A2 (06-01) is not the last order
+    assert f.loc["001", "aov"] == 3900.0  # gross value of the purchase lines (postage included) / 1 order
+    assert f.loc["002", ["frequency", "orders_total", "monetary"]].tolist() == [1, 1, 5400.0]
+    assert f.loc["002", "last_order"] == pd.Timestamp("2024-06-03")
+    # without order ids every product line is an order and no fee line is
+    no_ids = "\n".join(line.split(",", 1)[1] for line in text.strip().splitlines()) + "\n"
+    g = features_of(csv_input(no_ids), as_of=date(2024, 6, 30))[1].frame
+    assert g.loc["001", ["frequency", "monetary"]].tolist() == [1, 3900.0]
+    assert g.loc["002", ["frequency", "monetary"]].tolist() == [1, 5400.0]

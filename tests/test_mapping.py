@@ -11,7 +11,8 @@ def test_japanese_ec_export_headers():
             "クーポンコード", "販売チャネル", "取引区分"]
     m = detect_mapping(cols, "transactions")
     assert m.roles == {"customer_id": "会員番号", "order_date": "注文日時", "amount": "小計", "quantity": "数量",
-                       "unit_price": "単価", "order_id": "受注番号", "product": "商品名", "category": "カテゴリ",
+                       "unit_price": "単価", "order_id": "受注番号", "product": "商品名", "product_code": "商品コード",
+                       "category": "カテゴリ",
                        "channel": "販売チャネル", "discount": "値引額", "coupon": "クーポンコード",
                        "transaction_type": "取引区分"}
     assert detect_kind(cols) == "transactions"

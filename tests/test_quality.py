@@ -110,3 +110,42 @@ def test_several_files_are_reported_separately_and_together():
     assert (r.rows_read, r.rows_used, r.rows_excluded) == (3, 2, 1)
     assert [(f["file"], f["rows_read"], f["rows_used"]) for f in r.files] == [("a.csv", 1, 1), ("b.csv", 2, 1)]
     assert r.excluded["file"].tolist() == ["b.csv"]
+
+
+# Fee lines: postage, fees and adjustments (loyalty/data/non_product_codes.json).
+FEES = """注文番号,会員番号,注文日,商品コード,商品名,金額
+A1,001,2024/05/01,SK-01,化粧水,3000
+A1,001,2024/05/01,POST,送料,500
+A2,001,2024/06/01,post ,送料のみ,400
+A3,002,2024/06/02,送料,,600
+A4,002,2024/06/03,SK-02,美容液,5000
+A5,002,2024/06/04,D,値引,-200
+"""
+
+
+def test_fee_lines_are_counted_kept_and_flagged_by_their_product_code():
+    ds = load_dataset([csv_input(FEES)], today=TODAY)
+    r = ds.transactions.report
+    assert r.rows_used == 6 and r.balanced()
+    assert r.fee_lines == 4  # POST, "post " (trimmed, any case), 送料 and the D discount line
+    assert r.to_dict()["fee_lines"] == 4
+    frame = ds.transactions.frame
+    assert frame["is_fee"].tolist() == [False, True, True, True, False, True]
+    assert frame["product_code"].tolist() == ["SK-01", "POST", "post", "送料", "SK-02", "D"]
+    assert frame["product"].tolist()[:2] == ["化粧水", "送料"]  # the name column stays the product
+
+
+def test_a_code_without_a_name_column_names_the_product():
+    text = "会員番号,注文日,品番,金額\n1,2024/01/01,SK-01,100\n"
+    ds = load_dataset([csv_input(text)], today=TODAY)
+    assert ds.tables[0].mapping.column("product_code") == "品番" and not ds.tables[0].mapping.has("product")
+    assert ds.transactions.frame["product"].tolist() == ["SK-01"]
+
+
+def test_the_readers_notes_are_copied_into_the_report_per_file():
+    text = "注文明細 2024年\n顧客ID,購入日,金額\nc1,2024/01/05,1000\n,,\nc2,2024/01/06,'=1+1\n"
+    r = load_dataset([csv_input(text, name="notes.csv")], today=TODAY).transactions.report
+    assert r.files[0]["notes"] == [{"key": "note.skipped_title_lines", "values": {"lines": 1}},
+                                   {"key": "note.rel_empty_rows_skipped", "values": {"count": 1}},
+                                   {"key": "note.rel_apostrophes_removed", "values": {"count": 1}}]
+    assert r.to_dict()["files"][0]["notes"] == r.files[0]["notes"]

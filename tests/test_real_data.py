@@ -8,11 +8,13 @@ the quality report and the customer features.  The files are read from
 ../shared/datasets beside the repository (CI always has it); the tests skip, with
 the reason, only when that folder is absent.
 
-Decision on fee lines (documented in README "Reliability"): Online Retail's
-non-product codes (POST, DOT, C2 carriage, M manual, D discount, CRUK, BANK
-CHARGES, AMAZONFEE, …) are kept as ordinary lines: money the customer paid (or
-was credited) counts in monetary value, a positive line makes an order like any
-other.  AMAZONFEE lines have no customer id and are excluded for that reason.
+Fee lines (README "What the numbers mean"): Online Retail's non-product codes
+(POST, DOT, C2 carriage, M manual, D discount, CRUK, BANK CHARGES, AMAZONFEE, …)
+are read through the product_code role (StockCode).  Such a line keeps its money
+in monetary value (postage the customer paid, a discount credited) but never
+makes an order on its own: 130 invoices made only of such lines are not orders.
+The tests below apply that rule with their own list of codes (FEE_CODES), not the
+app's data file.  AMAZONFEE lines have no customer id and are excluded for that.
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ pytestmark = pytest.mark.skipif(not DATASETS.is_dir(), reason=f"{DATASETS} (the 
 FEE_CODES = ["POST", "DOT", "C2", "M", "D", "S", "B", "CRUK", "PADS", "BANK CHARGES", "AMAZONFEE"]
 
 
+def _fee(df: pd.DataFrame) -> pd.Series:
+    """Online Retail lines whose StockCode is a fee/postage/adjustment code (any case, trimmed)."""
+    return df["StockCode"].str.strip().str.upper().isin(FEE_CODES)
+
+
 # ----------------------------------------------------------------------------- independent computation
 
 
@@ -46,12 +53,14 @@ def _rfm(lines: pd.DataFrame, as_of: pd.Timestamp, window_days: int = 365) -> pd
     """Recency, frequency and monetary per customer, the README's way, in plain pandas.
 
     ``lines`` has customer, day, amount, quantity and order (one order per distinct
-    order value; without order ids pass a unique value per line).
+    order value; without order ids pass a unique value per line), and optionally
+    fee (True for postage/fee lines: money, but never an order on their own).
     """
     start = as_of - pd.Timedelta(days=window_days)
     lines = lines[lines["day"] <= as_of]
     is_return = (lines["amount"] < 0) | (lines["quantity"] < 0)
-    purchases = lines[(lines["amount"] > 0) & ~is_return]
+    fee = lines["fee"] if "fee" in lines else False
+    purchases = lines[(lines["amount"] > 0) & ~is_return & ~fee]
     orders = purchases.groupby(["customer", "order"])["day"].min().reset_index()
     last = orders.groupby("customer")["day"].max()
     customers = pd.Index(sorted(lines["customer"].unique()), name="customer_id")
@@ -115,13 +124,15 @@ def test_online_retail_quality_report(retail, retail_pandas):
     assert r.duplicates == int(df.duplicated().sum()) == 5_268 and not r.duplicates_dropped
     assert (r.excluded["reason"] == "missing_customer_id").all()
     assert r.excluded["row"].tolist()[:3] == (np.flatnonzero(df["CustomerID"].isna())[:3] + 2).tolist()
+    assert r.fee_lines == int((_fee(df) & df["CustomerID"].notna()).sum()) == 1_920
     f = r.files[0]
     assert (f["encoding"], f["delimiter"], f["date_format"]) == ("utf-8", ",", "YYYY-MM-DD + time")
     assert f["mapping"] == {"customer_id": "CustomerID", "order_date": "InvoiceDate", "quantity": "Quantity",
-                            "unit_price": "UnitPrice", "order_id": "InvoiceNo", "product": "Description"}
+                            "unit_price": "UnitPrice", "order_id": "InvoiceNo", "product": "Description",
+                            "product_code": "StockCode"}
 
 
-def test_online_retail_fee_and_postage_lines_are_kept_as_ordinary_lines(retail, retail_pandas):
+def test_online_retail_fee_and_postage_lines_are_kept_and_flagged(retail, retail_pandas):
     df = retail_pandas
     fee = df["StockCode"].isin(FEE_CODES).to_numpy()
     has_id = df["CustomerID"].notna().to_numpy()
@@ -134,6 +145,24 @@ def test_online_retail_fee_and_postage_lines_are_kept_as_ordinary_lines(retail, 
     assert counts == {"POST": 1196, "M": 465, "C2": 134, "D": 77, "DOT": 16, "CRUK": 16, "BANK CHARGES": 12,
                       "PADS": 4}
     assert int((df["StockCode"] == "AMAZONFEE").sum()) == 34 and not has_id[df["StockCode"] == "AMAZONFEE"].any()
+    frame = retail.transactions.frame.set_index("row")
+    any_case = _fee(df).to_numpy()
+    assert frame.loc[line[any_case & has_id], "is_fee"].all()
+    assert int(frame["is_fee"].sum()) == int((any_case & has_id).sum())
+
+
+def test_online_retail_invoices_of_fee_lines_only_are_not_orders(retail, retail_pandas):
+    df = retail_pandas[retail_pandas["CustomerID"].notna()]
+    amount = df["Quantity"] * df["UnitPrice"]
+    purchase = (amount > 0) & (df["Quantity"] >= 0)
+    fee = _fee(df)
+    only_fees = df[purchase].assign(fee=fee[purchase]).groupby("InvoiceNo")["fee"].all()
+    assert int(only_fees.sum()) == 130
+    with_product = df[purchase & ~fee][["CustomerID", "InvoiceNo"]].drop_duplicates()
+    every_invoice = df[purchase][["CustomerID", "InvoiceNo"]].drop_duplicates()
+    assert len(every_invoice) - len(with_product) == 130
+    feats = build_features(retail, as_of=dt.date(2011, 12, 9))
+    assert int(feats.frame["orders_total"].sum()) == len(with_product)
 
 
 def test_online_retail_customers_rfm_match_an_independent_computation(retail, retail_pandas):
@@ -144,6 +173,7 @@ def test_online_retail_customers_rfm_match_an_independent_computation(retail, re
         "amount": df["Quantity"] * df["UnitPrice"],
         "quantity": df["Quantity"],
         "order": df["InvoiceNo"],
+        "fee": _fee(df),
     })
     as_of = lines["day"].max()
     assert as_of == pd.Timestamp("2011-12-09")
@@ -185,6 +215,7 @@ def test_online_retail_command_line_quality_json():
     assert (r["rows_read"], r["rows_used"], r["rows_excluded"]) == (541_909, 406_829, 135_080)
     assert r["excluded_by_reason"]["missing_customer_id"] == 135_080
     assert (r["returns"], r["zero_amount"], r["duplicates"]) == (8_905, 40, 5_268)
+    assert r["fee_lines"] == 1_920
 
 
 # ----------------------------------------------------------------------------- CDNOW

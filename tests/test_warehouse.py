@@ -113,6 +113,39 @@ def test_without_order_ids_each_purchase_line_is_an_order(tmp_path):
     assert sql.loc["000123", "frequency"] == 3  # the two lines of A1 now count twice
 
 
+FEES = """注文番号,会員番号,注文日,商品コード,金額
+A1,001,2024/05/01,SK-01,3000
+A1,001,2024/05/01,POST,500
+A2,001,2024/06/01,post ,400
+A3,002,2024/06/02,送料,600
+A4,002,2024/06/03,SK-02,5000
+A5,002,2024/06/04,D,-200
+A6,003,2024/06/05,BANK CHARGES,15
+"""
+
+
+@pytest.mark.parametrize("order_ids", [True, False], ids=["order ids", "no order ids"])
+def test_fee_lines_follow_the_same_rule_in_sql(tmp_path, order_ids):
+    text = FEES if order_ids else "\n".join(ln.split(",", 1)[1] for ln in FEES.strip().splitlines()) + "\n"
+    path = tmp_path / "fees.csv"
+    path.write_text(text, encoding="utf-8")
+    _, pandas_features = _pandas_features(path)
+    sql = _sql_features(str(path)).features.frame
+    _same(pandas_features.frame, sql)
+    # postage-only A2, the fee A3 and the bank charge A6 are money but not orders
+    assert sql["orders_total"].tolist() == [1, 1, 0]
+    assert sql["monetary"].tolist() == [3900.0, 5400.0, 15.0]
+    assert np.isnan(sql.loc["003", "recency_days"])
+
+
+def test_fee_codes_are_decided_in_sql_when_there_are_too_many_distinct_codes(tmp_path, monkeypatch):
+    path = tmp_path / "fees.csv"
+    path.write_text(FEES, encoding="utf-8")
+    monkeypatch.setattr(wh, "DISTINCT_IN_PYTHON", 2)  # forces the SQL form of every per-value rule
+    _, pandas_features = _pandas_features(path)
+    _same(pandas_features.frame, _sql_features(str(path)).features.frame)
+
+
 def test_typed_parquet_and_duckdb_table_give_the_same_features(fixture_csv, tmp_path):
     _, pandas_features = _pandas_features(fixture_csv)
     con = duckdb.connect()
