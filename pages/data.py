@@ -52,6 +52,14 @@ def _has_transactions(current: "state.Upload") -> bool:
     return False
 
 
+def _excluded_view(excluded: pd.DataFrame) -> pd.DataFrame:
+    """Excluded rows with the reason in words and the report's own columns named in the UI language."""
+    out = excluded.copy()
+    out["reason"] = out["reason"].map(lambda k: t(f"reason.{k}"))
+    return out.rename(columns={"file": t("polish.data.col_file"), "row": t("polish.data.col_row"),
+                               "reason": t("data.q.reason")})
+
+
 def _on_upload() -> None:
     files = st.session_state.get("w_upload") or []
     state.set_uploads([state.make_upload(f.name, f.getvalue()) for f in files])
@@ -200,7 +208,8 @@ if tx is not None:
     left, right = st.columns([3, 2])
     with left:
         st.markdown(f"**{t('data.q.by_reason')}**")
-        st.dataframe(reasons, hide_index=True, width="stretch")
+        st.dataframe(reasons, hide_index=True, width="stretch",
+                     column_config={t("data.q.rows"): st.column_config.NumberColumn(format="localized")})
         st.caption(t("data.q.order_help"))
     with right:
         st.markdown(f"**{t('data.q.other')}**")
@@ -218,8 +227,7 @@ if tx is not None:
     for key, values in r.notes:
         st.warning(t(key, **values))
     if r.rows_excluded:
-        excluded = r.excluded.copy()
-        excluded["reason"] = excluded["reason"].map(lambda k: t(f"reason.{k}"))
+        excluded = _excluded_view(r.excluded)
         st.markdown(f"**{t('data.q.excluded_rows')}**")
         st.dataframe(excluded.head(200), hide_index=True, width="stretch")
         st.download_button(t("data.q.download_excluded"), data=lambda: export.csv_bytes(excluded).data,
@@ -234,8 +242,7 @@ if ds.customers is not None:
     st.markdown(t("data.q.customers_line", file=c.name, read=format_int(c.rows_read), used=format_int(c.rows_used),
                   excluded=format_int(c.rows_read - c.rows_used)))
     if c.rows_read > c.rows_used:
-        excluded = c.excluded.copy()
-        excluded["reason"] = excluded["reason"].map(lambda k: t(f"reason.{k}"))
+        excluded = _excluded_view(c.excluded)
         st.dataframe(excluded.head(200), hide_index=True, width="stretch")
 
 try:

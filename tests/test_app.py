@@ -155,3 +155,17 @@ def test_english_switch_translates_the_pages():
     at.switch_page("pages/definition.py").run()
     assert at.title[0].value == "Loyalty definition"
     assert not at.exception
+
+
+def test_quality_report_names_excluded_rows_and_fee_lines_in_the_ui_language():
+    text = ("注文番号,会員番号,注文日,商品コード,金額\n"
+            "A1,0001,2024/06/01,SK-01,3000\nA1,0001,2024/06/01,送料,500\n"
+            "A2,,2024/06/02,SK-02,1000\nA3,0002,2024/13/40,SK-03,2000\n")
+    at = _app("pages/data.py")
+    at.file_uploader(key="w_upload").set_value(("fees.csv", text.encode(), "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _metrics(at)["除外した行"] == "2"
+    excluded = next(df.value for df in at.dataframe if "元の行番号" in df.value.columns)
+    assert excluded[["ファイル", "元の行番号", "除外理由"]].values.tolist() == [
+        ["fees.csv", 4, "顧客IDなし"], ["fees.csv", 5, "日付が空または読めない"]]
+    assert any(m.value.startswith("送料・手数料・調整の行（商品ではない行）: 1 行") for m in at.markdown)
