@@ -19,6 +19,7 @@ from loyalty import export
 from loyalty import golden_route as gr
 from loyalty.fmt import format_pct, format_score
 from loyalty.quality import Transactions
+from ui.charts import BAR_STEP
 from ui.components import typed_view
 from ui import state
 from ui.theme import TIER_COLORS
@@ -169,7 +170,7 @@ def lift_chart(patterns: pd.DataFrame, labels: dict, lang: str) -> alt.Chart:
         x2="high:Q")
     points = base.mark_point(filled=True, size=70).encode(x=alt.X("lift:Q", scale=x_scale))
     one = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(strokeDash=[6, 3], color="#333").encode(x="x:Q")
-    return (bars + points + one).properties(height=max(160, 26 * len(data)))
+    return (bars + points + one).properties(height=alt.Step(BAR_STEP))
 
 
 def entry_chart(entries: pd.DataFrame, totals: dict) -> alt.Chart:
