@@ -251,9 +251,17 @@ def cmd_quality(args, lang: str) -> int:
         print(t("cli.quality.duplicates", lang, count=r["duplicates"],
                 action=t("quality.dup_dropped" if r["duplicates_dropped"] else "quality.dup_kept", lang)))
         print(t("cli.quality.returns", lang, count=r["returns"], amount=f"{r['returns_amount']:,.0f}"))
+        if r["sign_flipped"]:
+            print(t("data.q.sign_flipped", lang, count=f"{r['sign_flipped']:,}"))
+        if r["zero_amount"]:
+            print(t("data.q.zero_amount", lang, count=f"{r['zero_amount']:,}"))
+        if r["fee_lines"]:
+            print(t("rel.quality.fee_lines", lang, count=r["fee_lines"]))
         for f in r["files"]:
             print(t("cli.quality.file", lang, file=f["file"], read=f["rows_read"], used=f["rows_used"],
                     excluded=f["rows_excluded"], encoding=f["encoding"] or f.get("sheet") or "-"))
+            for note in f.get("notes", []):
+                print("    " + t(note["key"], lang, **note["values"]))
     if "customers" in report:
         c = report["customers"]
         print(t("cli.quality.customers", lang, file=c["file"], read=c["rows_read"], used=c["rows_used"],

@@ -111,6 +111,20 @@ def test_quality_json_accounts_for_every_row(tmp_path):
     assert "読込 3 行 = 使用 1 行 + 除外 2 行" in text.stdout.decode()
 
 
+def test_quality_text_lists_fee_lines_zero_amounts_and_what_the_reader_did(tmp_path):
+    p = tmp_path / "fees.csv"
+    p.write_text("注文明細 2024年\n注文番号,顧客ID,購入日,商品コード,金額\nA1,c1,2024/01/05,SK1,1000\n"
+                 "A1,c1,2024/01/05,送料,500\nA2,c2,2024/01/06,SK2,0\n,,,,\n", encoding="utf-8")
+    lines = run("quality", str(p)).stdout.decode().splitlines()
+    assert lines[-5:] == [
+        "金額が0の行: 1 行（使用しますが、購入回数には数えません）",
+        "送料・手数料・調整の行（商品ではない行）: 1 行。金額は購入金額に含めますが、これらの行だけでは注文として数えません。",
+        "  fees.csv: 読込 3 / 使用 3 / 除外 0（utf-8）",
+        "    見出し行の前にある 1 行（タイトルなど）は読み飛ばしました。",
+        "    区切り文字だけで中身のない行（,,, など）1 行は、データの行ではないため読み飛ばしました。",
+    ]
+
+
 @pytest.mark.parametrize("content, name, words", [
     (b"", "empty.csv", "空です"),
     ("顧客ID,購入日,金額\n".encode(), "header.csv", "データの行がありません"),
