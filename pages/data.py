@@ -52,6 +52,9 @@ def _has_transactions(current: "state.Upload") -> bool:
     return False
 
 
+K_SEEN_FILES = "data_seen_upload_ids"  # the uploader's files last applied (see _catch_up_with_the_uploader)
+
+
 def _excluded_view(excluded: pd.DataFrame) -> pd.DataFrame:
     """Excluded rows with the reason in words and the report's own columns named in the UI language."""
     out = excluded.copy()
@@ -62,8 +65,22 @@ def _excluded_view(excluded: pd.DataFrame) -> pd.DataFrame:
 
 def _on_upload() -> None:
     files = st.session_state.get("w_upload") or []
+    st.session_state[K_SEEN_FILES] = tuple(f.file_id for f in files)
     state.set_uploads([state.make_upload(f.name, f.getvalue()) for f in files])
     state.preload()  # reading → checking → aggregating in one status box (large uploads)
+
+
+def _catch_up_with_the_uploader() -> None:
+    """Apply files the uploader holds but no callback has seen.
+
+    A file chosen while the page's first run is still under way can reach the
+    session without its on_change callback (the widget was not registered yet);
+    the files would show in the uploader while the sample data stayed in use.
+    "Back to the sample" leaves the files in the widget: they count as seen.
+    """
+    files = st.session_state.get("w_upload") or []
+    if files and tuple(f.file_id for f in files) != st.session_state.get(K_SEEN_FILES, ()):
+        _on_upload()  # (an empty uploader is a page reached again: the files in use stay)
 
 
 def _back_to_sample() -> None:
@@ -91,6 +108,7 @@ st.caption(t("data.caption"))
 
 st.file_uploader(t("data.upload_label"), type=UPLOAD_TYPES, accept_multiple_files=True, key="w_upload",
                  on_change=_on_upload, help=t("data.upload_help"))
+_catch_up_with_the_uploader()
 if state.using_sample():
     st.info(t("data.using_sample"), icon=":material/info:")
 else:
