@@ -8,8 +8,9 @@ Streamlit, no loop per customer.
 
 Definitions
 -----------
-* **Purchase order**: a transaction line with a positive amount that is not a return,
-  dated on or before the as-of date.  Orders are the data's order ids (one
+* **Purchase order**: a transaction line with a positive amount that is not a return
+  nor a fee line (postage, fees: ``is_fee``), dated on or before the as-of date.
+  Orders are the data's order ids (one
   ``order_key``).  Without an order id, all purchase lines of one customer on one day
   form one order (a one-day basket): otherwise a first purchase of three lines would
   look like one item followed by two "second orders" on day 0.
@@ -380,6 +381,8 @@ def first_purchases(tx: Transactions, as_of: date) -> pd.DataFrame:
     valid = day <= as_of_day
     amount = np.nan_to_num(f["amount"].to_numpy(dtype=float), nan=0.0)
     purchase = valid & (amount > 0) & ~f["is_return"].to_numpy(dtype=bool)
+    if "is_fee" in f:  # postage and fee lines make no order (and are no entry product)
+        purchase &= ~f["is_fee"].to_numpy(dtype=bool)
     ccode, uniques = pd.factorize(f["customer_id"], sort=True)  # integer codes: no string work below
     n = len(uniques)
     pos = np.flatnonzero(purchase & (ccode >= 0))

@@ -110,7 +110,8 @@ def customer_orders(tx, *, as_of: date | None = None) -> pd.DataFrame:
         A frame with columns customer_id (categorical over the ids, sorted) and
         order_date (datetime64, midnight), sorted by customer then date.  Without an ``order_key``
         column every purchase line is an order; without ``is_return``, a line
-        is a return when its amount is negative.
+        is a return when its amount is negative; fee lines (``is_fee``: postage,
+        fees) make no order, as in :func:`loyalty.features.build_features`.
 
     Raises:
         LoyaltyError: the frame lacks customer_id, order_date or amount.
@@ -124,6 +125,8 @@ def customer_orders(tx, *, as_of: date | None = None) -> pd.DataFrame:
                  else amount < 0)
     day = pd.to_datetime(f["order_date"]).to_numpy().astype("datetime64[D]").astype(np.int64)
     keep = (amount > 0) & ~is_return & (day > np.iinfo(np.int64).min)
+    if "is_fee" in f.columns:  # postage and fee lines never make an order on their own
+        keep &= ~f["is_fee"].to_numpy(dtype=bool)
     if as_of is not None:
         keep &= day <= _day(as_of)
     codes, uniques = pd.factorize(f["customer_id"], sort=True)

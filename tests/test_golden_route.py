@@ -133,6 +133,21 @@ def test_auc_counts_ties_as_half():
 # -------------------------------------------------------------- first purchases
 
 
+def test_fee_lines_are_neither_orders_nor_entry_products():
+    text = ("注文番号,会員番号,注文日,商品コード,商品名,金額\n"
+            "A1,001,2024/01/10,送料,送料,900\nA1,001,2024/01/10,SK-1,美容液,600\n"
+            "A2,001,2024/01/20,POST,送料,500\nA3,001,2024/02/01,SK-2,化粧水,3000\n"
+            "B1,002,2024/01/15,POST,送料,500\n")
+    ds = load_dataset([csv_input(text)], today=date(2024, 12, 31))
+    fp = gr.first_purchases(ds.transactions, date(2024, 3, 1))
+    assert fp.index.tolist() == ["001"]  # 002 only paid postage: no order, not a customer here
+    row = fp.loc["001"]
+    assert row["first_product"] == "美容液"  # not the dearer postage line
+    assert (row["first_value"], row["first_lines"], row["orders_so_far"]) == (600, 1, 2)
+    assert row["second_order_days"] == 22  # A2 (postage only) is not the second order
+    assert row["spend_30"] == 5000  # but every line's money counts in the spend: 900+600+500+3000
+
+
 def test_first_purchases_profile(fp):
     assert fp.index.tolist() == sorted(["L1", "L2", "L3", "L4", "R1", "R2", "R3", "R4", "R5", "R6", "M1",
                                         "N1", "N2", "N3"])
@@ -438,6 +453,9 @@ def test_sample_data_shows_the_golden_route():
 
 RETAIL = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "online_retail" / "online_retail.csv.gz"
 RETAIL_AS_OF = date(2011, 12, 9)
+# Online Retail's postage, fee and adjustment StockCodes: such lines make no order
+# (this test's own list, not the app's data file)
+RETAIL_FEE_CODES = ["POST", "DOT", "C2", "M", "D", "S", "B", "CRUK", "PADS", "BANK CHARGES", "AMAZONFEE"]
 
 
 @pytest.fixture(scope="module")
@@ -451,12 +469,13 @@ def retail():
     d.rfm.mode = "quantile"  # the yen thresholds do not suit pounds
     tiers = score(feats.frame, d).frame["tier"].astype("str")
     result = gr.analyse(ds.transactions, feats.frame, tiers, RETAIL_AS_OF)
-    # the same data read with plain pandas: purchase lines of identified customers
-    raw = pd.read_csv(RETAIL, dtype={"InvoiceNo": "str", "CustomerID": "str"})
+    # the same data read with plain pandas: product purchase lines of identified customers
+    raw = pd.read_csv(RETAIL, dtype={"InvoiceNo": "str", "CustomerID": "str", "StockCode": "str"})
     raw["row"] = np.arange(len(raw))
     raw["day"] = pd.to_datetime(raw["InvoiceDate"]).dt.normalize()
     raw["amount"] = raw["Quantity"] * raw["UnitPrice"]
-    buy = raw[raw["CustomerID"].notna() & (raw["amount"] > 0) & (raw["Quantity"] > 0)
+    fee = raw["StockCode"].str.strip().str.upper().isin(RETAIL_FEE_CODES)
+    buy = raw[raw["CustomerID"].notna() & (raw["amount"] > 0) & (raw["Quantity"] > 0) & ~fee
               & ~raw["InvoiceNo"].str.startswith("C") & (raw["day"] <= pd.Timestamp(RETAIL_AS_OF))]
     return result, tiers, buy
 

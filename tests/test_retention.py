@@ -51,6 +51,20 @@ def test_customer_orders_follows_the_order_rule():
     assert customer_orders(tx, as_of=date(2024, 3, 31))["customer_id"].tolist() == ["a", "b", "b"]
 
 
+def test_fee_lines_make_no_order():
+    tx = pd.DataFrame({
+        "customer_id": ["a", "a", "a", "b"],
+        "order_date": pd.to_datetime(["2024-01-05", "2024-01-05", "2024-02-01", "2024-03-01"]),
+        "amount": [100.0, 8.0, 8.0, 5.0],
+        "is_return": [False] * 4,
+        "is_fee": [False, True, True, True],  # a's postage on order 1; a postage-only order 2; b: a fee only
+        "order_key": [1, 1, 2, 3],
+    })
+    out = customer_orders(tx)
+    assert out["customer_id"].tolist() == ["a"]
+    assert out["order_date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-01-05"]
+
+
 def test_customer_orders_without_order_key_counts_every_purchase_line():
     tx = pd.DataFrame({"customer_id": ["x", "x", "x"], "order_date": pd.to_datetime(["2024-01-01"] * 3),
                        "amount": [5.0, 5.0, -5.0]})
