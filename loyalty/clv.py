@@ -426,7 +426,8 @@ def summary_from_transactions(
     Rows are summed per customer per calendar day; each day is one purchase occasion
     unless its net amount is negative, or it is 0 because a negative line cancels it
     (see the module docstring; all-zero-value days count unless
-    ``zero_value_purchases=False``).  Per customer, over the purchase days up to
+    ``zero_value_purchases=False``), or all its lines are fee lines (``is_fee``:
+    postage, fees).  Per customer, over the purchase days up to
     ``calibration_end`` (inclusive):
 
     * ``frequency`` (x): purchase days - 1, i.e. the number of *repeat* purchases;
@@ -468,7 +469,9 @@ def summary_from_transactions(
           ``zero_value_purchase_days`` are worth 0;
         * ``dropped_days`` = ``dropped_negative_days`` (net < 0) +
           ``dropped_cancelled_days`` (net 0 with a negative line) +
-          ``dropped_zero_value_days`` (only with ``zero_value_purchases=False``);
+          ``dropped_zero_value_days`` (only with ``zero_value_purchases=False``) +
+          ``dropped_fee_days`` (with an ``is_fee`` column: days of postage or fee
+          lines only, which are not purchases, as everywhere in the app);
         * ``holdout_dropped_days``: the same count in the holdout period;
         * ``customers``: rows of the summary; ``customers_without_purchase``: customers
           with rows up to calibration_end but no purchase day;
@@ -494,20 +497,24 @@ def summary_from_transactions(
             field="observation_end",
         )
 
-    # Net amount and smallest line per customer per day.
-    daily = (
-        pd.DataFrame({"customer_id": cid, "day": days, "amount": amounts})
-        .groupby(["customer_id", "day"], sort=True)["amount"]
-        .agg(["sum", "min"])
-        .reset_index()
-    )
+    # Net amount and smallest line per customer per day (and whether a product line is in it).
+    lines = pd.DataFrame({"customer_id": cid, "day": days, "amount": amounts})
+    has_fees = "is_fee" in tx.columns
+    if has_fees:
+        lines["product"] = ~tx["is_fee"].to_numpy(dtype=bool)
+    grouped_days = lines.groupby(["customer_id", "day"], sort=True)
+    daily = grouped_days["amount"].agg(["sum", "min"])
+    if has_fees:
+        daily["product"] = grouped_days["product"].any()
+    daily = daily.reset_index()
     net = np.round(daily["sum"].to_numpy(), 9)
     daily["amount"] = net
     has_negative_line = daily["min"].to_numpy() < 0
-    negative = net < 0
-    cancelled = (net == 0) & has_negative_line
-    zero_value = (net == 0) & ~has_negative_line
-    purchase = (net > 0) | (zero_value & bool(zero_value_purchases))
+    fee_only = ~daily["product"].to_numpy(dtype=bool) if has_fees else np.zeros(len(daily), dtype=bool)
+    negative = (net < 0) & ~fee_only
+    cancelled = (net == 0) & has_negative_line & ~fee_only
+    zero_value = (net == 0) & ~has_negative_line & ~fee_only
+    purchase = ((net > 0) | (zero_value & bool(zero_value_purchases))) & ~fee_only
     dropped = ~purchase
     day_arr = daily["day"].to_numpy()
     in_cal = day_arr <= cal
@@ -567,6 +574,7 @@ def summary_from_transactions(
         "dropped_negative_days": int((in_cal & negative).sum()),
         "dropped_cancelled_days": int((in_cal & cancelled).sum()),
         "dropped_zero_value_days": int((in_cal & zero_value & dropped).sum()),
+        "dropped_fee_days": int((in_cal & fee_only).sum()),
         "holdout_dropped_days": holdout_dropped,
         "customers": int(len(summary)),
         "customers_without_purchase": int(len(cal_customers) - len(summary)),

@@ -156,3 +156,27 @@ def test_english_messages(tmp_path):
     p.write_bytes(b"")
     res = run("--lang", "en", "score", str(p))
     assert res.returncode == 2 and "The file is empty" in res.stderr.decode()
+
+
+CDNOW_MAP = ["--map", "customer_id=列1", "--map", "order_date=列3", "--map", "quantity=列4", "--map", "amount=列5"]
+
+
+def test_clv_reproduces_the_papers_parameters_and_writes_every_customer(tmp_path):
+    sample = str(ROOT / "tests" / "data" / "cdnow_sample.txt")  # CDNOW: no header, whitespace separated
+    res = run("clv", sample, *CDNOW_MAP, "--calibration-end", "1997-09-30", "--json")
+    assert res.returncode == 0, res.stderr.decode()
+    fit = json.loads(res.stdout)
+    bg, gg = fit["bgnbd"], fit["gamma_gamma"]
+    # Fader, Hardie & Lee (2005): r 0.243, alpha 4.414, a 0.793, b 2.426, LL -9582.4;
+    # Fader & Hardie (2013): p 6.25, q 3.74, gamma 15.44
+    assert [round(bg[k], 3) for k in ("r", "alpha", "a", "b")] == [0.243, 4.414, 0.793, 2.426]
+    assert round(bg["loglik"], 1) == -9582.4
+    assert [round(gg[k], 2) for k in ("p", "q", "gamma")] == [6.25, 3.74, 15.44]
+    out = tmp_path / "clv.csv"
+    res = run("clv", sample, *CDNOW_MAP, "--calibration-end", "1997-09-30", "--output", str(out))
+    assert res.returncode == 0, res.stderr.decode()
+    table = pd.read_csv(out, encoding="utf-8-sig", dtype={"customer_id": "str"})
+    assert len(table) == 2_357 and table["customer_id"].iloc[0] == "00004"
+    assert table.columns.tolist() == ["customer_id", "frequency", "recency", "T", "monetary_value", "p_alive",
+                                      "expected_purchases", "expected_avg_value", "clv"]
+    assert table.loc[0, "frequency"] == 2 and table.loc[0, "monetary_value"] == pytest.approx(22.345)

@@ -347,11 +347,27 @@ def test_summary_by_hand_days() -> None:
         "dropped_negative_days": 2,  # A 01-15, C 01-10
         "dropped_cancelled_days": 1,  # A 01-29
         "dropped_zero_value_days": 0,
+        "dropped_fee_days": 0,
         "holdout_dropped_days": 0,
         "customers": 2,
         "customers_without_purchase": 1,  # C
         "customers_first_purchase_after_calibration": 1,  # D
     }
+
+
+def test_days_of_fee_lines_only_are_not_purchases() -> None:
+    tx = pd.DataFrame({
+        "customer_id": ["A", "A", "A", "A", "B"],
+        "order_date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-10", "2024-01-20", "2024-01-05"]),
+        "amount": [100.0, 8.0, 8.0, 60.0, 8.0],
+        "is_fee": [False, True, True, False, True],  # A: postage with an order, postage alone; B: a fee only
+    })
+    s = clv.summary_from_transactions(tx, calibration_end="2024-01-31", time_unit="days")
+    assert s.index.tolist() == ["A"]
+    assert s.loc["A", ["frequency", "recency", "T", "monetary_value"]].tolist() == [1, 19.0, 30.0, 60.0]
+    r = s.attrs["report"]
+    assert (r["purchase_days"], r["dropped_fee_days"], r["dropped_days"]) == (2, 2, 2)
+    assert r["customers_without_purchase"] == 1  # B
 
 
 def test_summary_by_hand_weeks_with_holdout() -> None:
