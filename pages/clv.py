@@ -52,7 +52,7 @@ with st.container(border=True):
                                 help=t("metrics.clv.time_unit_help"), persist_state="session")
     horizon = c3.select_slider(t("metrics.clv.horizon"), HORIZONS, value=12,
                                format_func=lambda m: t("metrics.clv.months", months=m), key="w_clv_horizon",
-                               persist_state="session")
+                               help=t("polish.help.clv_horizon"), persist_state="session")
     rate_pct = c4.number_input(t("metrics.clv.discount"), min_value=0.0, max_value=5.0, value=1.0, step=0.1,
                                format="%.1f", key="w_clv_discount", persist_state="session",
                                help=t("metrics.clv.discount_help"))

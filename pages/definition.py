@@ -126,7 +126,9 @@ with tab_factors:
     options = sorted(catalogue_order, key=lambda k: (k not in available, catalogue_order.index(k)))
     st.multiselect(t("wb.factors"), options, key="w_def_factors", on_change=workbench.on_factors_changed,
                    format_func=lambda k: t(f"factor.{k}") + ("" if k in available else t("wb.no_data")),
-                   max_selections=8, help=t("wb.factors_select_help"))
+                   # 3-5 factors, as the seeds advise; a loaded definition with more keeps them
+                   max_selections=max(5, len(st.session_state.get("w_def_factors") or [])),
+                   help=t("wb.factors_select_help"))
     chosen = list(st.session_state["w_def_factors"])
     if not chosen:
         problems.append(t("wb.no_factors"))
@@ -155,12 +157,13 @@ with tab_factors:
         with st.expander(t(f"factor.{key}")):
             mkey = f"w_def_fmode_{key}"
             st.radio(t("wb.factor_mode"), ["threshold", "quantile", "as_is"], key=mkey, horizontal=True,
-                     format_func=lambda m: t(f"wb.mode.{m}"))
+                     format_func=lambda m: t(f"wb.mode.{m}"), help=t("polish.help.factor_mode"))
             if st.session_state[mkey] == "threshold":
                 ccols = st.columns(4)
                 for j in range(4):
                     label = t(f"wb.cut.{info.direction}.{j}")
-                    ccols[j].number_input(label, key=f"w_def_fcut_{key}_{j}", step=1.0, format="%g")
+                    ccols[j].number_input(label, key=f"w_def_fcut_{key}_{j}", step=1.0, format="%g",
+                                          help=t("polish.help.factor_cut"))
 
 # --- tiers -------------------------------------------------------------------------------
 with tab_tiers:

@@ -133,7 +133,8 @@ with tab_patterns:
         st.session_state["w_gr_groups"] = default_groups
     picked = st.pills(t("golden.ctl.groups"), groups, selection_mode="multi", key="w_gr_groups",
                       format_func=lambda g: t(f"golden.group.{g}"), help=t("golden.ctl.groups_help")) or []
-    golden_only = st.toggle(t("golden.ctl.golden_only"), key="w_gr_golden_only")
+    golden_only = st.toggle(t("golden.ctl.golden_only"), key="w_gr_golden_only",
+                            help=t("polish.help.golden_only"))
     view = patterns[patterns["group"].isin(picked)]
     if golden_only:
         view = view[view["verdict"] == "golden"]
@@ -176,7 +177,8 @@ with tab_entries:
 # --- new customers on the route -----------------------------------------------------------
 with tab_new:
     st.caption(t("golden.new_help", days=new_days))
-    only = st.toggle(t("golden.ctl.on_route_only"), key="w_gr_on_route_only")
+    only = st.toggle(t("golden.ctl.on_route_only"), key="w_gr_on_route_only",
+                     help=t("polish.help.on_route_only"))
     listed = on_route if only else new
     st.caption(t("golden.new_count", count=format_int(len(listed)), total=format_int(len(new))))
     if len(listed):

@@ -56,7 +56,8 @@ if tab_ltv.open:
                                   help=t("metrics.ltv.fixed_years_help"), persist_state="session")
                 if fixed:
                     years = c3.number_input(t("metrics.ltv.years"), 0.5, 20.0, 3.0, step=0.5,
-                                            key="w_metrics_years", persist_state="session")
+                                            key="w_metrics_years", help=t("polish.help.ltv_years"),
+                                            persist_state="session")
             values = ltv.customer_ltv(f, margin=margin, discount_rate=discount, basis=basis, years=years)
             comp = ltv.ltv_components(f, basis=basis, years=years)
 
@@ -348,7 +349,7 @@ if tab_pareto.open:
                                      format_func=lambda k: t(f"metrics.pareto.basis.{k}", days=feats.window_days),
                                      key=f"w_metrics_pareto_basis_{feats.source}", persist_state="session")
         top = c2.slider(t("metrics.pareto.top"), 1, 50, 20, format="%d%%", key="w_metrics_pareto_top",
-                        persist_state="session") / 100
+                        help=t("polish.help.pareto_top"), persist_state="session") / 100
         if basis == "window":
             values = f.loc[f["frequency"] > 0, "monetary"]  # customers with an order in the window
         elif basis == "all_time":

@@ -176,3 +176,14 @@ def test_the_walk_catches_a_raw_key_a_placeholder_and_a_missing_translation():
     assert not _untranslated("Column 会員番号 holds the customer id")
     assert not _untranslated("**Logins**: ログイン回数\\(年間\\)")
     assert SNAKE.match("avg_recency_days") and not SNAKE.match("Customers")
+
+
+TUNING_WIDGETS = ("slider", "select_slider", "number_input", "radio")
+
+
+@pytest.mark.parametrize("page", _registered_pages())
+def test_every_tuning_control_explains_itself(page):
+    """Sliders, number inputs and choices of method carry a ⓘ help text (issue 5)."""
+    at = _page_at(page, "ja")
+    bare = [(kind, w.label) for kind in TUNING_WIDGETS for w in getattr(at, kind) if not w.help]
+    assert bare == []

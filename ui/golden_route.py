@@ -22,9 +22,10 @@ from loyalty.quality import Transactions
 from ui.charts import BAR_STEP
 from ui.components import typed_view
 from ui import state
-from ui.theme import TIER_COLORS
+from ui.theme import ACCENT, TIER_COLORS
 
-VERDICT_COLORS = {"golden": TIER_COLORS["top"], "neutral": "#9AA5AE", "avoid": "#2E86C1"}
+# a verdict is not a tier: gold for the route, blue (the accent) for "fewer loyal customers"
+VERDICT_COLORS = {"golden": "#C9A227", "neutral": "#B3B9BE", "avoid": ACCENT}
 F2_COLOR = "#5D6D7E"
 #: Rows drawn in the lift chart (the strongest at both ends when there are more).
 CHART_ROWS = 30

@@ -447,7 +447,7 @@ def f2_cohort_bars(table: pd.DataFrame, *, cohort_title: str, rate_title: str, e
     data = table[table["complete"]]
     labels = list(data["period"])
     step = max(1, int(np.ceil(len(labels) / 12)))
-    return alt.Chart(data).mark_bar(color=TIER_COLORS["middle"]).encode(
+    return alt.Chart(data).mark_bar(color=ACCENT).encode(
         x=alt.X("period:O", title=cohort_title, sort=labels, axis=alt.Axis(labelAngle=0, values=labels[::step])),
         y=alt.Y("rate:Q", title=rate_title, axis=alt.Axis(format="%")),
         tooltip=[alt.Tooltip("period:O", title=cohort_title), alt.Tooltip("rate:Q", title=rate_title, format=".1%"),

@@ -70,14 +70,19 @@ def repeaters_tab(features: pd.DataFrame, scored: pd.DataFrame, tier_labels: dic
     base = RepeaterRules()
     with st.expander(t("rep.thresholds")):
         c1, c2, c3 = st.columns(3)
-        min_orders = c1.number_input(t("rep.min_orders"), 1, 100, base.min_orders, key="rep_min_orders")
-        min_disc = c2.slider(t("rep.min_discount"), 0.0, 1.0, base.min_discount_share, 0.05, key="rep_min_disc")
-        max_nps = c3.slider(t("rep.max_nps"), 0, 10, int(base.max_nps), key="rep_max_nps")
+        min_orders = c1.number_input(t("rep.min_orders"), 1, 100, base.min_orders, key="rep_min_orders",
+                                     help=t("polish.help.rep_min_orders"))
+        min_disc = c2.slider(t("rep.min_discount"), 0.0, 1.0, base.min_discount_share, 0.05, key="rep_min_disc",
+                             help=t("polish.help.rep_min_discount"))
+        max_nps = c3.slider(t("rep.max_nps"), 0, 10, int(base.max_nps), key="rep_max_nps",
+                             help=t("polish.help.rep_max_nps"))
         c1, c2, c3 = st.columns(3)
         high_eng = c1.slider(t("rep.high_engagement"), 0.0, 1.0, base.high_engagement, 0.01, key="rep_high_eng",
                              help=t("rep.engagement_help"))
-        max_orders = c2.number_input(t("rep.max_orders"), 0, 100, base.max_orders, key="rep_max_orders")
-        min_nps = c3.slider(t("rep.min_nps"), 0, 10, int(base.min_nps), key="rep_min_nps")
+        max_orders = c2.number_input(t("rep.max_orders"), 0, 100, base.max_orders, key="rep_max_orders",
+                                     help=t("polish.help.rep_max_orders"))
+        min_nps = c3.slider(t("rep.min_nps"), 0, 10, int(base.min_nps), key="rep_min_nps",
+                             help=t("polish.help.rep_min_nps"))
     rules = RepeaterRules(min_orders=int(min_orders), min_discount_share=float(min_disc), max_nps=float(max_nps),
                           low_engagement=base.low_engagement, high_engagement=float(high_eng),
                           max_orders=int(max_orders), min_nps=float(min_nps))
