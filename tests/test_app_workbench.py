@@ -117,3 +117,45 @@ def test_the_segment_rule_editor_updates_the_definition():
     rules = at.session_state["definition"].segments
     assert [(r.key, r.r, r.f, r.m) for r in rules] == [("champions", (5, 5), (4, 5), (4, 5))]
     assert any("その他" in i.value for i in at.info)  # the uncovered cells are announced
+
+
+def test_a_definition_file_loaded_in_the_app_rescores_and_a_bad_one_names_the_field():
+    d = defn.preset("b2c")
+    d.tiers = {"top": 60.0, "middle": 30.0}
+    at = _app("pages/definition.py")
+    at.file_uploader(key="w_def_upload").set_value(("mine.json", d.to_json().encode(), "application/json")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["definition"].tiers == {"top": 60.0, "middle": 30.0}
+    assert at.slider(key="w_def_tiers").value == (30.0, 60.0)
+    expected = Scorer(_features()).score(d).frame["tier"].astype(str).value_counts()
+    assert _metrics(at)["最重要顧客"] == f"{expected['top']:,}"
+    bad = json.loads(d.to_json())
+    bad["tiers"]["top"] = 20  # below the middle cut-off
+    at.file_uploader(key="w_def_upload").set_value(("bad.json", json.dumps(bad).encode(), "application/json")).run()
+    assert not at.exception
+    assert any("bad.json" in e.value and "tiers" in e.value for e in at.error), [e.value for e in at.error]
+    assert at.session_state["definition"].tiers == {"top": 60.0, "middle": 30.0}  # the good one stays
+
+
+def test_the_command_line_scores_every_customer_as_the_app_does(tmp_path):
+    import subprocess
+    import sys
+
+    at = _app("pages/definition.py")
+    at.slider(key="w_def_wt_nps").set_value(40.0).run()
+    at.slider(key="w_def_tiers").set_value((45.0, 70.0)).run()
+    assert not at.exception, [e.value for e in at.exception]
+    path = tmp_path / "workshop.json"
+    path.write_text(at.session_state["definition"].to_json(), encoding="utf-8")
+    at.switch_page("pages/segments.py").run()
+    shown = next(df.value for df in at.dataframe if "loyalty_score" in df.value.columns)
+    out = tmp_path / "scores.csv"
+    res = subprocess.run([sys.executable, "-m", "loyalty", "score", *map(str, SAMPLE), "--definition", str(path),
+                          "--output", str(out)], cwd=ROOT, capture_output=True, timeout=120)
+    assert res.returncode == 0, res.stderr.decode()
+    cli = pd.read_csv(out, encoding="utf-8-sig", dtype={"customer_id": "str"}).set_index("customer_id")
+    app = shown.set_index("customer_id")
+    assert len(app) == len(cli) == 2_090
+    assert app["tier_label"].to_dict() == cli.loc[app.index, "tier_label"].to_dict()
+    assert app["rfm_segment_label"].to_dict() == cli.loc[app.index, "rfm_segment_label"].to_dict()
+    assert (app["loyalty_score"] - cli.loc[app.index, "loyalty_score"]).abs().max() < 1e-9

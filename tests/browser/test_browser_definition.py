@@ -1,5 +1,5 @@
-"""The definition page in a real browser: sliders moved with the keyboard change
-the tier sizes, and the segments page follows."""
+"""The definition page in a real browser: sliders moved with the keyboard or the
+mouse change the tier sizes, and the segments page's table and chart follow."""
 
 import pytest
 from playwright.sync_api import expect
@@ -17,6 +17,20 @@ def _expect_tier_counts(app, counts):
         expect(app.metric(app.t(f"tier.{key}"))).to_have_text(format_int(counts[key]))
 
 
+def _expect_segment_chart_shares(app, counts):
+    """The segments page's tier-share chart labels its bars with these tiers' shares."""
+    total = sum(counts.values())
+    app.go("nav.segments")
+    chart = app.charts().first
+    for key in ("top", "middle", "low"):
+        expect(chart).to_contain_text(f"{counts[key] / total:.1%}")
+
+
+def _shares(counts):
+    total = sum(counts.values())
+    return {k: f"{v / total:.1%}" for k, v in counts.items()}
+
+
 def test_moving_an_rfm_cut_point_changes_the_tier_sizes(app):
     d = defn.preset("b2c")
     d.rfm.recency = [25.0, *d.rfm.recency[1:]]  # R5 = last order within 25 days instead of 30
@@ -30,6 +44,8 @@ def test_moving_an_rfm_cut_point_changes_the_tier_sizes(app):
     assert app.move_slider(app.t("definition.cut.recency.0"), -5) == "25"
     _expect_tier_counts(app, tier_counts(after))
     expect(app.metric(app.t("definition.moved"))).to_have_text(format_int(moved))
+    assert _shares(tier_counts(before)) != _shares(tier_counts(after))
+    _expect_segment_chart_shares(app, tier_counts(after))
 
 
 def test_moving_the_tier_cutoffs_changes_the_segment_table_and_charts(app):
@@ -77,5 +93,6 @@ def test_moving_a_weight_slider_rebalances_the_others_and_rescores(app):
         expect(thumb).to_have_value(f"{w:g}")
     d.factors = [defn.FactorSetting(k, w) for k, w in weights.items()]
     after = tier_counts(sample_scores(d))
-    assert after != tier_counts(sample_scores()), "the move must change the tiers"
+    assert _shares(after) != _shares(tier_counts(sample_scores())), "the move must change the tiers"
     _expect_tier_counts(app, after)
+    _expect_segment_chart_shares(app, after)

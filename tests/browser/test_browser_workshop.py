@@ -1,0 +1,47 @@
+"""The workshop page in a real browser: proposals loaded from definition files are
+compared, and the comparison workbook downloads and reads back."""
+
+import json
+
+import openpyxl
+import pytest
+from playwright.sync_api import expect
+
+from loyalty import definition as defn
+from loyalty.compare import compare
+
+from .figures import sample_features, sample_scores
+
+pytestmark = pytest.mark.browser
+
+
+def _proposal(name: str, top: float, middle: float) -> defn.Definition:
+    d = defn.preset("b2c")
+    d.name, d.tiers = name, {"top": top, "middle": middle}
+    return d
+
+
+def test_definition_files_become_proposals_and_the_comparison_downloads(app, tmp_path):
+    sales, marketing = _proposal("営業案", 70.0, 40.0), _proposal("マーケ案", 85.0, 55.0)
+    paths = []
+    for stem, d in (("sales", sales), ("marketing", marketing)):
+        paths.append(tmp_path / f"{stem}.json")
+        paths[-1].write_text(d.to_json(), encoding="utf-8")
+    frames = {d.name: sample_scores(d).frame for d in (sales, marketing)}
+    ag = compare(frames, sample_features().frame["monetary"]).agreement()
+
+    app.open("workshop")
+    app.upload(app.t("ws.upload"), *paths)
+    for name in ("営業案", "マーケ案"):
+        expect(app.metric(name)).to_have_text(f"{ag['counts'][name]:,}")
+    expect(app.metric(app.t("ws.in_all"))).to_have_text(f"{ag['in_all']:,}")
+    app.expect_no_exception()
+
+    book = openpyxl.load_workbook(app.download(app.t("ws.download"), tmp_path), read_only=True)
+    assert book.sheetnames == [app.t(f"ws.sheet.{k}") for k in ("sizes", "jaccard", "migration", "disagree",
+                                                                "definitions")]
+    rows = [r for r in book[app.t("ws.sheet.definitions")].iter_rows(values_only=True) if any(r)]
+    head = next(i for i, r in enumerate(rows) if "JSON" in r)
+    saved = {r[0]: defn.from_dict(json.loads(r[1])) for r in rows[head + 1:]}
+    assert set(saved) == {"営業案", "マーケ案"}
+    assert saved["営業案"].to_dict() == sales.to_dict() and saved["マーケ案"].to_dict() == marketing.to_dict()
