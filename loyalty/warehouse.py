@@ -96,8 +96,6 @@ class Source:
         cleanup: temporary paths to delete on :meth:`close`.
         retry: for a CSV, re-opens it transcoded from CP932 (used once, when
             DuckDB finds a byte that is not UTF-8 past the first megabyte).
-        materialize: parse the lines once into a temporary table (text files,
-            which would otherwise be parsed by every query).
     """
 
     url: str
@@ -107,7 +105,6 @@ class Source:
     local: bool
     cleanup: list[Path] = field(default_factory=list)
     retry: object = None
-    materialize: bool = False
 
     @property
     def columns(self) -> list[str]:
@@ -299,7 +296,6 @@ def _read_csv(con, path: Path, table: str | None, source: Source):
     mapping = detect_mapping(header, "transactions")
     types = {c: "VARCHAR" for r, c in mapping.roles.items() if r in ("customer_id", "order_id")}
     name = _view_name(table)
-    source.materialize = True
     if not _starts_as_utf8(path):
         path = _transcode_cp932(path, source.cleanup[0])
     else:
@@ -492,8 +488,6 @@ def text_rules(t, mapping: ColumnMapping) -> TextRules:
     Returns:
         :class:`TextRules`.
     """
-    from loyalty.quality import RETURN_MARKERS, non_product_codes, normalise_code
-
     def distinct(role: str) -> list[str] | None:
         if not mapping.has(role):
             return None
@@ -501,9 +495,22 @@ def text_rules(t, mapping: ColumnMapping) -> TextRules:
         values = t.select(v=c).distinct().limit(DISTINCT_IN_PYTHON + 1).to_pyarrow()["v"].to_pylist()
         return None if len(values) > DISTINCT_IN_PYTHON else [v for v in values if v is not None]
 
-    tt = distinct("transaction_type")
-    cp = distinct("coupon")
-    codes = distinct("product_code")
+    return rules_from_values(distinct("transaction_type"), distinct("coupon"), distinct("product_code"))
+
+
+def rules_from_values(tt: list[str] | None, cp: list[str] | None, codes: list[str] | None) -> TextRules:
+    """Judge the distinct values of the 取引区分, coupon and product-code columns in Python.
+
+    Args:
+        tt: distinct 取引区分 values (None: not mapped or too many: SQL decides).
+        cp: distinct coupon values (likewise).
+        codes: distinct product codes (likewise).
+
+    Returns:
+        :class:`TextRules`.
+    """
+    from loyalty.quality import RETURN_MARKERS, non_product_codes, normalise_code
+
     fees = non_product_codes()
     return TextRules(
         return_values=None if tt is None else tuple(v for v in tt if RETURN_MARKERS.search(v)),
@@ -513,14 +520,14 @@ def text_rules(t, mapping: ColumnMapping) -> TextRules:
 
 
 def typed_lines(t, mapping: ColumnMapping, *, clean_ids: bool = True, rules: TextRules | None = None,
-                fields: tuple[str, ...] = LINE_FIELDS):
+                fields: tuple[str, ...] = LINE_FIELDS, raw: tuple[str, ...] = ()):
     """The source lines as typed columns the feature SQL needs.
 
     Columns (those of ``fields`` that apply): ``cid`` (text), ``day`` (date),
     ``amount`` (net, returns negative), ``is_return``, ``discounted``,
     ``is_fee`` (booleans; a fee line is a postage/fee/adjustment code, see
     :func:`loyalty.quality.non_product_codes`), ``oid`` (text, '' for missing;
-    only with an order id).
+    only with an order id; an integer column stays integer, NULL for missing).
     Unreadable cells are NULL.
 
     Args:
@@ -531,6 +538,8 @@ def typed_lines(t, mapping: ColumnMapping, *, clean_ids: bool = True, rules: Tex
         rules: per-value decisions from :func:`text_rules` (default: decide in SQL).
         fields: the columns wanted (asking only for what a query needs keeps
             each query a single scan of the source).
+        raw: roles whose column is also passed through as stored, as text,
+            named ``raw_<role>`` (for :func:`check_expr`).
 
     Returns:
         An Ibis table expression.
@@ -590,14 +599,27 @@ def typed_lines(t, mapping: ColumnMapping, *, clean_ids: bool = True, rules: Tex
                     is_fee = code.isin(list(rules.fee_values)).fill_null(False)
             out["is_fee"] = is_fee
         elif name == "oid" and mapping.has("order_id"):
-            oid = col("order_id").cast("string")
-            out["oid"] = (oid.strip() if clean_ids else oid).fill_null("")
+            oid = col("order_id")
+            if oid.type().is_integer():
+                # grouped as stored: distinct integers are distinct texts, and NULLs make one
+                # group as '' does (a cast to text per line would only cost time)
+                out["oid"] = oid
+            else:
+                oid = oid.cast("string")
+                out["oid"] = (oid.strip() if clean_ids else oid).fill_null("")
+    for role in raw:
+        out[f"raw_{role}"] = col(role).cast("string")
     return t.select(**out)
 
 
 def quality_expr(lines, today: date, as_of: date | None = None):
     """One-row table of the quality counts (quality report order), the latest
     usable date (``latest``) and the usable lines after ``as_of``."""
+    return lines.aggregate(**_quality_metrics(lines, today, as_of))
+
+
+def _quality_metrics(lines, today: date, as_of: date | None) -> dict:
+    """The aggregates of :func:`quality_expr` by name."""
     ibis = _ibis()
     missing = lines.cid.isnull()
     bad_date = ~missing & lines.day.isnull()
@@ -606,7 +628,7 @@ def quality_expr(lines, today: date, as_of: date | None = None):
     future = ok & (lines.day > ibis.literal(today))
     used = ok & (lines.day <= ibis.literal(today))
     after = used & (lines.day > ibis.literal(as_of if as_of is not None else today))
-    return lines.aggregate(
+    return dict(
         rows_read=lines.count(),
         missing_customer_id=missing.sum(),
         bad_date=bad_date.sum(),
@@ -615,6 +637,79 @@ def quality_expr(lines, today: date, as_of: date | None = None):
         rows_after_as_of=after.sum(),
         latest=lines.day.max(where=used),
     )
+
+
+#: The roles whose distinct values :func:`run_checks` judges in Python (see :class:`TextRules`).
+RULE_ROLES = ("transaction_type", "coupon", "product_code")
+
+#: :func:`check_expr` returns at most this many value combinations; past it the checks
+#: fall back to one query per column (:func:`text_rules`) plus :func:`quality_expr`.
+CHECK_GROUPS_MAX = 1_000_000
+
+
+def check_expr(t, mapping: ColumnMapping, *, clean_ids: bool, today: date, as_of: date | None = None):
+    """The quality counts of :func:`quality_expr` per combination of the 取引区分,
+    coupon and product-code values, so one scan gives both the counts and the
+    distinct values :func:`rules_from_values` judges.
+
+    Args:
+        t: the Ibis table of raw lines.
+        mapping: the column mapping.
+        clean_ids: see :func:`typed_lines`.
+        today: lines after it are future dates.
+        as_of: the as-of date, when given.
+
+    Returns:
+        A table with ``raw_<role>`` for the mapped roles of :data:`RULE_ROLES`
+        and the columns of :func:`quality_expr`, one row per combination.
+    """
+    raw = tuple(r for r in RULE_ROLES if mapping.has(r))
+    # the sign of an amount does not matter to the counts: no return marker is needed here
+    lines = typed_lines(t, mapping, clean_ids=clean_ids, rules=TextRules((), (), ()),
+                        fields=("cid", "day", "amount"), raw=raw)
+    if not raw:
+        return quality_expr(lines, today, as_of)
+    return lines.group_by([f"raw_{r}" for r in raw]).aggregate(**_quality_metrics(lines, today, as_of))
+
+
+def run_checks(t, mapping: ColumnMapping, *, clean_ids: bool, today: date,
+               as_of: date | None = None) -> tuple[dict, TextRules]:
+    """The quality row and the text rules, in one scan when the value combinations are few.
+
+    Args:
+        t: the Ibis table of raw lines.
+        mapping: the column mapping.
+        clean_ids: see :func:`typed_lines`.
+        today: lines after it are future dates.
+        as_of: the as-of date, when given.
+
+    Returns:
+        ``(quality row as a dict, TextRules)``; the dict has the keys of :func:`quality_expr`.
+    """
+    import pyarrow.compute as pc
+
+    raw = [r for r in RULE_ROLES if mapping.has(r)]
+    tab = check_expr(t, mapping, clean_ids=clean_ids, today=today, as_of=as_of)
+    tab = tab.limit(CHECK_GROUPS_MAX + 1).to_pyarrow()
+    if tab.num_rows > CHECK_GROUPS_MAX:
+        rules = text_rules(t, mapping)
+        lines = typed_lines(t, mapping, clean_ids=clean_ids, rules=TextRules((), (), ()),
+                            fields=("cid", "day", "amount"))
+        return quality_expr(lines, today, as_of).to_pyarrow().to_pylist()[0], rules
+    q = {}
+    for name in tab.column_names:
+        if name.startswith("raw_"):
+            continue
+        col = tab[name]
+        q[name] = pc.max(col).as_py() if name == "latest" else int(pc.sum(col).as_py() or 0)
+
+    def values(role: str) -> list[str] | None:
+        if role not in raw:
+            return None
+        v = pc.unique(tab[f"raw_{role}"]).drop_null().to_pylist()
+        return None if len(v) > DISTINCT_IN_PYTHON else v
+
+    return q, rules_from_values(values("transaction_type"), values("coupon"), values("product_code"))
 
 
 def features_expr(lines, *, as_of: date, window_days: int = DEFAULT_WINDOW_DAYS, has_order_id: bool,
@@ -661,28 +756,32 @@ def features_expr(lines, *, as_of: date, window_days: int = DEFAULT_WINDOW_DAYS,
             first_day=v.day.min(where=order),
             last_day=v.day.max(where=order),
         )
-    v = usable(("cid", "day", "amount", "is_return"))
+    # one scan: the lines of each (customer, order id) first, carrying their money, then per customer.
+    # An order = the purchase lines of one (customer, order id) but its fee lines; its date is their
+    # earliest; a (customer, order id) with only returns or fee lines adds money and no order (od NULL).
+    v = usable(("cid", "oid", "day", "amount", "is_return", "discounted", "is_fee"))
     purchase = (v.amount > 0) & ~v.is_return
-    per_customer = v.group_by("cid").aggregate(
+    order_line = purchase & ~v.is_fee
+    per_order = v.group_by(["cid", "oid"]).aggregate(
         monetary=ibis.ifelse(v.day > start, v.amount, zero).sum(),
         revenue_total=v.amount.sum(),
         gross=ibis.ifelse(purchase, v.amount, zero).sum(),
         returns_amount=ibis.ifelse(v.is_return, v.amount, zero).sum(),
+        od=v.day.min(where=order_line),
+        ox=(order_line & v.discounted).any(),
     )
-    # an order = the purchase lines of one (customer, order id) but its fee lines; its date is their earliest
-    p = usable(("cid", "oid", "day", "amount", "is_return", "discounted", "is_fee"))
-    p = p.filter(p.amount > 0, ~p.is_return, ~p.is_fee)
-    orders = p.group_by(["cid", "oid"]).aggregate(od=p.day.min(), ox=p.discounted.any())
-    per_order_customer = orders.group_by("cid").aggregate(
-        orders_total=orders.count(),
-        frequency=(orders.od > start).sum(),
-        discounted_orders=orders.ox.sum(),
-        first_day=orders.od.min(),
-        last_day=orders.od.max(),
-    ).rename(ocid="cid")
-    joined = per_customer.left_join(per_order_customer, per_customer.cid == per_order_customer.ocid)
-    return joined.select("cid", "monetary", "revenue_total", "gross", "returns_amount", "orders_total",
-                         "frequency", "discounted_orders", "first_day", "last_day")
+    o = per_order
+    return o.group_by("cid").aggregate(
+        monetary=o.monetary.sum(),
+        revenue_total=o.revenue_total.sum(),
+        gross=o.gross.sum(),
+        returns_amount=o.returns_amount.sum(),
+        orders_total=o.od.count(),
+        frequency=(o.od > start).fill_null(False).sum(),
+        discounted_orders=o.ox.fill_null(False).sum(),  # ox implies an order line: od is set
+        first_day=o.od.min(),
+        last_day=o.od.max(),
+    )
 
 
 def feature_sql(columns: dict[str, str], mapping: ColumnMapping, *, table: str = "orders",
@@ -718,10 +817,11 @@ def warehouse_features(source: Source, mapping: ColumnMapping | None = None, *, 
                        progress=None) -> WarehouseResult:
     """Compute customer features in the source's engine and fetch the per-customer table.
 
-    For the embedded DuckDB the typed lines are first written to a temporary
-    table (one scan of the file; DuckDB spills to disk past its memory limit);
-    a warehouse runs three queries on its own table (latest date, quality
-    counts, features) and creates nothing.
+    Two queries, each one scan of the lines and nothing created: the quality
+    counts with the distinct 取引区分/coupon/product-code values
+    (:func:`run_checks`), then the features (:func:`features_expr`).  A CSV is
+    read by both (parsing it twice costs less than writing its lines to a
+    temporary table that then spills past DuckDB's memory limit).
 
     Args:
         source: an opened :class:`Source`.
@@ -746,8 +846,9 @@ def warehouse_features(source: Source, mapping: ColumnMapping | None = None, *, 
     mapping = mapping or source_mapping(source)
     tell = progress or (lambda step: None)
     try:
-        q, table, as_of = _run(source, mapping, clean_ids=False, as_of=as_of, window_days=window_days,
-                               today=today, tell=tell)
+        tell("reading")
+        q, table, as_of = _retrying(source, lambda: _run(source, mapping, clean_ids=False, as_of=as_of,
+                                                         window_days=window_days, today=today, tell=tell))
         if ids_need_cleaning(table["cid"]):
             # some stored ids carry spaces or placeholders: redo it with per-line cleaning (exact, slower)
             q, table, as_of = _run(source, mapping, clean_ids=True, as_of=as_of, window_days=window_days,
@@ -775,31 +876,31 @@ def warehouse_features(source: Source, mapping: ColumnMapping | None = None, *, 
     return WarehouseResult(features=features, report=report, mapping=mapping)
 
 
+def _retrying(source: Source, run):
+    """``run()``; for a CSV whose bytes turn out not to be UTF-8 past its first
+    megabyte, once more on a copy transcoded from CP932."""
+    try:
+        return run()
+    except Exception as exc:  # noqa: BLE001
+        if source.retry is None or "unicode" not in str(exc).lower():
+            raise
+    retry, source.retry = source.retry, None
+    source.table = retry()
+    return run()
+
+
 def _run(source: Source, mapping: ColumnMapping, *, clean_ids: bool, as_of: date | None, window_days: int,
          today: date, tell):
-    """The queries of :func:`warehouse_features`: quality counts, then features.
+    """The queries of :func:`warehouse_features`: quality counts and text rules
+    (one scan, :func:`run_checks`), then the features (one scan).
 
     Returns:
         ``(quality row as a dict, per-customer pyarrow table, as-of date)``.
     """
-    tell("reading")
-    base = source.table
-    if source.materialize:
-        # a text file: parse it once into a temporary table of the mapped columns
-        # (DuckDB spills it to disk past its memory limit)
-        name = f"_loyalty_raw_{uuid.uuid4().hex[:8]}"
-        cols = list(dict.fromkeys(mapping.roles.values()))
-        try:
-            base = source.backend.create_table(name, base.select(*cols), temp=True)
-        except Exception as exc:  # noqa: BLE001
-            if source.retry is None or "unicode" not in str(exc).lower():
-                raise
-            base = source.backend.create_table(name, source.retry().select(*cols), temp=True)
-        source.table, source.materialize, source.retry = base, False, None
     tell("checking")
-    rules = text_rules(base, mapping)
+    base = source.table
+    q, rules = run_checks(base, mapping, clean_ids=clean_ids, today=today, as_of=as_of)
     lines = lambda fields: typed_lines(base, mapping, clean_ids=clean_ids, rules=rules, fields=fields)  # noqa: E731
-    q = quality_expr(lines(("cid", "day", "amount")), today, as_of).to_pyarrow().to_pylist()[0]
     if as_of is None and isinstance(q["latest"], date):
         as_of = q["latest"]
     rows_used = int(q["rows_read"]) - sum(int(q[k] or 0) for k in _WHEN_REASON)
@@ -814,23 +915,51 @@ def _run(source: Source, mapping: ColumnMapping, *, clean_ids: bool, as_of: date
     tell("aggregating")
     expr = features_expr(lines, as_of=as_of, window_days=window_days, has_order_id=mapping.has("order_id"),
                          today=today)
+    if source.local:
+        # DuckDB compares text byte by byte (= code point order, as pandas sorts): the frame
+        # comes back in index order; a warehouse's collation may differ, so it is sorted in Python
+        expr = expr.order_by("cid")
     return q, expr.to_pyarrow(), as_of
 
 
-def _features_frame(table, as_of: date, window_days: int) -> pd.DataFrame:
-    """The fetched per-customer table as the columns of :func:`loyalty.features.build_features`."""
+def _in_order(ids) -> bool:
+    """Whether a string column is already in ascending code point order (no NULLs)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    table = table.take(pc.sort_indices(table, sort_keys=[("cid", "ascending")]))
+    arr = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+    if len(arr) < 2:
+        return True
+    if arr.null_count:
+        return False
+    return bool(pc.all(pc.less(arr.slice(0, len(arr) - 1), arr.slice(1))).as_py())
+
+
+def _features_frame(table, as_of: date, window_days: int) -> pd.DataFrame:
+    """The fetched per-customer table as the columns of :func:`loyalty.features.build_features`.
+
+    Args:
+        table: the pyarrow table of :func:`features_expr` (any row order).
+        as_of: the as-of date.
+        window_days: the window.
+
+    Returns:
+        The feature frame indexed by customer_id, in customer_id order.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not _in_order(table["cid"]):
+        table = table.take(pc.sort_indices(table, sort_keys=[("cid", "ascending")]))
     as_of_day = np.datetime64(as_of, "D").astype(np.int64)
 
     def days(name: str) -> np.ndarray:
         col = table[name].cast(pa.date32()).cast(pa.int32())
         return col.to_numpy(zero_copy_only=False).astype(float)  # NaN where NULL
 
-    def num(name: str, fill: float = 0.0) -> np.ndarray:
-        return np.nan_to_num(table[name].to_numpy(zero_copy_only=False).astype(float), nan=fill)
+    def num(name: str) -> np.ndarray:
+        col = table[name].cast(pa.float64()).fill_null(0.0)
+        return col.to_numpy(zero_copy_only=False)
 
     orders_total = num("orders_total").astype(np.int64)
     has_order = orders_total > 0
@@ -840,11 +969,11 @@ def _features_frame(table, as_of: date, window_days: int) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         aov = np.where(has_order, gross / np.maximum(orders_total, 1), np.nan)
         dshare = np.where(has_order, discounted / np.maximum(orders_total, 1), np.nan)
-    epoch = np.datetime64("1970-01-01", "D")
 
-    def stamp(d: np.ndarray) -> pd.Series:
-        out = (np.nan_to_num(d, nan=0).astype(np.int64).astype("timedelta64[D]") + epoch).astype("datetime64[s]")
-        return pd.Series(out).where(has_order)
+    def stamp(d: np.ndarray) -> np.ndarray:
+        out = np.nan_to_num(d, nan=0).astype(np.int64).astype("datetime64[D]").astype("datetime64[s]")
+        out[~has_order] = np.datetime64("NaT")
+        return out
 
     frequency = num("frequency").astype(np.int64)
     index = pd.Index(table["cid"].to_pandas(), name="customer_id", dtype="str")
@@ -852,8 +981,8 @@ def _features_frame(table, as_of: date, window_days: int) -> pd.DataFrame:
         "recency_days": np.where(has_order, as_of_day - last, np.nan),
         "frequency": frequency,
         "monetary": num("monetary"),
-        "first_order": stamp(first).to_numpy(),
-        "last_order": stamp(last).to_numpy(),
+        "first_order": stamp(first),
+        "last_order": stamp(last),
         "tenure_days": np.where(has_order, as_of_day - first, np.nan),
         "orders_total": orders_total,
         "revenue_total": num("revenue_total"),

@@ -236,8 +236,11 @@ def test_postgres_sql_is_generated_without_connecting():
     assert '"orders"' in sql and "GROUP BY" in sql
     assert "2023" in sql and "2024" in sql  # window start and as-of are literals
     assert "read_parquet" not in sql.lower()
-    # an order is (customer, order id): both are grouping keys somewhere
-    assert sql.count("GROUP BY") >= 3
+    # one scan: lines grouped by (customer, order id), then by customer; no join
+    assert sql.count("GROUP BY") == 2 and " JOIN " not in sql.upper()
+    parsed = sqlglot.parse_one(sql, read="postgres")
+    keys = sorted(len(g.expressions) for g in parsed.find_all(sqlglot.exp.Group))
+    assert keys == [1, 2]
 
 
 def test_bigquery_and_snowflake_sql_compile_too():
@@ -246,3 +249,83 @@ def test_bigquery_and_snowflake_sql_compile_too():
         sql = wh.feature_sql({"cid": "int64", "d": "date", "a": "float64"}, mapping, as_of=date(2024, 6, 30),
                              today=TODAY, dialect=dialect)
         sqlglot.parse_one(sql, read=dialect)
+
+
+def test_checks_give_the_same_counts_in_one_grouped_scan_and_per_column(fixture_csv, monkeypatch):
+    with wh.open_source(str(fixture_csv)) as src:
+        mapping = wh.source_mapping(src)
+        q, rules = wh.run_checks(src.table, mapping, clean_ids=False, today=TODAY, as_of=AS_OF)
+        monkeypatch.setattr(wh, "CHECK_GROUPS_MAX", 1)  # too many combinations: one query per column
+        q2, rules2 = wh.run_checks(src.table, mapping, clean_ids=False, today=TODAY, as_of=AS_OF)
+    # 13 lines: one without an id, one unreadable date; A9 (2024-07-02) is after the as-of date
+    assert q == q2 == {"rows_read": 13, "missing_customer_id": 1, "bad_date": 1, "bad_amount": 0,
+                       "future_date": 0, "rows_after_as_of": 1, "latest": date(2024, 7, 2)}
+    assert rules == rules2
+    assert rules.return_values == ("返品",)
+    assert rules.coupon_values == ("SPRING",)
+
+
+def test_fallback_checks_give_the_same_features(fixture_csv, monkeypatch):
+    expected = _sql_features(str(fixture_csv))
+    monkeypatch.setattr(wh, "CHECK_GROUPS_MAX", 1)
+    result = _sql_features(str(fixture_csv))
+    _same(expected.features.frame, result.features.frame)
+    assert result.report == expected.report
+
+
+def test_frame_from_an_unordered_warehouse_result_is_sorted():
+    import pyarrow as pa
+
+    day = pa.array([date(2024, 6, 1), None, date(2024, 1, 1)], pa.date32())
+    table = pa.table({"cid": ["b", "a", "B"], "monetary": [1.0, 2.0, 3.0], "revenue_total": [1.0, 2.0, 3.0],
+                      "gross": [4.0, 0.0, 3.0], "returns_amount": [0.0, -2.0, 0.0],
+                      "orders_total": pa.array([2, None, 1], pa.int64()), "frequency": [1, 0, 1],
+                      "discounted_orders": [1, 0, 0], "first_day": day, "last_day": day})
+    f = wh._features_frame(table, date(2024, 6, 30), 365)
+    assert f.index.tolist() == ["B", "a", "b"]  # code point order, as pandas sorts
+    assert f["recency_days"].tolist()[0] == 181 and np.isnan(f.loc["a", "recency_days"])
+    assert f["aov"].tolist()[2] == 2.0 and f.loc["a", "orders_total"] == 0
+    assert f.loc["b", "last_order"] == pd.Timestamp("2024-06-01") and pd.isna(f.loc["a", "first_order"])
+    assert wh._in_order(pa.array(["B", "a", "b"])) and not wh._in_order(pa.array(["a", "B"]))
+
+
+def test_csv_that_turns_out_to_be_cp932_after_the_first_megabyte(tmp_path, monkeypatch):
+    # more than 1 MB of plain ASCII, then a 返品 line in CP932: found by the first scan, transcoded, redone
+    lines = ["注文番号,会員番号,注文日,金額,取引区分"]
+    lines += [f"A{i},{i % 500:04d},2024/05/{1 + i % 28:02d},{100 + i % 7},buy" for i in range(40_000)]
+    lines += ["R1,0001,2024/06/01,300,返品", "B1,0001,2024/06/02,900,購入"]
+    path = tmp_path / "late_cp932.csv"
+    path.write_bytes(("\n".join(lines) + "\n").encode("cp932"))
+    assert path.stat().st_size > (1 << 20)
+    _, pandas_features = _pandas_features(path)
+    transcoded = []
+    real = wh._transcode_cp932
+    monkeypatch.setattr(wh, "_transcode_cp932", lambda *a: transcoded.append(a) or real(*a))
+    result = _sql_features(str(path))
+    assert len(transcoded) == 1  # not at opening (the head is ASCII): on the first scan's error
+    _same(pandas_features.frame, result.features.frame)
+    row = result.features.frame.loc["0001"]
+    assert row["returns_amount"] == -300.0  # the positive 返品 amount was turned negative
+    assert result.report["rows_read"] == 40_002
+
+
+def test_integer_order_ids_are_grouped_as_stored(tmp_path):
+    # order 7 spans two lines and two days (one order, dated by 05-01); a line without an order id
+    # makes the customer's "blank id" order; 70 is another order, not 7 again
+    text = "注文番号,会員番号,注文日,金額\n7,c1,2024/05/02,100\n7,c1,2024/05/01,200\n70,c1,2024/06/01,50\n" \
+           ",c1,2024/06/10,30\n,c1,2024/06/11,20\n8,c2,2024/06/01,500\n"
+    path = tmp_path / "ints.csv"
+    path.write_text(text, encoding="utf-8")
+    _, pandas_features = _pandas_features(path)
+    con = duckdb.connect()
+    parquet = tmp_path / "ints.parquet"
+    con.execute(f"""COPY (SELECT 注文番号::BIGINT AS 注文番号, 会員番号, strptime(注文日, '%Y/%m/%d')::DATE AS 注文日,
+                    金額::DOUBLE AS 金額 FROM read_csv('{path}', all_varchar=true))
+                    TO '{parquet}' (FORMAT parquet)""")
+    con.close()
+    with wh.open_source(str(parquet)) as src:
+        assert src.table.schema()["注文番号"].is_integer()
+    f = _sql_features(str(parquet)).features.frame
+    _same(pandas_features.frame, f)
+    assert f.loc["c1", "orders_total"] == 3  # 7, 70 and the blank id
+    assert f.loc["c1", "last_order"] == pd.Timestamp("2024-06-10")
