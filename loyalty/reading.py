@@ -28,6 +28,15 @@ Decisions worth knowing (README "Reliability"):
   as a prefix flag, not as text).
 * A few NUL characters in a text file are removed (and counted in a note).
 
+A large worksheet (32 MB or more of XML once inflated) is parsed in pieces, one
+per core, at the same time: calamine parses a sheet on one core and always the
+whole of it.  The inflated XML that the container check produces anyway is cut
+at ``<row>`` tags into runs of rows, each run becomes a copy of the workbook
+(stored, not deflated again) with marker cells that pin its grid to A1, and the
+grids are checked and stacked.  The table is the same as from one piece (the
+tests compare both); a sheet with anything unusual (comments, CDATA, prefixed
+tags, rows out of order) is read in one piece.
+
 Hostile workbooks are refused before any parsing: password-protected (OLE2 with an
 ``EncryptedPackage``), too many zip entries, too large once decompressed, an
 abnormal compression ratio, a zip entry that inflates to more than its directory
@@ -41,8 +50,10 @@ import codecs
 import csv
 import gzip
 import io
+import os
 import re
 import struct
+import tempfile
 import unicodedata
 import zipfile
 import zlib
@@ -1301,7 +1312,8 @@ _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
 _WORKBOOK_PARTS = ("[Content_Types].xml", "content.xml", "xl/workbook.xml", "xl/workbook.bin")
 
 
-def _check_workbook_container(data: bytes, name: str, lim: limits_mod.Limits) -> None:
+def _check_workbook_container(data: bytes, name: str, lim: limits_mod.Limits, *,
+                               keep_min: int | None = None) -> dict[str, bytearray]:
     """Refuse encrypted, damaged and bomb-like workbooks before parsing anything.
 
     Checks, in order: OLE2 container (password-protected .xlsx, or a legacy .xls
@@ -1309,6 +1321,20 @@ def _check_workbook_container(data: bytes, name: str, lim: limits_mod.Limits) ->
     of each large entry); then every XML part is inflated once, streaming, to
     check that it is no larger than the directory says (a forged size would let
     a bomb through) and that its prolog declares no DOCTYPE/ENTITY.
+
+    Args:
+        data: the file's bytes.
+        name: the file name (for messages).
+        lim: the limits in force.
+        keep_min: when given and exactly one worksheet part (``xl/worksheets/*.xml``)
+            is at least this large once inflated, its inflated bytes are kept and
+            returned (they are produced by the check anyway).
+
+    Returns:
+        ``{zip entry name: inflated bytes}`` for the kept part (usually empty).
+
+    Raises:
+        LoyaltyError: encrypted, damaged, too large, bomb-like or DOCTYPE/ENTITY.
     """
     lower = name.lower()
     if data.startswith(_OLE_MAGIC):
@@ -1316,7 +1342,7 @@ def _check_workbook_container(data: bytes, name: str, lim: limits_mod.Limits) ->
             raise error("error.excel_encrypted", file=name)
         if lower.endswith((".xlsx", ".xlsm")):
             raise error("error.excel_corrupt", file=name)
-        return  # legacy .xls: calamine reads it
+        return {}  # legacy .xls: calamine reads it
     if not data.startswith(_ZIP_MAGIC):
         raise error("error.excel_corrupt", file=name)
     try:
@@ -1338,14 +1364,27 @@ def _check_workbook_container(data: bytes, name: str, lim: limits_mod.Limits) ->
         if info.file_size > 10 * _MB and info.file_size > lim.LOYALTY_XLSX_MAX_RATIO * max(info.compress_size, 1):
             raise error("error.excel_bomb", file=name, entry=info.filename,
                         ratio=info.file_size // max(info.compress_size, 1))
+    big = [i.filename for i in infos if keep_min is not None and _is_worksheet_part(i.filename)
+           and i.file_size >= keep_min]
+    keep = big[0] if len(big) == 1 else None
+    kept: dict[str, bytearray] = {}
     for info in infos:
         if info.filename.lower().endswith((".xml", ".rels", ".bin")):
-            _check_entry(data, info, name)
+            out = _check_entry(data, info, name, keep=info.filename == keep)
+            if out is not None:
+                kept[info.filename] = out
+    return kept
 
 
-def _check_entry(data: bytes, info: zipfile.ZipInfo, name: str) -> None:
+def _is_worksheet_part(entry: str) -> bool:
+    return entry.startswith("xl/worksheets/") and entry.endswith(".xml") and entry.count("/") == 2
+
+
+def _check_entry(data: bytes, info: zipfile.ZipInfo, name: str, *, keep: bool = False) -> bytearray | None:
     """Inflate one zip entry from its raw bytes, as a workbook reader would,
-    stopping as soon as it exceeds its declared size; check its XML prolog."""
+    stopping as soon as it exceeds its declared size; check its XML prolog.
+    With ``keep``, the inflated bytes are returned (None if they do not match the
+    declared size exactly)."""
     off = info.header_offset
     if data[off:off + 4] != _ZIP_MAGIC:
         raise error("error.excel_corrupt", file=name)
@@ -1354,24 +1393,30 @@ def _check_entry(data: bytes, info: zipfile.ZipInfo, name: str) -> None:
     raw = memoryview(data)[start:start + info.compress_size]
     if info.flag_bits & 0x1:
         raise error("error.excel_encrypted", file=name)
+    into = bytearray(info.file_size) if keep else None
     if info.compress_type == zipfile.ZIP_STORED:
         produced, head = len(raw), bytes(raw[:XML_PROLOG_MAX])
         if produced < info.file_size:
             raise error("error.excel_corrupt", file=name)
+        if into is not None and produced == info.file_size:
+            into[:] = raw
     elif info.compress_type == zipfile.ZIP_DEFLATED:
-        produced, head = _inflate_count(raw, info.file_size, info.CRC, name)
+        produced, head = _inflate_count(raw, info.file_size, info.CRC, name, into=into)
     else:
         raise error("error.excel_corrupt", file=name)
     if produced > info.file_size:
         raise error("error.rel_excel_size_mismatch", file=name, entry=info.filename)
     if info.filename.lower().endswith((".xml", ".rels")):
         _check_prolog(head, name, info.filename)
+    return into if into is not None and produced == info.file_size else None
 
 
-def _inflate_count(raw: memoryview, declared: int, crc: int, name: str) -> tuple[int, bytes]:
+def _inflate_count(raw: memoryview, declared: int, crc: int, name: str, *,
+                   into: bytearray | None = None) -> tuple[int, bytes]:
     """Decompressed size of a raw deflate stream, stopping just past ``declared``;
     also the first :data:`XML_PROLOG_MAX` bytes.  A stream that ends early, is
-    damaged, or whose CRC-32 differs from the directory's is a corrupt workbook."""
+    damaged, or whose CRC-32 differs from the directory's is a corrupt workbook.
+    With ``into`` (``declared`` bytes long), the inflated bytes are also written there."""
     d = zlib.decompressobj(-15)
     produced = 0
     check = 0
@@ -1387,6 +1432,8 @@ def _inflate_count(raw: memoryview, declared: int, crc: int, name: str) -> tuple
                 pos += step
             if len(head) < XML_PROLOG_MAX:
                 head += chunk[: XML_PROLOG_MAX - len(head)]
+            if into is not None and produced + len(chunk) <= declared:
+                into[produced:produced + len(chunk)] = chunk
             produced += len(chunk)
             check = zlib.crc32(chunk, check)
             if produced > declared:
@@ -1422,7 +1469,15 @@ def _check_prolog(head: bytes, name: str, entry: str) -> None:
 
 def _read_workbook(data: bytes, name: str, sheet: str | int | None,
                    lim: limits_mod.Limits) -> RawTable:
-    _check_workbook_container(data, name, lim)
+    threads = _threads()
+    before = _cpu_times()
+    kept = _check_workbook_container(data, name, lim,
+                                     keep_min=_SPLIT_MIN_BYTES if threads > 1 else None)
+    if kept:
+        # the check took about a second on one core: were other cores idle meanwhile?
+        threads = min(threads, 1 + int(_spare_cores(before) + 0.5))
+        if threads < 2:
+            kept = {}
     import fastexcel
 
     try:
@@ -1442,13 +1497,19 @@ def _read_workbook(data: bytes, name: str, sheet: str | int | None,
         if sheet not in sheets:
             raise error("error.sheet_not_found", file=name, sheet=sheet, sheets="、".join(sheets))
         order = [sheets.index(sheet)]
+    parts = _sheet_parts(data, sheets) if kept else {}
     for idx in order:
-        try:
-            loaded = reader.load_sheet(idx, header_row=None, dtypes="string", skip_rows=0,
-                                       n_rows=lim.LOYALTY_MAX_ROWS + 2)
-            batch = loaded.to_arrow()
-        except Exception as exc:
-            raise error("error.excel_unreadable", file=name, detail=_short(exc)) from None
+        batch = None
+        if idx in parts and parts[idx] in kept:
+            batch = _load_in_pieces(data, parts[idx], kept.pop(parts[idx]), idx, threads,
+                                    lim.LOYALTY_MAX_ROWS + 2)
+        if batch is None:
+            try:
+                loaded = reader.load_sheet(idx, header_row=None, dtypes="string", skip_rows=0,
+                                           n_rows=lim.LOYALTY_MAX_ROWS + 2)
+                batch = loaded.to_arrow()
+            except Exception as exc:
+                raise error("error.excel_unreadable", file=name, detail=_short(exc)) from None
         if batch.num_columns > lim.LOYALTY_MAX_COLUMNS:
             raise error("error.too_many_columns", file=name, columns=batch.num_columns,
                         limit=lim.LOYALTY_MAX_COLUMNS)
@@ -1456,6 +1517,268 @@ def _read_workbook(data: bytes, name: str, sheet: str | int | None,
         if table is not None and (table.rows > 0 or sheet is not None):
             return table
     raise error("error.no_data_rows", file=name)
+
+
+#: A worksheet part at least this large once inflated is parsed in pieces, one per
+#: core: calamine parses a whole sheet on one core whatever ``n_rows`` says.
+_SPLIT_MIN_BYTES = 32 * _MB
+#: The text of the marker cells that pin every piece's grid to cell A1.
+_SENTINEL = "loyalty\u00b7piece\u00b7marker"
+_SENTINEL_XML = _SENTINEL.encode("utf-8")
+_ROW_TAG = re.compile(rb'<row\b[^>]*?\sr="([0-9]+)"')
+
+
+def _threads() -> int:
+    """Most pieces to parse a large sheet in: the cores this process may use, at most 4
+    (fewer when other work keeps them busy: see :func:`_spare_cores`)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 4))
+
+
+def _cpu_times() -> tuple[int, int] | None:
+    """(idle, total) CPU time of the whole machine so far, in clock ticks (None where
+    the system does not say)."""
+    try:
+        with open("/proc/stat", "rb") as fh:
+            fields = [int(v) for v in fh.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    if len(fields) < 5:
+        return None
+    return fields[3] + fields[4], sum(fields[:8])
+
+
+def _spare_cores(before: tuple[int, int] | None) -> float:
+    """Cores left idle by everything on the machine since ``before`` (a
+    :func:`_cpu_times` reading); plenty when unknown.
+
+    A sheet is cut only into as many pieces as can really run side by side:
+    cutting costs about 15% more CPU time in all (the kept XML, writing the
+    pieces, stacking their grids), which a busy machine would not give back.
+    """
+    after = _cpu_times()
+    if before is None or after is None or after[1] <= before[1]:
+        return float(_threads())
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return cores * (after[0] - before[0]) / (after[1] - before[1])
+
+
+def _sheet_parts(data: bytes, sheets: list[str]) -> dict[int, str]:
+    """Zip entry of each worksheet, by sheet index (empty when anything is unusual).
+
+    Read from ``xl/workbook.xml`` and its relationships; the prologs were already
+    checked for DOCTYPE/ENTITY, so ElementTree expands no entities here.
+    """
+    import posixpath
+    import xml.etree.ElementTree as ET
+
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        book = ET.fromstring(zf.read("xl/workbook.xml"))
+        rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    except Exception:
+        return {}
+    targets = {}
+    for rel in rels:
+        if rel.tag.endswith("Relationship") and rel.get("TargetMode") != "External":
+            target = rel.get("Target") or ""
+            target = target[1:] if target.startswith("/") else posixpath.normpath("xl/" + target)
+            targets[rel.get("Id")] = target
+    names, out = [], {}
+    for el in book.iter():
+        if el.tag.endswith("}sheet"):
+            rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), None)
+            if rid in targets and _is_worksheet_part(targets[rid]):
+                out[len(names)] = targets[rid]
+            names.append(el.get("name"))
+    return out if names == sheets else {}
+
+
+def _cut_points(xml: bytearray, pieces: int) -> tuple[int, int, list[tuple[int, int]]] | None:
+    """Where to cut a worksheet's rows into ``pieces`` of about equal size.
+
+    Returns:
+        (end of ``<sheetData>``, start of ``</sheetData>``, [(byte offset of a
+        ``<row`` tag, its row number), ...]), or None when the part is unusual
+        (a namespace prefix, comments or CDATA, a cut row without ``r``, rows out
+        of order): the sheet is then read in one piece.
+    """
+    start = xml.find(b"<sheetData>")
+    end = xml.rfind(b"</sheetData>")
+    if start < 0 or end < start:
+        return None
+    body = start + len(b"<sheetData>")
+    if _has_markup_declaration(xml, body, end):
+        return None
+    cuts: list[tuple[int, int]] = []
+    for k in range(1, pieces):
+        pos = xml.find(b"<row ", body + (end - body) * k // pieces, end)
+        if pos < 0:
+            break
+        m = _ROW_TAG.match(xml, pos)
+        if m is None:
+            return None
+        row = int(m.group(1))
+        if cuts and (pos <= cuts[-1][0] or row <= cuts[-1][1]):
+            continue
+        if row < 2:
+            return None
+        cuts.append((pos, row))
+    return (body, end, cuts) if cuts else None
+
+
+def _has_markup_declaration(xml: bytearray, start: int, end: int) -> bool:
+    """True when ``xml[start:end]`` holds ``<!`` (a comment or CDATA section).
+
+    Looks for ``!`` first (rare in sheet XML, and found at memchr speed), and
+    only when there are many of them for the two-byte pattern."""
+    pos = xml.find(b"!", start, end)
+    for _ in range(10_000):
+        if pos < 0:
+            return False
+        if pos > 0 and xml[pos - 1] == 0x3C:  # "<"
+            return True
+        pos = xml.find(b"!", pos + 1, end)
+    return xml.find(b"<!", start, end) >= 0
+
+
+def _marker_row(row: int) -> bytes:
+    return (b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>' % (row, row)) + _SENTINEL_XML + b"</t></is></c></row>"
+
+
+def _piece_workbook(target, data: bytes, entry: str, xml: bytearray, body: int, end: int,
+                    lo: int, hi: int, first_row: int | None, next_row: int | None) -> None:
+    """Write to ``target`` (a path or binary file) a copy of the workbook whose
+    worksheet ``entry`` holds only the rows in ``xml[lo:hi]``, with a marker cell
+    in column A of row 1 (when the piece does not start the sheet) and of row
+    ``next_row`` (when it does not end it).  Entries are stored uncompressed:
+    nothing is deflated again."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as out:
+        for info in src.infolist():
+            if info.filename == entry:
+                with out.open(zipfile.ZipInfo(entry), "w") as f:
+                    view = memoryview(xml)
+                    f.write(view[:body])
+                    if first_row is not None:
+                        f.write(_marker_row(1))
+                    f.write(view[lo:hi])
+                    if next_row is not None:
+                        f.write(_marker_row(next_row))
+                    f.write(view[end:])
+            elif not info.is_dir():
+                out.writestr(zipfile.ZipInfo(info.filename), src.read(info))
+
+
+def _load_in_pieces(data: bytes, entry: str, xml: bytearray, idx: int, threads: int,
+                    n_rows: int) -> pa.RecordBatch | None:
+    """Load one large worksheet as row ranges parsed at the same time (calamine
+    releases the GIL), giving the same grid as one ``load_sheet`` would.
+
+    Each piece is the workbook with that sheet cut down to a run of rows, plus
+    marker cells in column A (so every piece's grid starts at A1 and ends where
+    the next piece starts).  The pieces' grids are checked (markers where they
+    belong, nothing outside the piece's rows), cut to their rows and stacked; the
+    empty columns left of and right of the sheet's used range are dropped, as
+    calamine does.
+
+    Returns:
+        The grid (row 0 = sheet row 1), or None when the sheet should be read the
+        ordinary way (unusual XML, a check failed, or a piece did not load).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    import fastexcel
+
+    found = _cut_points(xml, threads)
+    if found is None:
+        return None
+    body, end, cuts = found
+    bounds = [body] + [pos for pos, _ in cuts] + [end]
+    firsts = [None] + [row for _, row in cuts]
+    nexts = [row for _, row in cuts] + [None]
+
+    # Files, not bytes: fastexcel opens a path at once but copies bytes slowly.  An
+    # in-memory file (memfd) where the system has one, else a temporary file.  Either
+    # way the pieces (together about the size of the inflated sheet) are not counted
+    # in this process's resident size; each is freed once calamine has read it.
+    paths: list[str] = []
+    fds: dict[int, int] = {}
+
+    def write(k: int) -> None:
+        with open(paths[k], "wb") as f:
+            _piece_workbook(f, data, entry, xml, body, end, bounds[k], bounds[k + 1], firsts[k], nexts[k])
+
+    def load(k: int) -> pa.RecordBatch:
+        try:
+            return fastexcel.read_excel(paths[k]).load_sheet(idx, header_row=None, dtypes="string",
+                                                             skip_rows=0).to_arrow()
+        finally:
+            if k in fds:
+                os.close(fds.pop(k))
+            elif os.path.exists(paths[k]):
+                os.unlink(paths[k])
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="loyalty-pieces-") as tmp:
+            for k in range(len(bounds) - 1):
+                if hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd"):
+                    fds[k] = os.memfd_create(f"loyalty-piece{k}")
+                    paths.append(f"/proc/self/fd/{fds[k]}")
+                else:
+                    paths.append(os.path.join(tmp, f"piece{k}.xlsx"))
+            with ThreadPoolExecutor(max_workers=len(paths)) as pool:
+                list(pool.map(write, range(len(paths))))
+                del xml  # the inflated sheet is no longer needed while calamine works
+                grids = [_text_arrays(b) for b in pool.map(load, range(len(paths)))]
+    except Exception:
+        return None
+    finally:
+        for fd in fds.values():
+            os.close(fd)
+    pieces: list[list[pa.Array]] = []
+    for k, grid in enumerate(grids):
+        lo = 0 if firsts[k] is None else firsts[k] - 1
+        height = len(grid[0]) if grid else 0
+        if nexts[k] is not None and height != nexts[k]:
+            return None  # a row beyond the piece, or the marker missing
+        hi = height if nexts[k] is None else nexts[k] - 1
+        if not grid or not _markers_only(grid, 0 if firsts[k] is not None else None,
+                                          hi if nexts[k] is not None else None, lo):
+            return None
+        pieces.append([c.slice(lo, max(hi - lo, 0)) for c in grid])
+    width = max(len(g) for g in pieces)
+    columns = []
+    for c in range(width):
+        parts = [g[c] if c < len(g) else pa.nulls(len(g[0]), pa.large_string()) for g in pieces]
+        columns.append(pa.concat_arrays(parts))
+    used = [i for i, col in enumerate(columns) if col.null_count < len(col)]
+    if not used:
+        return pa.RecordBatch.from_arrays([], names=[])
+    columns = [col.slice(0, n_rows) for col in columns[used[0]:used[-1] + 1]]
+    return pa.RecordBatch.from_arrays(columns, names=[f"c{i}" for i in range(len(columns))])
+
+
+def _markers_only(grid: list[pa.Array], top: int | None, bottom: int | None, lo: int) -> bool:
+    """True when a piece's grid has its marker cells where they were put and
+    nothing else outside the piece's own rows (rows ``lo`` to ``bottom``)."""
+    col_a = grid[0]
+    for row in (top, bottom):
+        if row is None:
+            continue
+        if col_a[row].as_py() != _SENTINEL or any(c[row].is_valid for c in grid[1:]):
+            return False
+    if top is not None and lo > 1:
+        # rows 2 .. lo of the sheet belong to earlier pieces: they must be empty here
+        if any(c.slice(1, lo - 1).null_count != lo - 1 for c in grid):
+            return False
+    return True
 
 
 def _text_arrays(batch: pa.RecordBatch) -> list[pa.Array]:
