@@ -1736,7 +1736,7 @@ def _load_in_pieces(data: bytes, entry: str, xml: bytearray, idx: int, threads: 
             with ThreadPoolExecutor(max_workers=len(paths)) as pool:
                 list(pool.map(write, range(len(paths))))
                 del xml  # the inflated sheet is no longer needed while calamine works
-                grids = [_text_arrays(b) for b in pool.map(load, range(len(paths)))]
+                grids = [_utf8_columns(b) for b in pool.map(load, range(len(paths)))]
     except Exception:
         return None
     finally:
@@ -1756,13 +1756,22 @@ def _load_in_pieces(data: bytes, entry: str, xml: bytearray, idx: int, threads: 
     width = max(len(g) for g in pieces)
     columns = []
     for c in range(width):
-        parts = [g[c] if c < len(g) else pa.nulls(len(g[0]), pa.large_string()) for g in pieces]
+        parts = [g[c] if c < len(g) else pa.nulls(len(g[0]), pa.string()) for g in pieces]
         columns.append(pa.concat_arrays(parts))
+    del grids, pieces
     used = [i for i, col in enumerate(columns) if col.null_count < len(col)]
     if not used:
         return pa.RecordBatch.from_arrays([], names=[])
     columns = [col.slice(0, n_rows) for col in columns[used[0]:used[-1] + 1]]
     return pa.RecordBatch.from_arrays(columns, names=[f"c{i}" for i in range(len(columns))])
+
+
+def _utf8_columns(batch: pa.RecordBatch) -> list[pa.Array]:
+    """A piece's columns as string arrays (an all-empty column comes as nulls);
+    :func:`_text_arrays` makes them large_string once the pieces are stacked."""
+    return [pa.nulls(len(col), pa.string()) if pa.types.is_null(col.type)
+            else col if pa.types.is_string(col.type) else pc.cast(col, pa.string())
+            for col in batch.columns]
 
 
 def _markers_only(grid: list[pa.Array], top: int | None, bottom: int | None, lo: int) -> bool:
