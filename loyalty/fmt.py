@@ -10,6 +10,7 @@ function               example                 missing (None/NaN/NaT/NA)
 ``format_int(n)``      ``1,234``               ``—``
 ``format_score(x)``    ``72.5``                ``—``
 ``format_pct(x)``      ``12.3%`` (x = 0.123)   ``—``
+``format_nps(x)``      ``+32`` / ``-14`` / ``0``  ``—``
 ``format_date(d)``     ``2024/01/05``          ``—``
 =====================  ======================  =========================
 
@@ -104,6 +105,16 @@ def format_yen(x: object) -> str:
         return MISSING
     sign = "-" if q < 0 else ""
     return f"{sign}¥{_grouped(abs(q), 0)}"
+
+
+def format_nps(x: object) -> str:
+    """Format an NPS (−100 to +100) as a whole number with its sign: ``+32``, ``-14``, ``0``.
+
+    NPS is reported as a whole number; every page, summary and handout uses this
+    one form so the same figure reads the same everywhere.
+    """
+    text = format_int(x)
+    return "+" + text if text not in ("0", MISSING) and not text.startswith("-") else text
 
 
 def format_int(n: object) -> str:

@@ -356,9 +356,7 @@ def handout_html(features: Features, scored: pd.DataFrame, definition: Definitio
     ]
     answers = compute_nps(pd.to_numeric(f["nps"], errors="coerce").to_numpy()) if "nps" in f else None
     if answers is not None and answers.respondents:
-        sign = fmt.format_int(answers.nps)
-        sign = "+" + sign if sign not in ("0",) and not sign.startswith("-") else sign
-        kpis.append((t("handout.kpi.nps", lang), sign,
+        kpis.append((t("handout.kpi.nps", lang), fmt.format_nps(answers.nps),
                      t("handout.kpi.answers", lang, n=fmt.format_int(answers.respondents))))
     else:
         kpis.append((t("handout.kpi.avg_score", lang), fmt.format_score(scored["loyalty_score"].mean()),

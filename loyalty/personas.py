@@ -238,19 +238,13 @@ def _num1(x: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def _signed(x: float) -> str:
-    """NPS style: "+32", "-5", "0"."""
-    text = fmt.format_int(x)
-    return "+" + text if text not in ("0", fmt.MISSING) and not text.startswith("-") else text
-
-
 def _format(value: float, unit: str, lang: str, count_unit: str) -> str:
     if unit == "pct":
         return fmt.format_pct(value)
     if unit == "yen":
         return fmt.format_yen(value)
     if unit == "nps":
-        return _signed(value)
+        return fmt.format_nps(value)
     if unit == "score5":
         return fmt.format_score(value)
     if unit == "number":
@@ -518,7 +512,7 @@ def _facts_for(spec: FactSpec, features: pd.DataFrame, groups: _Groups, lang: st
         for k in range(len(groups.keys)):  # one step per group, not per customer
             result = compute_nps(answers[groups.members(k, answered)])
             if result.respondents:
-                put(k, float(result.nps), float(overall.nps), _signed(result.nps), _signed(overall.nps),
+                put(k, float(result.nps), float(overall.nps), fmt.format_nps(result.nps), fmt.format_nps(overall.nps),
                     respondents=result.respondents, n_text=fmt.format_int(result.respondents))
         return out
 

@@ -10,7 +10,7 @@ import streamlit as st
 
 from loyalty import cohorts, export, ltv, nps, pareto, retention
 from loyalty.errors import LoyaltyError
-from loyalty.fmt import format_date, format_int, format_pct, format_score, format_yen
+from loyalty.fmt import format_date, format_int, format_nps, format_pct, format_score, format_yen
 from ui import components, state
 from ui import metrics as um
 
@@ -139,7 +139,7 @@ if tab_nps.open:
             cat_labels = {k: t(f"metrics.nps.cat.{k}") for k in (*nps.CATEGORIES, "no_answer")}
             r = nps.nps(f["nps"])
             k1, k2, k3, k4, k5 = st.columns(5)
-            k1.metric(t("metrics.nps.kpi.nps"), um.format_nps(r.nps), help=t("metrics.nps.formula"))
+            k1.metric(t("metrics.nps.kpi.nps"), format_nps(r.nps), help=t("metrics.nps.formula"))
             k2.metric(t("metrics.nps.kpi.respondents"), format_int(r.respondents),
                       help=t("metrics.nps.kpi.response_rate", rate=format_pct(r.respondents / len(f))))
             pro, pas, det = r.shares()
@@ -147,7 +147,7 @@ if tab_nps.open:
             k4.metric(cat_labels["passive"], format_pct(pas / 100))
             k5.metric(cat_labels["detractor"], format_pct(det / 100))
             st.caption(t("metrics.nps.formula_line", pro=format_pct(pro / 100), det=format_pct(det / 100),
-                         nps=um.format_nps(r.nps), missing=format_int(len(f) - r.respondents)))
+                         nps=format_nps(r.nps), missing=format_int(len(f) - r.respondents)))
 
             has_sat = "satisfaction" in f.columns and f["satisfaction"].notna().any()
             left, right = st.columns(2)
@@ -368,7 +368,8 @@ if tab_pareto.open:
                       help=t("metrics.pareto.kpi.top_help", n=format_int(pareto.top_count(top, p.customers)),
                              total=format_int(p.customers)))
             k2.metric(t("metrics.pareto.kpi.for80"), format_pct(p.customers_for_share(0.8)))
-            k3.metric(t("metrics.pareto.kpi.total"), format_yen(p.total))
+            k3.metric(t("metrics.pareto.kpi.total"), format_yen(p.total),
+                      help=t("polish.help.pareto_total_window") if basis == "window" else None)
             st.altair_chart(um.pareto_chart(p.curve(200), top, share, customers_title=t("metrics.pareto.x"),
                                             revenue_title=t("metrics.pareto.y"), even_label=t("metrics.pareto.even")),
                             width="stretch")

@@ -153,7 +153,8 @@ def test_nps_tab_shows_the_survey_figures():
     at = _app(METRICS)
     _tab(at, "metrics_tab", "metrics.tab.nps")
     m = _metrics(at)
-    assert m["NPS"] == f"{expected:+.1f}"  # signed, e.g. "-13.7" or "+40.0"
+    assert m["NPS"] == f"{round(expected):+d}"  # a signed whole number, as on every page: "-14", "+40"
+    assert round(expected, 1) == -13.7  # (the sample's survey; the persona cards and handout say -14 too)
     assert m[t("metrics.nps.kpi.respondents")] == format_int(len(answers))
     assert m[t("metrics.nps.cat.promoter")] == format_pct((answers >= 9).mean())
     table = next(d.value for d in at.dataframe if "nps" in d.value.columns)

@@ -124,3 +124,10 @@ def test_pct_has_one_decimal_and_percent_sign(x):
     _, _, decimals = shown[:-1].partition(".")
     assert len(decimals) == 1
     assert 0 <= float(shown[:-1]) <= 100
+
+
+def test_nps_is_a_signed_whole_number_everywhere():
+    from loyalty.fmt import format_nps
+
+    assert [format_nps(v) for v in (32.4, -13.7, 0.4, -0.4, 0, 100, None)] == ["+32", "-14", "0", "0", "0", "+100",
+                                                                                 "—"]

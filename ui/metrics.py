@@ -20,7 +20,7 @@ import streamlit as st
 
 from loyalty import clv, cohorts, retention
 from loyalty.errors import LoyaltyError
-from loyalty.fmt import format_int, format_pct, format_score, format_yen
+from loyalty.fmt import format_int, format_nps, format_pct, format_score, format_yen
 from ui.components import typed_view
 from ui import state
 from ui.theme import ACCENT, TIER_COLORS, tier_scale
@@ -34,16 +34,8 @@ ACTUAL_COLOR = "#E39B2D"
 # --------------------------------------------------------------------------- formatting
 
 
-def format_nps(x) -> str:
-    """An NPS with its sign: "+40.0", "-13.7", "0.0", or "—"."""
-    text = format_score(x)
-    if text[0].isdigit() and text.strip("0.") != "":
-        return "+" + text
-    return text
-
-
 _TEXT_FORMATTERS = {
-    "int": format_int, "yen": format_yen, "pct": format_pct, "nps": lambda v: format_nps(v),
+    "int": format_int, "yen": format_yen, "pct": format_pct, "nps": format_nps,
     "float1": lambda v: format_score(v, 1), "float2": lambda v: format_score(v, 2),
     "float3": lambda v: format_score(v, 3),
 }
