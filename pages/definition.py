@@ -243,6 +243,8 @@ new = d.copy(
 )
 if new.to_dict() != d.to_dict():
     state.set_definition(new)
+    if (new.as_of, new.window_days, new.name) != (d.as_of, d.window_days, d.name):
+        st.rerun()  # the sidebar, drawn before this page, shows the as-of date, window and name
 d = new
 
 with tab_segments:

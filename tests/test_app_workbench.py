@@ -159,3 +159,11 @@ def test_the_command_line_scores_every_customer_as_the_app_does(tmp_path):
     assert app["tier_label"].to_dict() == cli.loc[app.index, "tier_label"].to_dict()
     assert app["rfm_segment_label"].to_dict() == cli.loc[app.index, "rfm_segment_label"].to_dict()
     assert (app["loyalty_score"] - cli.loc[app.index, "loyalty_score"]).abs().max() < 1e-9
+
+
+def test_the_sidebar_shows_a_new_window_at_once():
+    at = _app("pages/definition.py")
+    at.number_input(key="w_def_window").set_value(180).run()
+    assert not at.exception, [e.value for e in at.exception]
+    side = " ".join(c.value for c in at.sidebar.caption)
+    assert "（180 日間）" in side and "365 日間" not in side
