@@ -23,6 +23,18 @@ NEXT_STEPS = [
     ("pages/export.py", "polish.home.next.export", "polish.home.next.export.caption", ":material/download:"),
 ]
 
+
+def _reading_key(top) -> str:
+    """Which "how to read it" sentence fits the figures (the top tier's row of the summary)."""
+    if not top["customers"]:
+        return "polish.home.reading_none"
+    if top["revenue_share"] != top["revenue_share"]:  # NaN: the data has no amounts
+        return "polish.home.reading_no_revenue"
+    if top["customer_share"] >= 0.5:
+        return "polish.home.reading_broad"
+    return "home.reading"
+
+
 st.title(t("home.title"))
 st.caption(t("home.subtitle"))
 
@@ -64,7 +76,7 @@ with left:
                     width="stretch")
 with right:
     st.subheader(t("home.reading_title"))
-    st.markdown(t("home.reading", top=labels["top"], share=format_pct(top["customer_share"]),
+    st.markdown(t(_reading_key(top), top=labels["top"], share=format_pct(top["customer_share"]),
                   revenue=format_pct(top["revenue_share"]), as_of=as_of, days=feats.window_days))
     st.subheader(t("home.next_title"))
     for page, label, caption, icon in NEXT_STEPS:

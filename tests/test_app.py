@@ -169,3 +169,20 @@ def test_quality_report_names_excluded_rows_and_fee_lines_in_the_ui_language():
     assert excluded[["ファイル", "元の行番号", "除外理由"]].values.tolist() == [
         ["fees.csv", 4, "顧客IDなし"], ["fees.csv", 5, "日付が空または読めない"]]
     assert any(m.value.startswith("送料・手数料・調整の行（商品ではない行）: 1 行") for m in at.markdown)
+
+
+@pytest.mark.parametrize("text, words", [
+    # 3 of 4 customers in the top tier: the "few customers carry the business" sentence would be wrong
+    # (R5 F3 M5 = (15*5 + 25*3 + 25*5) / 65 * 20 = 84.6 with R/F/M alone: top)
+    ("会員番号,注文日,金額\n" + "".join(f"{c},2024/06/{d:02d},50000\n" for c in (1, 2, 3) for d in (10, 15, 20))
+     + "4,2024/01/05,3000\n", "顧客の半分以上"),
+    # nobody reaches the top tier
+    ("会員番号,注文日,金額\n1,2024/06/01,100\n2,2024/05/01,200\n", "当てはまる顧客はいません"),
+])
+def test_the_overview_reading_fits_the_figures(text, words):
+    at = _app("pages/data.py")
+    at.file_uploader(key="w_upload").set_value(("mine.csv", text.encode(), "text/csv")).run()
+    at.switch_page("pages/home.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    reading = [m.value for m in at.markdown if "から見て直近" in m.value]
+    assert len(reading) == 1 and words in reading[0], reading
