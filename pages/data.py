@@ -192,7 +192,7 @@ for up in state.uploads():
                     role_box(cols[i % MAPPING_COLUMNS], spec)
         if missing:
             problems = True
-            st.error(t("data.missing_roles", roles="、".join(t(f"role.{r}") for r in missing)), icon="⚠️")
+            st.error(t("data.missing_roles", roles=state.join_list(t(f"role.{r}") for r in missing)), icon="⚠️")
         with st.expander(t("data.preview")):
             st.dataframe(raw.frame.head(20), hide_index=True, width="stretch")
 

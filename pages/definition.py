@@ -136,7 +136,7 @@ with tab_factors:
         st.caption(t("wb.three_to_five", n=len(chosen)))
     missing = [k for k in chosen if k not in available]
     if missing:
-        st.warning(t("wb.factor_missing", factors="、".join(t(f"factor.{k}") for k in missing)))
+        st.warning(t("wb.factor_missing", factors=state.join_list(t(f"factor.{k}") for k in missing)))
     cols = st.columns(2)
     for i, key in enumerate(chosen):
         wkey = f"w_def_wt_{key}"
@@ -299,9 +299,9 @@ with effect:
             view.columns.name = t("definition.moves_cols")
             st.dataframe(view, width="content")
     if res.dropped:
-        st.warning(t("segments.dropped", factors="、".join(t(f"factor.{k}") for k in res.dropped)))
+        st.warning(t("segments.dropped", factors=state.join_list(t(f"factor.{k}") for k in res.dropped)))
     for axis, empty in res.collapsed.items():
-        st.warning(t("definition.collapsed", axis=t(f"factor.{axis}"), scores="、".join(map(str, empty))))
+        st.warning(t("definition.collapsed", axis=t(f"factor.{axis}"), scores=state.join_list(map(str, empty))))
     if res.weights:
         w = pd.DataFrame({"factor": [t(f"factor.{k}") for k in res.weights],
                           "weight": list(res.weights.values())})

@@ -73,7 +73,7 @@ st.dataframe(frame.head(5), hide_index=True, width="stretch", key="list_preview"
 if encoding == "cp932":
     lost = unencodable_cells(frame, "cp932")
     if lost:
-        st.warning(t("export.cp932_lost", n=format_int(sum(lost.values())), columns="、".join(lost)
+        st.warning(t("export.cp932_lost", n=format_int(sum(lost.values())), columns=state.join_list(lost)
                      if lang == "ja" else ", ".join(lost)), icon=":material/warning:")
     else:
         st.caption(t("export.cp932_ok"))

@@ -26,7 +26,7 @@ sl = components.seg_labels()
 st.caption(t("segments.caption", name=d.name, as_of=format_date(feats.as_of) if feats.as_of else "—",
              days=feats.window_days, customers=format_int(len(res.frame))))
 if res.dropped:
-    st.warning(t("segments.dropped", factors="、".join(t(f"factor.{k}") for k in res.dropped)))
+    st.warning(t("segments.dropped", factors=state.join_list(t(f"factor.{k}") for k in res.dropped)))
 
 tab_tiers, tab_segments, tab_list, tab_repeaters, tab_measures = st.tabs(
     [t("segments.tab.tiers"), t("segments.tab.segments"), t("segments.tab.list"), t("rep.tab"),

@@ -72,7 +72,9 @@ def _add_samples() -> None:
         if len(props) >= MAX_PROPOSALS:
             break
         d = defn.load(path)
-        name = _unique_name(d.name if state.lang() == "ja" else t(f"ws.sample.{path.stem}"))
+        name = d.name if state.lang() == "ja" else t(f"ws.sample.{path.stem}")
+        if name in props:  # already on the table: a second click adds no copy
+            continue
         d.name = name
         props[name] = d
 
@@ -110,6 +112,8 @@ with st.container(border=True):
         st.caption(t("ws.samples_help"))
         st.button(t("ws.add_samples"), on_click=_add_samples, icon=":material/library_add:",
                   disabled=len(props) >= MAX_PROPOSALS)
+    if len(props) >= MAX_PROPOSALS:
+        st.caption(t("polish.ws.full", n=MAX_PROPOSALS))
     for exc in st.session_state.get("ws_errors", []):
         state.show_error(exc)
 
@@ -118,7 +122,7 @@ if props:
     for col, (name, d) in zip(cols, props.items()):
         with col.container(border=True):
             st.markdown(f"**{name}**")
-            st.caption("、".join(f"{t(f'factor.{f.key}')} {f.weight:g}" for f in d.factors))
+            st.caption(state.join_list(f"{t(f'factor.{f.key}')} {f.weight:g}" for f in d.factors))
             st.caption(t("ws.tiers_line", top=f"{d.tiers['top']:g}", middle=f"{d.tiers['middle']:g}"))
             b1, b2, b3 = st.columns(3)
             b1.button(t("ws.edit"), key=f"ws_edit_{name}", on_click=_edit, args=(name,),

@@ -59,3 +59,11 @@ def test_adding_the_current_definition_and_removing_a_proposal():
     assert not at.exception
     next(b for b in at.button if b.key == "ws_remove_営業案 (2)").click().run()
     assert list(at.session_state["proposals"]) == ["営業案"]
+
+
+def test_adding_the_samples_twice_adds_no_copies():
+    at = _app()
+    for _ in range(2):
+        next(b for b in at.button if b.label == "サンプルの3案を追加").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert sorted(at.session_state["proposals"]) == sorted(defn.load(p).name for p in SAMPLES)

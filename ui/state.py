@@ -66,6 +66,11 @@ def t(key: str, **values) -> str:
     return _t(key, lang(), **values)
 
 
+def join_list(items) -> str:
+    """Items joined as a list in the UI language: 「A、B」 / "A, B"."""
+    return t("polish.list_sep").join(str(i) for i in items)
+
+
 # ---------------------------------------------------------------------------
 # inputs
 
