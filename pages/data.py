@@ -55,6 +55,23 @@ def _has_transactions(current: "state.Upload") -> bool:
 K_SEEN_FILES = "data_seen_upload_ids"  # the uploader's files last applied (see _catch_up_with_the_uploader)
 
 
+def _date_forms(note: str) -> str:
+    """The reader's date-format note ("YYYY/MM/DD + time + 和暦 (Japanese era) + 2 more forms")
+    in the UI language."""
+    words = {"和暦 (Japanese era)": "polish.date.era", "Excel serial": "polish.date.serial",
+             "no dates": "polish.date.none"}
+    forms: list[str] = []
+    for part in note.split(" + "):
+        more = re.fullmatch(r"(\d+) more forms", part)
+        if part == "time" and forms:
+            forms[-1] = t("polish.date.with_time", form=forms[-1])
+        elif more:
+            forms.append(t("polish.date.more", n=int(more.group(1))))
+        else:
+            forms.append(t(words[part]) if part in words else part)
+    return state.join_list(forms)
+
+
 def _excluded_view(excluded: pd.DataFrame) -> pd.DataFrame:
     """Excluded rows with the reason in words and the report's own columns named in the UI language."""
     out = excluded.copy()
@@ -241,7 +258,7 @@ if tx is not None:
         if r.fee_lines:
             st.markdown(t("rel.quality.fee_lines", count=r.fee_lines))
         for f in r.files:
-            st.caption(t("data.q.date_format", file=f["file"], fmt=f["date_format"] or "—"))
+            st.caption(t("data.q.date_format", file=f["file"], fmt=_date_forms(f["date_format"] or "—")))
     for key, values in r.notes:
         st.warning(t(key, **values))
     if r.rows_excluded:

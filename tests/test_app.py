@@ -186,3 +186,12 @@ def test_the_overview_reading_fits_the_figures(text, words):
     assert not at.exception, [e.value for e in at.exception]
     reading = [m.value for m in at.markdown if "から見て直近" in m.value]
     assert len(reading) == 1 and words in reading[0], reading
+
+
+def test_the_date_forms_are_named_in_the_ui_language():
+    text = "会員番号,注文日,金額\n1,2024/06/01 10:00,100\n2,令和6年6月2日,200\n3,2024-06-03,300\n"
+    at = _app("pages/data.py")
+    at.file_uploader(key="w_upload").set_value(("dates.csv", text.encode(), "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    line = next(c.value for c in at.caption if c.value.startswith("dates.csv"))
+    assert line.endswith("YYYY-MM-DD、YYYY/MM/DD（時刻つき）、和暦") and "Japanese era" not in line  # one each: stable order
