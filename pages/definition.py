@@ -57,14 +57,12 @@ d = state.definition()
 workbench.ensure_widgets(d)
 try:
     data_as_of = state.as_of_default()
-    available = {k for k, info in factor_catalogue().items()
-                 if (k in RFM_KEYS and state.scorer().values({"recency": "recency_days"}.get(k, k)) is not None)
-                 or (k in RFM_KEYS and state.scorer().values(f"{k[0]}_score_given") is not None)
-                 or (k not in RFM_KEYS and state.scorer().values(info.source) is not None)}
+    available = workbench.available_factors()
 except LoyaltyError as exc:
     state.show_error(exc)
     st.page_link("pages/data.py", label=t("common.go_data"), icon=":material/upload_file:")
     st.stop()
+workbench.preset_hint(available)
 
 effect = st.container(border=True)
 tab_basic, tab_rfm, tab_factors, tab_tiers, tab_segments, tab_file = st.tabs([

@@ -11,7 +11,7 @@ import streamlit as st  # noqa: E402
 
 from loyalty.fmt import format_date, format_int, format_pct, format_yen  # noqa: E402
 from loyalty.summary import group_summary  # noqa: E402
-from ui import charts, components, state  # noqa: E402
+from ui import charts, components, state, workbench  # noqa: E402
 
 t = state.t
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +47,7 @@ ds, feats, res = components.load_or_stop()
 if len(res.frame) == 0:
     components.empty_state(t("polish.home.empty"), page="pages/data.py", link_label=t("common.go_data"))
     st.stop()
+workbench.preset_hint(workbench.available_factors())  # the data loaded above: this cannot fail now
 
 labels = components.tier_labels()
 summary = group_summary(res.frame, feats.frame, "tier")

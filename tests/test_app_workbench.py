@@ -167,3 +167,26 @@ def test_the_sidebar_shows_a_new_window_at_once():
     assert not at.exception, [e.value for e in at.exception]
     side = " ".join(c.value for c in at.sidebar.caption)
     assert "（180 日間）" in side and "365 日間" not in side
+
+
+def test_a_btob_account_list_suggests_the_btob_preset_and_one_click_applies_it():
+    at = _app("pages/data.py")
+    path = ROOT / "sample_data" / "b2b_accounts.csv"
+    at.file_uploader(key="w_upload").set_value((path.name, path.read_bytes(), "text/csv")).run()
+    at.switch_page("pages/home.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    hint = [i.value for i in at.info if "BtoB" in i.value]
+    assert len(hint) == 1 and "5/5" in hint[0], [i.value for i in at.info]
+    next(b for b in at.button if b.key == "w_preset_hint").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["definition"].preset == "b2b"
+    assert not [i.value for i in at.info if "BtoB" in i.value and "5/5" in i.value]  # no hint once it fits
+    d = defn.preset("b2b")
+    ds = load_dataset([InputFile(path.name, path.read_bytes())])
+    expected = Scorer(build_features(ds).frame).score(d).frame["tier"].astype(str).value_counts()
+    assert _metrics(at)["最重要顧客"] == f"{expected.get('top', 0):,}"
+
+
+def test_the_sample_data_gets_no_preset_hint():
+    at = _app("pages/home.py")
+    assert not any(b.key == "w_preset_hint" for b in at.button)

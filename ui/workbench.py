@@ -129,3 +129,35 @@ def rules_from_frame(frame: pd.DataFrame) -> list[dict]:
                       "f": [num(row.get("f_min")), num(row.get("f_max"))],
                       "m": [num(row.get("m_min")), num(row.get("m_max"))]})
     return rules
+
+
+# --- which preset fits the data ------------------------------------------------
+
+def available_factors() -> set[str]:
+    """The factors the data in use can score (raises LoyaltyError when it cannot be read)."""
+    scorer = state.scorer()
+    return {k for k, info in factor_catalogue().items()
+            if (k in RFM_KEYS and scorer.values({"recency": "recency_days"}.get(k, k)) is not None)
+            or (k in RFM_KEYS and scorer.values(f"{k[0]}_score_given") is not None)
+            or (k not in RFM_KEYS and scorer.values(info.source) is not None)}
+
+
+def _use_preset(name: str) -> None:
+    load_definition(defn.preset(name))
+
+
+def preset_hint(available: set[str]) -> None:
+    """Suggest the preset whose factors the data has more of than the working
+    definition's (a BtoB account list scored with the BtoC preset, say)."""
+    d = state.definition()
+    have = sum(f.key in available for f in d.factors)
+    fits = {p: sum(f.key in available for f in defn.preset(p).factors) for p in defn.PRESETS}
+    best = max(fits, key=lambda p: (fits[p], p == d.preset))
+    if best == d.preset or fits[best] <= have:
+        return
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.info(state.t("polish.preset_hint", preset=state.t(f"preset.{best}"), n=fits[best],
+                        total=len(defn.preset(best).factors), m=have, k=len(d.factors)),
+                icon=":material/lightbulb:", width="stretch")
+        st.button(state.t("polish.preset_hint_button", preset=state.t(f"preset.{best}")), on_click=_use_preset,
+                  args=(best,), key="w_preset_hint", icon=":material/swap_horiz:")
