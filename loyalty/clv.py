@@ -485,12 +485,12 @@ def summary_from_transactions(
     _check_tx(tx)
     cid, days, amounts = _tx_arrays(tx)
 
-    cal = int(days.max()) if calibration_end is None else _to_day(calibration_end, "較正期間の終了日", "calibration end")
+    cal = int(days.max()) if calibration_end is None else _to_day(calibration_end, "学習期間の終了日", "calibration end")
     obs = cal if observation_end is None else _to_day(observation_end, "観測期間の終了日", "observation end")
     if obs < cal:
         raise LoyaltyError(
             ja=(
-                f"観測期間の終了日（{_day_to_timestamp(obs):%Y/%m/%d}）が較正期間の終了日"
+                f"観測期間の終了日（{_day_to_timestamp(obs):%Y/%m/%d}）が学習期間の終了日"
                 f"（{_day_to_timestamp(cal):%Y/%m/%d}）より前です。観測期間の終了日を後ろにしてください。"
             ),
             en="The observation end is before the calibration end.",
@@ -524,8 +524,8 @@ def summary_from_transactions(
     if cal_days.empty:
         raise LoyaltyError(
             ja=(
-                f"較正期間の終了日（{_day_to_timestamp(cal):%Y/%m/%d}）までに購入がありません"
-                "（返品・キャンセルだけの日は購入に数えません）。較正期間の終了日を後ろにするか、購入データを確認してください。"
+                f"学習期間の終了日（{_day_to_timestamp(cal):%Y/%m/%d}）までに購入がありません"
+                "（返品・キャンセルだけの日は購入に数えません）。学習期間の終了日を後ろにするか、購入データを確認してください。"
             ),
             en="No purchase up to the calibration end (return-only days do not count); move it later or check the data.",
             field="calibration_end",
@@ -858,7 +858,7 @@ def _convergence_error(model_ja: str, model_en: str, detail_en: str) -> LoyaltyE
     return LoyaltyError(
         ja=(
             f"{model_ja}のパラメータを推定できませんでした（最適化が収束しません）。"
-            "較正期間を長くする、顧客数を増やす、または penalizer（正則化の強さ。例: 0.001〜0.1）"
+            "学習期間を長くする、顧客数を増やす、または penalizer（正則化の強さ。例: 0.001〜0.1）"
             "を指定してやり直してください。"
         ),
         en=(
@@ -889,7 +889,7 @@ def _degenerate_error(model_ja: str, model_en: str, names: list[str]) -> Loyalty
         ja=(
             f"{model_ja}を推定できませんでした。このデータからは{what_ja}（パラメータ {', '.join(names)}）を"
             "定められず、値が極端な方向へ発散します（例: 期間中にほとんど離脱が見られない、顧客が少ない）。"
-            "較正期間を長くする、顧客数を増やす、または penalizer（正則化の強さ。例: 0.001〜0.1）"
+            "学習期間を長くする、顧客数を増やす、または penalizer（正則化の強さ。例: 0.001〜0.1）"
             "を指定してやり直してください。"
         ),
         en=(
@@ -998,8 +998,8 @@ def fit_bgnbd(summary: pd.DataFrame, penalizer: float = 0.0) -> BGNBDFit:
     if not (x > 0).any():
         raise LoyaltyError(
             ja=(
-                "較正期間中に2回以上購入した顧客が1人もいないため、購買予測モデルを推定できません。"
-                "較正期間を長くする（終了日を後ろにする）か、より多くの顧客・より長い期間の購買データを使ってください。"
+                "学習期間中に2回以上購入した顧客が1人もいないため、購買予測モデルを推定できません。"
+                "学習期間を長くする（終了日を後ろにする）か、より多くの顧客・より長い期間の購買データを使ってください。"
             ),
             en=(
                 "Nobody made a repeat purchase in the calibration period, so the model cannot be fitted. "
@@ -1122,7 +1122,7 @@ def fit_gamma_gamma(summary: pd.DataFrame, penalizer: float = 0.0) -> GammaGamma
         raise LoyaltyError(
             ja=(
                 f"リピート購入した顧客が{n:,}人しかいないため、購入単価の予測モデル（Gamma-Gamma）を推定できません"
-                f"（{MIN_REPEAT_BUYERS_GAMMA_GAMMA}人以上必要です）。較正期間を長くするか、より多くの顧客のデータを使ってください。"
+                f"（{MIN_REPEAT_BUYERS_GAMMA_GAMMA}人以上必要です）。学習期間を長くするか、より多くの顧客のデータを使ってください。"
             ),
             en=(
                 f"Only {n:,} repeat buyers: the Gamma-Gamma spend model needs at least "
@@ -1239,7 +1239,7 @@ def _require_q_above_one(gg: GammaGammaFit) -> None:
         raise LoyaltyError(
             ja=(
                 f"購入単価モデルの q（{gg.q:.3f}）が1以下のため、平均購入単価の期待値が定まりません"
-                "（ごく一部の顧客の極端に高い購入が影響しています）。外れ値の顧客を除くか、較正期間を長くしてください。"
+                "（ごく一部の顧客の極端に高い購入が影響しています）。外れ値の顧客を除くか、学習期間を長くしてください。"
             ),
             en=(
                 f"Gamma-Gamma q = {gg.q:.3f} <= 1: the expected spend is undefined (a few extreme spenders "
@@ -1481,7 +1481,7 @@ def holdout_comparison(
     )
     if "duration_holdout" not in summary.columns:
         raise LoyaltyError(
-            ja="検証期間がありません。観測期間の終了日を較正期間の終了日より後にしてください。",
+            ja="検証期間がありません。観測期間の終了日を学習期間の終了日より後にしてください。",
             en="There is no holdout period: observation_end must be after calibration_end.",
             field="observation_end",
         )

@@ -81,7 +81,7 @@ if fit.result is None:
 
 result = fit.result
 if fit.first_error is not None:
-    st.warning(t("metrics.clv.auto_used", penalizer=f"{fit.penalizer:g}"), icon=":material/tune:")
+    st.info(t("metrics.clv.auto_used", penalizer=f"{fit.penalizer:g}"), icon=":material/tune:")  # usable results
     st.caption(t("metrics.clv.auto_reason",
                  reason=fit.first_error.ja if state.lang() == "ja" else fit.first_error.en))
 

@@ -511,7 +511,7 @@ def test_nobody_repeats_is_refused_with_advice() -> None:
     rows = [(f"c{i}", f"2024-01-{i + 1:02d}", 10.0 + i) for i in range(20)]
     with pytest.raises(LoyaltyError) as info:
         clv.run(tx_frame(rows))
-    assert "較正期間を長く" in info.value.ja
+    assert "学習期間を長く" in info.value.ja
     assert "repeat" in info.value.en
 
 
@@ -537,7 +537,7 @@ def test_degenerate_data_raises_and_penalizer_rescues_it() -> None:
     s = pd.DataFrame({"frequency": x, "recency": x * 7.0, "T": T})
     with pytest.raises(LoyaltyError) as info:
         clv.fit_bgnbd(s)
-    assert "penalizer" in info.value.ja and "較正期間を長く" in info.value.ja
+    assert "penalizer" in info.value.ja and "学習期間を長く" in info.value.ja
     assert info.value.field == "penalizer"
     fit = clv.fit_bgnbd(s, penalizer=0.1)
     assert fit.converged and fit.penalizer == 0.1
