@@ -252,7 +252,7 @@ def test_clv_page_renders_directly_and_regularises_when_needed(sample_tx):
     expected = clv.run(sample_tx, time_unit="weeks", horizon_months=12, monthly_discount_rate=0.01, penalizer=0.001)
     at = _app(CLV)
     assert at.title[0].value == t("metrics.clv.title")
-    assert any("penalizer = 0.001" in w.value for w in at.warning)
+    assert any("penalizer = 0.001" in w.value for w in at.info)
     m = _metrics(at)
     assert m[t("metrics.clv.kpi.customers")] == format_int(len(expected.customers))
     assert m[t("metrics.clv.kpi.p_alive")] == format_pct(expected.customers["p_alive"].mean())
