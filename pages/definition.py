@@ -195,8 +195,11 @@ with tab_segments:
 rfm = {"mode": st.session_state["w_def_mode"]}
 for axis in AXES:
     cuts = [st.session_state[f"w_def_{axis}_{i}"] for i in range(4)]
-    if any(b <= a for a, b in zip(cuts, cuts[1:])):
-        problems.append(t("definition.cuts_not_ascending", axis=t(f"factor.{axis}")))
+    bad = next((i for i, (a, b) in enumerate(zip(cuts, cuts[1:])) if b <= a), None)
+    if bad is not None:
+        problems.append(t("definition.cuts_not_ascending", axis=t(f"factor.{axis}"),
+                          first=t(f"definition.cut.{axis}.{bad}"), first_value=f"{cuts[bad]:g}",
+                          second=t(f"definition.cut.{axis}.{bad + 1}"), second_value=f"{cuts[bad + 1]:g}"))
         cuts = getattr(d.rfm, axis)
     rfm[axis] = [float(x) for x in cuts]
 middle, top = st.session_state["w_def_tiers"]
@@ -212,8 +215,12 @@ for key in chosen:
     mode = st.session_state.get(f"w_def_fmode_{key}", factor_catalogue()[key].mode)
     cuts = [float(st.session_state.get(f"w_def_fcut_{key}_{j}", c))
             for j, c in enumerate(factor_catalogue()[key].cuts)]
-    if mode == "threshold" and any(b <= a for a, b in zip(cuts, cuts[1:])):
-        problems.append(t("wb.factor_cuts_not_ascending", factor=t(f"factor.{key}")))
+    bad = next((i for i, (a, b) in enumerate(zip(cuts, cuts[1:])) if b <= a), None)
+    if mode == "threshold" and bad is not None:
+        direction = factor_catalogue()[key].direction
+        problems.append(t("wb.factor_cuts_not_ascending", factor=t(f"factor.{key}"),
+                          first=t(f"wb.cut.{direction}.{bad}"), first_value=f"{cuts[bad]:g}",
+                          second=t(f"wb.cut.{direction}.{bad + 1}"), second_value=f"{cuts[bad + 1]:g}"))
         old = d.factor(key)
         cuts = old.effective_cuts() if old else list(factor_catalogue()[key].cuts)
     info = factor_catalogue()[key]

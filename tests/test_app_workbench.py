@@ -190,3 +190,12 @@ def test_a_btob_account_list_suggests_the_btob_preset_and_one_click_applies_it()
 def test_the_sample_data_gets_no_preset_hint():
     at = _app("pages/home.py")
     assert not any(b.key == "w_preset_hint" for b in at.button)
+
+
+def test_crossed_cut_points_name_the_two_sliders():
+    at = _app("pages/definition.py")
+    at.slider(key="w_def_recency_0").set_value(80.0).run()  # R5 past R4 (60 days)
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("「R5: 最終購入が何日以内」が 80、「R4: 何日以内」が 60" in e.value for e in at.error), \
+        [e.value for e in at.error]
+    assert at.session_state["definition"].rfm.recency == defn.preset("b2c").rfm.recency  # not applied
