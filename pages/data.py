@@ -76,6 +76,9 @@ def _excluded_view(excluded: pd.DataFrame) -> pd.DataFrame:
     """Excluded rows with the reason in words and the report's own columns named in the UI language."""
     out = excluded.copy()
     out["reason"] = out["reason"].map(lambda k: t(f"reason.{k}"))
+    for col in out.columns[3:]:  # the original cells: an empty one shows empty, not "None"
+        if out[col].dtype == "str" or out[col].dtype == object:
+            out[col] = out[col].fillna("")
     return out.rename(columns={"file": t("polish.data.col_file"), "row": t("polish.data.col_row"),
                                "reason": t("data.q.reason")})
 
@@ -135,7 +138,7 @@ st.checkbox(t("data.drop_duplicates"), key=state.K_DROP_DUPS, help=t("data.drop_
 
 # --- files and mapping ------------------------------------------------------
 st.header(t("data.files_title"))
-problems = False
+problems = unreadable = False
 for up in state.uploads():
     opts = state.table_options(up.sha)
     with st.container(border=True):
@@ -144,7 +147,7 @@ for up in state.uploads():
             raw = state.raw_table(up)
         except LoyaltyError as exc:
             state.show_error(exc)
-            problems = True
+            problems = unreadable = True
             continue
         info = state.map_table_for(up)
         meta = []
@@ -216,7 +219,7 @@ for up in state.uploads():
 # --- quality report ---------------------------------------------------------
 st.header(t("data.quality_title"))
 if problems:
-    st.info(t("data.quality_waiting"))
+    st.info(t("polish.data.quality_waiting_unreadable" if unreadable else "data.quality_waiting"))
     st.stop()
 try:
     with st.spinner(t("common.loading")):

@@ -131,6 +131,7 @@ def test_a_bad_upload_shows_a_message_not_a_traceback():
     at.file_uploader(key="w_upload").set_value(("broken.xlsx", b"PK\x03\x04garbage", "application/octet-stream")).run()
     assert not at.exception
     assert any("broken.xlsx" in e.value for e in at.error)
+    assert any("読み込めないファイルがある" in i.value for i in at.info)  # not "fix the mapping"
     at.switch_page("pages/segments.py").run()
     assert not at.exception
     assert any("broken.xlsx" in e.value for e in at.error)
@@ -166,6 +167,7 @@ def test_quality_report_names_excluded_rows_and_fee_lines_in_the_ui_language():
     assert not at.exception, [e.value for e in at.exception]
     assert _metrics(at)["除外した行"] == "2"
     excluded = next(df.value for df in at.dataframe if "元の行番号" in df.value.columns)
+    assert excluded["会員番号"].tolist() == ["", "0002"]  # an empty cell shows empty, not "None"
     assert excluded[["ファイル", "元の行番号", "除外理由"]].values.tolist() == [
         ["fees.csv", 4, "顧客IDなし"], ["fees.csv", 5, "日付が空または読めない"]]
     assert any(m.value.startswith("送料・手数料・調整の行（商品ではない行）: 1 行") for m in at.markdown)
