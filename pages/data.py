@@ -77,7 +77,7 @@ def _excluded_view(excluded: pd.DataFrame) -> pd.DataFrame:
     out = excluded.copy()
     out["reason"] = out["reason"].map(lambda k: t(f"reason.{k}"))
     for col in out.columns[3:]:  # the original cells: an empty one shows empty, not "None"
-        if out[col].dtype == "str" or out[col].dtype == object:
+        if pd.api.types.is_string_dtype(out[col]) or out[col].dtype == object:
             out[col] = out[col].fillna("")
     return out.rename(columns={"file": t("polish.data.col_file"), "row": t("polish.data.col_row"),
                                "reason": t("data.q.reason")})
