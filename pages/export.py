@@ -28,7 +28,7 @@ d = state.definition()
 lang = state.lang()
 source = deliverables.source_text()
 stamp = (feats.as_of or date.today()).strftime("%Y%m%d")
-st.caption(t("export.caption", name=d.name, as_of=format_date(feats.as_of) if feats.as_of else "—",
+st.caption(t("export.caption", name=state.definition_name(d), as_of=format_date(feats.as_of) if feats.as_of else "—",
              customers=format_int(len(res.frame)), source=source))
 personas = (deliverables.personas(feats.frame, res.frame, "tier")
             + deliverables.personas(feats.frame, res.frame, "segment"))

@@ -88,7 +88,7 @@ except LoyaltyError as exc:
 
 loyal_name = tl["top"] if loyal_pick == "top" else t("golden.ctl.top_middle", top=tl["top"], middle=tl["middle"])
 st.caption(t("golden.caption", as_of=format_date(result.as_of), days=history, loyal=loyal_name,
-             definition=state.definition().name))
+             definition=state.definition_name()))
 for key, values in result.notes:
     st.info(t(key, **values), icon=":material/info:")
 
@@ -193,10 +193,10 @@ with tab_new:
     entry_export = result.entries[kinds[0]][0] if kinds else result.entries["product"][0]
     titles = {"list": [t("golden.sheet.list_title", days=new_days, as_of=format_date(result.as_of)),
                        t("golden.sheet.definition", loyal=loyal_name, days=history,
-                         definition=state.definition().name)],
+                         definition=state.definition_name())],
               "patterns": [t("golden.sheet.patterns_title", loyal=loyal_name),
                            t("golden.sheet.definition", loyal=loyal_name, days=history,
-                             definition=state.definition().name)],
+                             definition=state.definition_name())],
               "entries": [t("golden.sheet.entries_title", days=f2_days)]}
     d1, d2, d3 = st.columns(3)
     d1.download_button(

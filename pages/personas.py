@@ -19,7 +19,7 @@ st.title(t("personas.title"))
 ds, feats, res = components.load_or_stop()
 d = state.definition()
 total = len(res.frame)
-st.caption(t("personas.caption", name=d.name, as_of=format_date(feats.as_of) if feats.as_of else "—",
+st.caption(t("personas.caption", name=state.definition_name(d), as_of=format_date(feats.as_of) if feats.as_of else "—",
              customers=format_int(total)))
 
 tab_tiers, tab_segments, tab_measures = st.tabs(

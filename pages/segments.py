@@ -23,7 +23,7 @@ ds, feats, res = components.load_or_stop()
 d = state.definition()
 tl = components.tier_labels()
 sl = components.seg_labels()
-st.caption(t("segments.caption", name=d.name, as_of=format_date(feats.as_of) if feats.as_of else "—",
+st.caption(t("segments.caption", name=state.definition_name(d), as_of=format_date(feats.as_of) if feats.as_of else "—",
              days=feats.window_days, customers=format_int(len(res.frame))))
 if res.dropped:
     st.warning(t("segments.dropped", factors=state.join_list(t(f"factor.{k}") for k in res.dropped)))

@@ -187,3 +187,9 @@ def test_every_tuning_control_explains_itself(page):
     at = _page_at(page, "ja")
     bare = [(kind, w.label) for kind in TUNING_WIDGETS for w in getattr(at, kind) if not w.help]
     assert bare == []
+
+
+def test_a_preset_left_under_its_own_name_is_named_in_english():
+    at = _page_at("pages/segments.py", "en")
+    assert "BtoC e-commerce" in " ".join(c.value for c in at.caption)
+    assert "BtoC EC（標準）" not in " ".join([c.value for c in at.caption] + [c.value for c in at.sidebar.caption])

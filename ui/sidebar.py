@@ -67,4 +67,4 @@ def render() -> None:
             else:
                 st.markdown("—")
             st.markdown(f":material/tune: **{t('sidebar.definition')}**")
-            st.caption(_plain(d.name))
+            st.caption(_plain(state.definition_name(d)))

@@ -66,6 +66,17 @@ def t(key: str, **values) -> str:
     return _t(key, lang(), **values)
 
 
+def definition_name(d=None) -> str:
+    """The definition's name as shown: a preset left under its own (Japanese) name is
+    named in the UI language; a name the user gave stays as it is."""
+    from loyalty import definition as defn
+
+    d = d or definition()
+    if lang() != "ja" and d.preset in defn.PRESETS and d.name == defn.preset(d.preset).name:
+        return t(f"preset.{d.preset}")
+    return d.name
+
+
 def join_list(items) -> str:
     """Items joined as a list in the UI language: 「A、B」 / "A, B"."""
     return t("polish.list_sep").join(str(i) for i in items)
