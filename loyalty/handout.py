@@ -401,7 +401,9 @@ def handout_html(features: Features, scored: pd.DataFrame, definition: Definitio
     for k in TIER_KEYS:
         p = tier_personas.get(k)
         n = p.customers if p else 0
-        size = t("handout.card_size", lang, n=fmt.format_int(n), share=fmt.format_pct(n / total if total else np.nan))
+        unit = p.count_unit if p else "people"
+        size = t("handout.card_size", lang, n=t(f"persona.unit.{unit}", lang, n=fmt.format_int(n)),
+                 share=fmt.format_pct(n / total if total else np.nan))
         parts = [f'<div class="card" style="--tier:{_e(colors[k])}"><h3>{_e(tl[k])}</h3>',
                  f'<div class="size">{_e(size)}</div>']
         bullets = _handout_facts(p) if p and n else []

@@ -166,6 +166,7 @@ class Persona:
         label: its name in the chosen language.
         customers: how many customers it has.
         facts: the bullets, in :data:`FACTS` order (empty when it has no customer).
+        count_unit: "people" or "companies" (an account list): how customers are counted.
     """
 
     target: str
@@ -174,6 +175,7 @@ class Persona:
     label: str
     customers: int
     facts: tuple[PersonaFact, ...] = field(default_factory=tuple)
+    count_unit: str = "people"
 
     @property
     def bullets(self) -> list[str]:
@@ -445,7 +447,8 @@ def build_personas(features: pd.DataFrame, scored: pd.DataFrame, definition: Def
 
     sizes = groups.sizes
     return [Persona(target="all" if by == "all" else target_of(by, key), group=by, key=key,
-                    label=labels.get(key, key), customers=int(sizes[k]), facts=tuple(facts[k]) if sizes[k] else ())
+                    label=labels.get(key, key), customers=int(sizes[k]), facts=tuple(facts[k]) if sizes[k] else (),
+                    count_unit=count_unit)
             for k, key in enumerate(keys)]
 
 

@@ -81,7 +81,9 @@ with tab_list:
     seg_keys = ["all"] + [k for k in sl if (table["rfm_segment"] == k).any()]
     seg_pick = c2.selectbox(t("segments.filter_segment"), seg_keys,
                             format_func=lambda k: t("common.all") if k == "all" else sl[k], key="list_segment")
-    query = c3.text_input(t("segments.search"), key="list_search", placeholder=t("segments.search_placeholder"))
+    example = str(table["customer_id"].iloc[0]) if len(table) else "—"  # an id as this data writes them
+    query = c3.text_input(t("segments.search"), key="list_search",
+                          placeholder=t("segments.search_placeholder", example=example))
     view = table
     if tier_pick != "all":
         view = view[view["tier"] == tier_pick]

@@ -86,6 +86,8 @@ def test_personas_page_shows_the_tier_personas_of_the_sample(sample):
     compare = next(df.value for df in at.dataframe if "全体" in df.value.columns)  # the segment comparison
     assert compare.loc["NPS", "全体"] == top.fact("nps").overall_text
     assert "1. **担当者をつけて個別にフォロー** — チャネル" in text  # the top tier's first catalogue measure
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith(f"{top.customers:,}人（全体の ") for c in captions), captions[:5]  # counted in 人
 
 
 def test_notes_and_measures_are_saved_in_the_definition_file(downloads):

@@ -105,7 +105,7 @@ def persona_card(p: Persona, total: int, *, measures: bool = True) -> None:
     """
     with st.container(border=True):
         st.markdown(f"#### {md_escape(p.label)}")
-        size = t("personas.card_size", n=format_int(p.customers),
+        size = t("personas.card_size", n=t(f"persona.unit.{p.count_unit}", n=format_int(p.customers)),
                  share=format_pct(p.customers / total if total else float("nan")))
         revenue = p.fact("revenue_share")
         st.caption(md_escape(size if revenue is None else t("personas.card_revenue", size=size,
