@@ -37,7 +37,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from loyalty.i18n import error
+from loyalty.i18n import error, t
 
 SCHEMA = "loyalty-definition"
 VERSION = 1
@@ -502,6 +502,14 @@ def rebalance(weights: dict[str, float], changed: str, value: float, total: floa
     for k in weights:
         out[k] = float(value) if k == changed else float(floors[others.index(k)])
     return out
+
+
+def tier_ranges(definition: "Definition", lang: str = "ja") -> dict[str, str]:
+    """Each tier's score range in words, without overlap at the cut-offs
+    (top = score ≥ top cut-off; middle = ≥ middle and < top; low = < middle):
+    「80以上」「50以上80未満」「50未満」."""
+    top, middle = f"{definition.tiers['top']:g}", f"{definition.tiers['middle']:g}"
+    return {k: t(f"polish.range.{k}", lang, top=top, middle=middle) for k in TIER_KEYS}
 
 
 def equal_weights(keys: list[str], total: float = 100.0) -> dict[str, float]:

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from loyalty import fmt
-from loyalty.definition import TIER_KEYS, Definition
+from loyalty.definition import TIER_KEYS, Definition, tier_ranges
 from loyalty.features import Features
 from loyalty.i18n import t
 from loyalty.measures import measures_for
@@ -380,8 +380,7 @@ def handout_html(features: Features, scored: pd.DataFrame, definition: Definitio
                       f'</figure></section>')
 
     # -- tier table
-    ranges = {"top": f"{definition.tiers['top']:g}–100", "middle":
-              f"{definition.tiers['middle']:g}–{definition.tiers['top']:g}", "low": f"0–{definition.tiers['middle']:g}"}
+    ranges = tier_ranges(definition, lang)
     heads = [t("common.tier", lang), t("handout.col.range", lang), t("col.customers", lang),
              t("col.customer_share", lang), t("col.revenue", lang), t("col.revenue_share", lang),
              t("col.avg_monetary", lang), t("col.avg_score", lang)]

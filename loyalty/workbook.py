@@ -34,7 +34,7 @@ import pandas as pd
 
 from loyalty import fmt
 from loyalty.columns import header, kind_of
-from loyalty.definition import TIER_KEYS, Definition, factor_catalogue
+from loyalty.definition import TIER_KEYS, Definition, factor_catalogue, tier_ranges
 from loyalty.export import Sheet, excel_bytes
 from loyalty.features import Features
 from loyalty.i18n import t
@@ -71,11 +71,6 @@ def _tier_labels(definition: Definition, lang: str) -> dict[str, str]:
     return {k: tier_label(k, definition, lang) for k in TIER_KEYS}
 
 
-def _score_ranges(definition: Definition) -> dict[str, str]:
-    top, middle = definition.tiers["top"], definition.tiers["middle"]
-    return {"top": f"{top:g}〜100", "middle": f"{middle:g}〜{top:g}", "low": f"0〜{middle:g}"}
-
-
 def definition_settings(definition: Definition, lang: str = "ja", *, as_of=None) -> pd.DataFrame:
     """The definition's key settings as a two-column table (item, value; text).
 
@@ -107,7 +102,7 @@ def definition_settings(definition: Definition, lang: str = "ja", *, as_of=None)
         name = t(f"factor.{f.key}", lang) if f.key in catalogue else f.key
         rows.append((t("workbook.set.weight", lang, factor=name), f"{f.weight:g}"))
     labels = _tier_labels(d, lang)
-    ranges = _score_ranges(d)
+    ranges = tier_ranges(d, lang)
     for k in TIER_KEYS:
         rows.append((t("workbook.set.tier", lang, tier=labels[k]), t("workbook.score_range", lang, range=ranges[k])))
     for s in d.segments:
@@ -172,7 +167,7 @@ def workbook_sheets(features: Features, scored: pd.DataFrame, definition: Defini
 
     full = _group_table(tiers, tl, "tier_label")
     full.insert(1, "score_range", [t("workbook.score_range", lang, range=r) for r in
-                                   (_score_ranges(definition)[k] for k in TIER_KEYS)])
+                                   (tier_ranges(definition, lang)[k] for k in TIER_KEYS)])
     frame, kinds = _localized(full, lang, {"tier_label": (t("common.tier", lang), "text"),
                                            "score_range": (t("workbook.col.score_range", lang), "text")})
     sheets.append(Sheet(t("workbook.sheet.tiers", lang), frame, kinds,

@@ -142,7 +142,7 @@ def test_definition_sheets_give_the_definition_back(made):
     assert settings["定義の名前"] == "テスト定義"
     assert settings["基準日"] == "自動（データの最新の購入日: 2024/06/30）"
     assert settings["M の区切り（金額: M2 / M3 / M4 / M5 の下限）"] == "¥10,000 / ¥30,000 / ¥50,000 / ¥100,000"
-    assert settings["層: 最重要顧客"] == "80〜100 点"
+    assert settings["層: 最重要顧客"] == "80以上"  # no overlap at the cut-offs: 50以上80未満, 50未満
     assert settings["施策"] == f"編集済み（{len(d.measures)} 件）"
     assert settings["ペルソナのメモ（件数）"] == "1"
 
