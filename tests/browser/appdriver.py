@@ -170,10 +170,14 @@ class App:
     # --- reading ---------------------------------------------------------------------
 
     def metric(self, label: str) -> Locator:
-        """The value of the metric with exactly this label."""
+        """The value of the metric with exactly this label (not a stale copy that a
+        rerun has not cleared yet: Streamlit keeps the previous run's elements, marked
+        ``data-stale``, until the new run has drawn the page)."""
         labelled = self.page.get_by_test_id("stMetricLabel").filter(
             has_text=re.compile(rf"^\s*{re.escape(label)}\s*$"))
-        return self.page.get_by_test_id("stMetric").filter(has=labelled).get_by_test_id("stMetricValue")
+        current = self.page.locator("[data-testid=stElementContainer]:not([data-stale=true])")
+        return current.filter(has=self.page.get_by_test_id("stMetric").filter(has=labelled)) \
+            .get_by_test_id("stMetricValue")
 
     @property
     def sidebar(self) -> Locator:
