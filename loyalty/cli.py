@@ -179,8 +179,6 @@ def score_features(features, definition: defn.Definition, lang: str = "ja") -> p
 
 
 def cmd_score(args, lang: str) -> int:
-    from loyalty import export
-
     if args.definition and args.preset:
         raise error("error.definition_and_preset")
     d = defn.load(args.definition) if args.definition else defn.preset(args.preset or "b2c")

@@ -246,6 +246,13 @@ def preset(name: str = "b2c") -> Definition:
     """
     if name not in PRESETS:
         raise error("error.unknown_preset", preset=name, presets=", ".join(PRESETS))
+    return _preset(name).copy()
+
+
+@lru_cache(maxsize=None)
+def _preset(name: str) -> Definition:
+    """A preset as read from its file, once per process (callers get copies: pages
+    compare the working definition with the presets on every rerun)."""
     data = json.loads((_DATA / "presets" / f"{name}.json").read_text(encoding="utf-8"))
     return from_dict(data, file=f"{name}.json")
 

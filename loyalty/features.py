@@ -27,7 +27,7 @@ sorted by id so results are identical from run to run.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -57,6 +57,19 @@ class Features:
     source: str
     rows_after_as_of: int = 0
     notes: list[tuple[str, dict]] = field(default_factory=list)
+
+    @property
+    def window_start(self) -> date | None:
+        """The first day of the window (see :func:`window_start`), None without an as-of date."""
+        return window_start(self.as_of, self.window_days) if self.as_of is not None else None
+
+
+def window_start(as_of: date, window_days: int) -> date:
+    """The first day of the window (as-of − window_days, as-of]: as-of − (window_days − 1).
+
+    Every page, the sidebar, the workbook and the handout show the window with it.
+    """
+    return as_of - timedelta(days=int(window_days) - 1)
 
 
 def default_as_of(tx: Transactions) -> date | None:

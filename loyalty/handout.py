@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
@@ -338,8 +338,8 @@ def handout_html(features: Features, scored: pd.DataFrame, definition: Definitio
     as_of = features.as_of
     window = ""
     if as_of is not None:
-        start = as_of - timedelta(days=features.window_days - 1)
-        window = t("handout.window", lang, days=f"{features.window_days:,}", start=fmt.format_date(start),
+        window = t("handout.window", lang, days=f"{features.window_days:,}",
+                   start=fmt.format_date(features.window_start),
                    end=fmt.format_date(as_of))
     meta = t("handout.meta", lang, name=definition.name, date=fmt.format_date(as_of), window=window,
              source=source or "—")

@@ -27,7 +27,7 @@ the bulk; 100,000 customers take about 1.5 s (``bench/bench_workbook.py``).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
@@ -147,8 +147,8 @@ def workbook_sheets(features: Features, scored: pd.DataFrame, definition: Defini
     as_of = features.as_of
     window = ""
     if as_of is not None:
-        start = as_of - timedelta(days=features.window_days - 1)
-        window = t("workbook.window", lang, days=f"{features.window_days:,}", start=fmt.format_date(start),
+        window = t("workbook.window", lang, days=f"{features.window_days:,}",
+                   start=fmt.format_date(features.window_start),
                    end=fmt.format_date(as_of))
     has_segments = "rfm_segment" in scored and scored["rfm_segment"].notna().any()
     title = [

@@ -9,13 +9,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from loyalty import export, ltv
+from loyalty import ltv
 from loyalty.fmt import format_date, format_int, format_pct, format_score, format_yen
 from ui import components, state
 from ui import metrics as um
 
 t = state.t
-MAX_ROWS_SHOWN = 1_000
 TIERS = ["top", "middle", "low"]
 PENALIZERS = [0.0, 0.0001, 0.001, 0.01, 0.1]
 HORIZONS = [3, 6, 12, 24, 36, 60]
@@ -177,13 +176,7 @@ if tab_res.open:
             out.insert(1, "tier_label", tiers.reindex(order).map(tl).astype("str").to_numpy())
             return out[list(ccols)]
 
-        if len(cust) > MAX_ROWS_SHOWN:
-            st.caption(t("metrics.top_rows", shown=format_int(MAX_ROWS_SHOWN), total=format_int(len(cust))))
-        um.show(clv_table(MAX_ROWS_SHOWN), ccols, height=360, key="clv_customer_table")
-        st.download_button(t("metrics.download_csv"),
-                           data=lambda: export.csv_bytes(um.export_frame(clv_table(), ccols)).data,
-                           file_name="clv_by_customer.csv", mime="text/csv", on_click="ignore",
-                           icon=":material/download:", key="dl_clv_csv")
+        um.customer_list(clv_table, ccols, total=len(cust), key="clv", file_name="clv_by_customer.csv")
 
 if tab_fit.open:
     with tab_fit:

@@ -4,7 +4,6 @@ from ui.router import ensure_router
 
 ensure_router()
 
-from datetime import timedelta  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import streamlit as st  # noqa: E402
@@ -53,7 +52,7 @@ labels = components.tier_labels()
 summary = group_summary(res.frame, feats.frame, "tier")
 top = summary.loc["top"]
 as_of = format_date(feats.as_of) if feats.as_of else "—"
-start = format_date(feats.as_of - timedelta(days=feats.window_days - 1)) if feats.as_of else "—"
+start = format_date(feats.window_start) if feats.as_of else "—"
 
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(t("home.kpi.customers"), format_int(len(res.frame)), delta=t("polish.home.kpi.as_of", date=as_of),

@@ -8,14 +8,13 @@ ensure_router()
 import pandas as pd
 import streamlit as st
 
-from loyalty import cohorts, export, ltv, nps, pareto, retention
+from loyalty import cohorts, ltv, nps, pareto, retention
 from loyalty.errors import LoyaltyError
 from loyalty.fmt import format_date, format_int, format_nps, format_pct, format_score, format_yen
 from ui import components, state
 from ui import metrics as um
 
 t = state.t
-MAX_ROWS_SHOWN = 1_000
 TIERS = ["top", "middle", "low"]
 
 st.title(t("metrics.title"))
@@ -122,13 +121,7 @@ if tab_ltv.open:
                 out["ltv"] = values.loc[order].round(0).to_numpy()
                 return out
 
-            if len(values) > MAX_ROWS_SHOWN:
-                st.caption(t("metrics.top_rows", shown=format_int(MAX_ROWS_SHOWN), total=format_int(len(values))))
-            um.show(ltv_table(MAX_ROWS_SHOWN), ccols, height=360, key="ltv_customer_table")
-            st.download_button(t("metrics.download_csv"),
-                               data=lambda: export.csv_bytes(um.export_frame(ltv_table(), ccols)).data,
-                               file_name="ltv_by_customer.csv", mime="text/csv", on_click="ignore",
-                               icon=":material/download:", key="dl_ltv_csv")
+            um.customer_list(ltv_table, ccols, total=len(values), key="ltv", file_name="ltv_by_customer.csv")
 
 # --------------------------------------------------------------------------- NPS
 if tab_nps.open:

@@ -4,7 +4,6 @@ from ui.router import ensure_router
 
 ensure_router()
 
-import json
 from pathlib import Path
 
 import altair as alt
@@ -19,7 +18,7 @@ from loyalty.definition import TIER_KEYS
 from loyalty.errors import LoyaltyError
 from loyalty.fmt import format_int, format_pct
 from ui import components, state, workbench
-from ui.theme import TIER_COLORS, tier_scale
+from ui.theme import tier_scale
 
 t = state.t
 K_PROPOSALS = "proposals"   # name -> Definition, in order

@@ -93,3 +93,11 @@ def test_tier_ranges_do_not_overlap_at_the_cut_offs():
     d = defn.preset("b2c").copy(tiers={"top": 75.0, "middle": 45.5})
     assert defn.tier_ranges(d, "ja") == {"top": "75以上", "middle": "45.5以上75未満", "low": "45.5未満"}
     assert defn.tier_ranges(d, "en") == {"top": "75 and over", "middle": "45.5 to under 75", "low": "under 45.5"}
+
+
+def test_a_preset_is_a_fresh_copy_each_time():
+    first = defn.preset("b2c")
+    first.tiers["top"] = 1.0
+    first.factors.clear()
+    again = defn.preset("b2c")
+    assert again.tiers["top"] == 80.0 and len(again.factors) == 5

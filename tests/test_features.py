@@ -110,3 +110,11 @@ A5,002,2024/06/04,D,-200
     g = features_of(csv_input(no_ids), as_of=date(2024, 6, 30))[1].frame
     assert g.loc["001", ["frequency", "monetary"]].tolist() == [1, 3900.0]
     assert g.loc["002", ["frequency", "monetary"]].tolist() == [1, 5400.0]
+
+
+def test_the_window_starts_window_days_minus_one_before_the_as_of_date():
+    from loyalty.features import window_start
+
+    assert window_start(date(2024, 12, 31), 365) == date(2024, 1, 2)  # (2024-01-01, 2024-12-31] in a leap year
+    f = features_of(csv_input("会員番号,注文日,金額\n1,2024/06/30,100\n"), as_of=date(2024, 6, 30), window_days=30)[1]
+    assert f.window_start == date(2024, 6, 1)

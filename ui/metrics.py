@@ -18,12 +18,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from loyalty import clv, cohorts, retention
+from loyalty import clv, cohorts, export, retention
 from loyalty.errors import LoyaltyError
 from loyalty.fmt import format_int, format_nps, format_pct, format_score, format_yen
 from ui.components import typed_view
 from ui import state
-from ui.theme import ACCENT, TIER_COLORS, tier_scale
+from ui.theme import ACCENT, tier_scale
 
 NPS_COLORS = {"promoter": "#1E8449", "passive": "#AAB7B8", "detractor": "#CB4335"}
 GROUP_COLORS = {"loyal_advocate": "#C0392B", "habitual_repeater": "#6C3483", "latent_advocate": "#E39B2D",
@@ -65,7 +65,30 @@ def show(frame: pd.DataFrame, columns: dict[str, tuple[str, str]], *, height: in
     st.dataframe(view, column_config=cfg, hide_index=True, width="stretch", height=height, key=key)
 
 
-_EXPORT_DECIMALS = {"yen": 0, "int": 0, "pct": 4, "float1": 1, "float2": 2, "float3": 3, "nps": 1}
+_EXPORT_DECIMALS = {"yen": 0, "int": 0, "pct": 4, "float1": 1, "float2": 2, "float3": 3, "nps": 0}
+
+#: Customer lists show at most this many rows on screen (their download has everyone).
+MAX_ROWS_SHOWN = 1_000
+
+
+def customer_list(make, columns: dict[str, tuple[str, str]], *, total: int, key: str, file_name: str) -> None:
+    """A per-customer table: the first :data:`MAX_ROWS_SHOWN` rows on screen (saying so
+    when there are more) and every row in a CSV built only when the button is clicked.
+
+    Args:
+        make: ``make(n=None)`` gives the table's first ``n`` rows (None: all of them).
+        columns: as for :func:`show`.
+        total: how many rows there are.
+        key: element key prefix.
+        file_name: the CSV's name.
+    """
+    if total > MAX_ROWS_SHOWN:
+        st.caption(state.t("metrics.top_rows", shown=format_int(MAX_ROWS_SHOWN), total=format_int(total)))
+    show(make(MAX_ROWS_SHOWN), columns, height=360, key=f"{key}_customer_table")
+    st.download_button(state.t("metrics.download_csv"),
+                       data=lambda: export.csv_bytes(export_frame(make(), columns)).data,
+                       file_name=file_name, mime="text/csv", on_click="ignore", icon=":material/download:",
+                       key=f"dl_{key}_csv")
 
 
 def export_frame(frame: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> pd.DataFrame:

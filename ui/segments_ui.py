@@ -7,10 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from loyalty import export
-from loyalty.columns import excel_sheet
 from loyalty.fmt import format_int, format_pct
 from loyalty.repeaters import RepeaterRules, find_groups
-from ui import components, state
+from ui import state
 from loyalty.fmt import format_yen
 from ui.theme import ACCENT
 

@@ -4,11 +4,11 @@ figures come from, as of which date, over which period, under which definition."
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import streamlit as st
 
 from loyalty.errors import LoyaltyError
+from loyalty.features import window_start
 from loyalty.fmt import format_date, format_int
 from ui import state
 
@@ -60,7 +60,7 @@ def render() -> None:
             st.markdown(f":material/event: **{t('sidebar.as_of')}**")
             how = t("sidebar.as_of_auto") if d.as_of is None else t("sidebar.as_of_manual")
             if as_of:
-                start = as_of - timedelta(days=int(d.window_days) - 1)
+                start = window_start(as_of, d.window_days)
                 st.markdown(t("polish.sidebar.as_of_line", date=format_date(as_of), how=how))
                 st.caption(t("polish.sidebar.period", start=format_date(start), end=format_date(as_of),
                              days=int(d.window_days)))
