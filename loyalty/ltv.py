@@ -92,7 +92,7 @@ def ltv_saas(monthly_fee, months, *, margin: float = 1.0, discount_rate: float =
 BASES = ("saas", "b2b", "b2c")
 
 
-def available_bases(features: pd.DataFrame) -> list[str]:
+def available_bases(features: pd.DataFrame, prefer: str | None = None) -> list[str]:
     """The LTV formulas the features allow, preferred first.
 
     * "saas": monthly_fee and months columns;
@@ -101,6 +101,8 @@ def available_bases(features: pd.DataFrame) -> list[str]:
 
     Args:
         features: the customer features.
+        prefer: a :data:`BASES` key put first when it applies (the definition's
+            preset: a BtoB definition reads the contract-value formula first).
 
     Returns:
         A list of :data:`BASES` keys (empty when none applies).
@@ -113,6 +115,9 @@ def available_bases(features: pd.DataFrame) -> list[str]:
         out.append("b2b")
     if {"aov", "orders_per_year"} <= cols and ("years" in cols or "tenure_days" in cols):
         out.append("b2c")
+    if prefer in out:
+        out.remove(prefer)
+        out.insert(0, prefer)
     return out
 
 

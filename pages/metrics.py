@@ -33,7 +33,7 @@ tab_ltv, tab_nps, tab_cont, tab_pareto = st.tabs(tab_names, key="metrics_tab", o
 # --------------------------------------------------------------------------- LTV
 if tab_ltv.open:
     with tab_ltv:
-        bases = ltv.available_bases(f)
+        bases = ltv.available_bases(f, prefer=d.preset)
         if not bases:
             st.info(t("metrics.ltv.unavailable"), icon=":material/info:")
         else:

@@ -236,6 +236,23 @@ def test_a_customer_table_only_upload():
     assert any(i.value == t("metrics.clv.needs_transactions") for i in at.info)
 
 
+def test_the_ltv_formula_follows_the_definition_preset():
+    data = (ROOT / "sample_data" / "b2b_accounts.csv").read_bytes()
+    at = _app("pages/data.py")
+    at.file_uploader(key="w_upload").set_value(("b2b_accounts.csv", data, "text/csv")).run()
+    at.switch_page("pages/definition.py").run()
+    next(b for b in at.button if b.key == "w_preset_hint").click().run()
+    assert at.session_state["definition"].preset == "b2b"
+    at.switch_page(METRICS).run()
+    assert not at.exception
+    # a BtoB definition reads contract value × years first; SaaS stays one click away
+    assert any(t("metrics.ltv.formula.b2b") in i.value for i in at.info)
+    accounts = pd.read_csv(ROOT / "sample_data" / "b2b_accounts.csv", encoding="utf-8-sig")
+    assert _metrics(at)[t("metrics.ltv.kpi.total")] == format_yen((accounts["年間契約額"] * accounts["契約年数"]).sum())
+    at.segmented_control(key="w_metrics_ltv_basis_b2b_saas").set_value("saas").run()
+    assert any(t("metrics.ltv.formula.saas") in i.value for i in at.info)
+
+
 # --------------------------------------------------------------------------- predictive CLV page
 
 

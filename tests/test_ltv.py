@@ -51,6 +51,12 @@ def test_available_bases_in_preference_order():
     assert available_bases(both) == ["saas", "b2b", "b2c"]
     assert available_bases(pd.DataFrame({"aov": [1.0], "orders_per_year": [1.0], "tenure_days": [1.0]})) == ["b2c"]
     assert available_bases(pd.DataFrame({"aov": [1.0], "orders_per_year": [1.0]})) == []
+    # the definition's preset goes first when its formula applies, and is ignored otherwise
+    assert available_bases(both, prefer="b2b") == ["b2b", "saas", "b2c"]
+    assert available_bases(both, prefer="b2c") == ["b2c", "saas", "b2b"]
+    b2c_only = pd.DataFrame({"aov": [1.0], "orders_per_year": [1.0], "tenure_days": [1.0]})
+    assert available_bases(b2c_only, prefer="saas") == ["b2c"]
+    assert available_bases(both, prefer=None) == ["saas", "b2b", "b2c"]
 
 
 def test_forcing_a_basis_on_a_b2b_table():
