@@ -113,7 +113,12 @@ def format_nps(x: object) -> str:
     NPS is reported as a whole number; every page, summary and handout uses this
     one form so the same figure reads the same everywhere.
     """
-    text = format_int(x)
+    return format_signed_int(x)
+
+
+def format_signed_int(n: object) -> str:
+    """Format a whole number with its sign, as a change is read: ``+1,234``, ``-12``, ``0``."""
+    text = format_int(n)
     return "+" + text if text not in ("0", MISSING) and not text.startswith("-") else text
 
 

@@ -15,7 +15,7 @@ import streamlit as st
 from loyalty import definition as defn
 from loyalty.definition import RFM_KEYS, TIER_KEYS, factor_catalogue
 from loyalty.errors import LoyaltyError
-from loyalty.fmt import format_date, format_int, format_yen
+from loyalty.fmt import format_date, format_int, format_signed_int, format_yen
 from loyalty.segments import coverage
 from loyalty.summary import tier_moves
 from ui import components, state, workbench
@@ -292,8 +292,9 @@ with effect:
     for col, key in zip(cols, TIER_KEYS):
         before = int((base.frame["tier"] == key).sum())
         now = int(counts.get(key, 0))
-        col.metric(tl[key], format_int(now), delta=now - before if now != before else None,
-                   delta_color="off")
+        # the sign says the direction: no arrow as well
+        col.metric(tl[key], format_int(now), delta=format_signed_int(now - before) if now != before else None,
+                   delta_color="off", delta_arrow="off")
     moves = tier_moves(base.frame["tier"], res.frame["tier"])
     moved = int(moves.to_numpy().sum() - moves.to_numpy().trace())
     cols[3].metric(t("definition.moved"), format_int(moved), help=t("definition.moved_help"))

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from loyalty import definition as defn
-from loyalty.fmt import format_int, format_pct
+from loyalty.fmt import format_int, format_pct, format_signed_int
 from loyalty.pipeline import InputFile, build_features, load_dataset
 from loyalty.scoring import score
 
@@ -92,6 +92,10 @@ def test_moving_an_rfm_slider_changes_tier_sizes_without_rereading(monkeypatch):
     counts, _ = _expected_tiers(SAMPLE, d)
     assert after["最重要顧客"] == format_int(counts["top"])
     assert after["最重要顧客"] != before["最重要顧客"]
+    # the change against the saved definition, signed, with no arrow beside the sign
+    top = next(m for m in at.metric if m.label == "最重要顧客")
+    moved_by = counts["top"] - int(before["最重要顧客"].replace(",", ""))
+    assert top.delta == format_signed_int(moved_by) and top.proto.MetricDirection.Name(top.proto.direction) == "NONE"
     assert int(after["層が変わった顧客"].replace(",", "")) > 0
     assert calls == {"read": 0, "features": 0}  # a slider move only re-scores
 

@@ -131,3 +131,9 @@ def test_nps_is_a_signed_whole_number_everywhere():
 
     assert [format_nps(v) for v in (32.4, -13.7, 0.4, -0.4, 0, 100, None)] == ["+32", "-14", "0", "0", "0", "+100",
                                                                                  "—"]
+
+
+def test_a_change_in_a_count_reads_with_its_sign_and_separators():
+    from loyalty.fmt import format_signed_int
+
+    assert [format_signed_int(v) for v in (1234, -12, 0, 2.5, None)] == ["+1,234", "-12", "0", "+3", "—"]
