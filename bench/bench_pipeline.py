@@ -7,6 +7,8 @@ written to a temporary folder and deleted afterwards unless --keep is given):
                  load_dataset (reading + quality report) → build_features → Scorer.score.
 * ``cp932-1m``   the same lines as a CP932 CSV (what Japanese systems export).
 * ``xlsx-1m``    1,000,000-row .xlsx through the app's pipeline.
+* ``xlsx-1m-narrow``  the same 1,000,000 lines as an .xlsx with five columns (order id,
+                 member, order time, subtotal, 取引区分): an extract made for RFM.
 * ``csv-10m`` / ``parquet-10m``  10,000,000 lines through loyalty.warehouse (DuckDB:
                  quality counts and per-customer features in SQL, out of core), scored in pandas;
                  stages: open, checking (quality counts + text rules, one scan), aggregating
@@ -49,6 +51,7 @@ SCENARIOS = {
     "csv-1m": (1_000_000, "csv", ("ours", "pandas"), 1.0, 1000),
     "cp932-1m": (1_000_000, "csv-cp932", ("ours", "pandas"), 1.0, 1000),
     "xlsx-1m": (1_000_000, "xlsx", ("ours", "pandas"), 3.0, None),
+    "xlsx-1m-narrow": (1_000_000, "xlsx-narrow", ("ours", "pandas"), 3.0, None),
     "csv-10m": (10_000_000, "csv", ("ours-duckdb", "pandas"), 3.0, 1500),
     "parquet-10m": (10_000_000, "parquet", ("ours-duckdb", "pandas"), 3.0, 1500),
 }
@@ -124,7 +127,7 @@ def pandas_baseline(path: Path, data: bytes | None, fmt: str) -> dict:
     stages = {}
     t = time.perf_counter()
     text_cols = {cid: str, oid: str}
-    if fmt == "xlsx":
+    if fmt.startswith("xlsx"):
         df = pd.read_excel(io.BytesIO(data), engine="calamine", dtype=text_cols)
     elif fmt == "parquet":
         df = pd.read_parquet(path, columns=[cid, oid, when, amt, kind])
@@ -244,7 +247,8 @@ def main() -> None:
             lines, fmt, variants, target_s, target_mb = SCENARIOS[name]
             for variant in variants:
                 vfmt = fmt
-                suffix = {"csv": ".csv", "csv-cp932": "_cp932.csv", "parquet": ".parquet", "xlsx": ".xlsx"}[vfmt]
+                suffix = {"csv": ".csv", "csv-cp932": "_cp932.csv", "parquet": ".parquet", "xlsx": ".xlsx",
+                          "xlsx-narrow": "_narrow.xlsx"}[vfmt]
                 path = folder / f"orders_{lines}{suffix}"
                 if not path.exists():
                     t0 = time.perf_counter()

@@ -22,6 +22,8 @@ import pyarrow.csv as pacsv
 
 HEADER = ["受注番号", "会員番号", "注文日時", "商品コード", "商品名", "カテゴリ", "数量", "単価",
           "値引額", "小計", "クーポンコード", "販売チャネル", "取引区分"]
+#: The columns of a narrow extract (what an RFM export needs and no more): "xlsx-narrow".
+NARROW = ["受注番号", "会員番号", "注文日時", "小計", "取引区分"]
 
 _PRODUCTS = [
     ("SK-0101", "モイストローション 150mL", "スキンケア", 4180),
@@ -129,7 +131,8 @@ def write_orders(folder: str | Path, lines: int, fmt: str = "csv", seed: int = 4
         folder: a (temporary) directory.
         lines: number of order lines.
         fmt: "csv" (UTF-8), "csv-cp932", "parquet" (typed columns, as a warehouse
-            extract would be) or "xlsx" (one sheet, written with XlsxWriter).
+            extract would be), "xlsx" (one sheet, written with XlsxWriter) or
+            "xlsx-narrow" (the same lines with the :data:`NARROW` columns only).
         seed: random seed.
 
     Returns:
@@ -173,20 +176,23 @@ def write_orders(folder: str | Path, lines: int, fmt: str = "csv", seed: int = 4
     elif fmt == "xlsx":
         path = folder / f"orders_{lines}.xlsx"
         _write_xlsx(table, path)
+    elif fmt == "xlsx-narrow":
+        path = folder / f"orders_{lines}_narrow.xlsx"
+        _write_xlsx(table, path, NARROW)
     else:
         raise ValueError(fmt)
     return path
 
 
-def _write_xlsx(table: pa.Table, path: Path) -> None:
+def _write_xlsx(table: pa.Table, path: Path, header: list[str] = HEADER) -> None:
     import xlsxwriter
 
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
     ws = wb.add_worksheet("注文明細")
-    ws.write_row(0, 0, HEADER)
+    ws.write_row(0, 0, header)
     numeric = {"数量", "単価", "値引額", "小計"}
     cols = []
-    for name in HEADER:
+    for name in header:
         col = table[name]
         if name in numeric:
             cols.append(pc.cast(col, pa.int64()).to_numpy().tolist())
