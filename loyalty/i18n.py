@@ -9,6 +9,7 @@ A missing key or a key missing in one language is a bug that
 from __future__ import annotations
 
 import json
+import numbers
 from functools import lru_cache
 from pathlib import Path
 
@@ -57,7 +58,21 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **values: object) -> str:
         The text.  An unknown key raises ``KeyError`` so tests catch it.
     """
     template = catalogue(lang)[key]
-    return template.format(**values) if values else template
+    if not values:
+        return template
+    return template.format(**{k: _Count(v) if isinstance(v, numbers.Integral) and not isinstance(v, bool) else v
+                              for k, v in values.items()})
+
+
+class _Count(int):
+    """A whole number in a template that can also choose an English plural ending:
+    ``{n:s}`` is "" for 1 and "s" otherwise (``{n} order{n:s}``); any other format
+    spec (``{n:,}``) formats the number as usual."""
+
+    def __format__(self, spec: str) -> str:
+        if spec in ("s", "es"):
+            return "" if int(self) == 1 else spec
+        return int.__format__(int(self), spec)
 
 
 def error(key: str, /, *, file: str | None = None, row: int | None = None,

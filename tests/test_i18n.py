@@ -46,3 +46,15 @@ def test_catalogue_files_are_valid_utf8_json_and_pair_up():
     ja = sorted(p.name for p in (ROOT / "loyalty" / "locales" / "ja").glob("*.json"))
     en = sorted(p.name for p in (ROOT / "loyalty" / "locales" / "en").glob("*.json"))
     assert ja == en
+
+
+def test_english_counts_take_a_plural_ending_only_when_not_one():
+    import numpy as np
+
+    from loyalty.i18n import t
+
+    assert t("golden.band.orders", "en", n=1) == "1 order"
+    assert t("golden.band.orders", "en", n=3) == "3 orders"
+    assert t("note.rows_after_as_of", "en", rows=np.int64(1234)) == "Not counted: 1,234 lines dated after the as-of date."
+    assert t("note.rows_after_as_of", "en", rows=1) == "Not counted: 1 line dated after the as-of date."
+    assert t("golden.band.orders", "ja", n=3) == "3回"
