@@ -34,5 +34,9 @@ navigation = st.navigation([
     st.Page(path, title=state.t(key), icon=icon, default=i == 0, url_path=Path(path).stem)
     for i, (path, key, icon) in enumerate(PAGES) if (HERE / path).exists()
 ])
-sidebar.render()
-navigation.run()
+slot = sidebar.render()
+try:
+    navigation.run()
+finally:
+    # after the page: its widgets may just have changed the definition
+    sidebar.mark_unsaved(slot)

@@ -8,6 +8,7 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from loyalty import definition as defn
+from loyalty.i18n import t
 from loyalty.pipeline import InputFile, build_features, load_dataset
 from loyalty.repeaters import find_groups
 from loyalty.scoring import Scorer
@@ -199,3 +200,21 @@ def test_crossed_cut_points_name_the_two_sliders():
     assert any("「R5: 最終購入が何日以内」が 80、「R4: 何日以内」が 60" in e.value for e in at.error), \
         [e.value for e in at.error]
     assert at.session_state["definition"].rfm.recency == defn.preset("b2c").rfm.recency  # not applied
+
+
+def test_the_sidebar_marks_a_definition_changed_since_it_was_saved():
+    def unsaved(at) -> bool:
+        return any(t("polish.sidebar.unsaved") in m.value for m in at.sidebar.markdown)
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not unsaved(at)
+    at.switch_page("pages/definition.py").run()
+    at.slider(key="w_def_recency_0").set_value(7).run()
+    assert unsaved(at)  # in the same run as the slider move, not one later
+    at.switch_page("pages/home.py").run()
+    assert unsaved(at)
+    at.switch_page("pages/definition.py").run()
+    next(b for b in at.button if b.label == t("wb.revert")).click().run()
+    assert not unsaved(at)
+    assert at.session_state["definition"].rfm.recency == defn.preset("b2c").rfm.recency

@@ -36,8 +36,12 @@ def _files() -> list[str]:
     return lines
 
 
-def render() -> None:
-    """Draw the sidebar (safe on any page; never raises)."""
+def render():
+    """Draw the sidebar (safe on any page; never raises).
+
+    Returns:
+        A placeholder for :func:`mark_unsaved`, or None when the data could not be read.
+    """
     t = state.t
     with st.sidebar:
         st.toggle("English", key="w_lang_en", value=state.lang() == "en", on_change=_switch_language,
@@ -68,3 +72,23 @@ def render() -> None:
                 st.markdown("—")
             st.markdown(f":material/tune: **{t('sidebar.definition')}**")
             st.caption(_plain(state.definition_name(d)))
+            # filled by mark_unsaved() once the page has run (its sliders change the definition)
+            return st.empty()
+
+
+def mark_unsaved(slot) -> None:
+    """Say in the sidebar when the definition differs from the saved one.
+
+    Args:
+        slot: what :func:`render` returned (None: nothing to fill).
+    """
+    if slot is None:
+        return
+    try:
+        unsaved = state.definition_unsaved()
+    except Exception:  # noqa: BLE001 - the sidebar never raises
+        return
+    if unsaved:
+        with slot.container():
+            st.badge(state.t("polish.sidebar.unsaved"), icon=":material/edit_note:", color="orange")
+            st.caption(state.t("polish.sidebar.unsaved_note"))

@@ -260,6 +260,7 @@ def definition() -> defn.Definition:
     """The working definition (the BtoC preset at first)."""
     if K_DEF not in st.session_state:
         st.session_state[K_DEF] = defn.preset("b2c")
+        st.session_state.setdefault(K_SAVED, st.session_state[K_DEF].copy())
     return st.session_state[K_DEF]
 
 
@@ -275,6 +276,13 @@ def saved_definition() -> defn.Definition:
     if K_SAVED not in st.session_state:
         st.session_state[K_SAVED] = definition().copy()
     return st.session_state[K_SAVED]
+
+
+def definition_unsaved() -> bool:
+    """Whether the working definition differs from the last saved or loaded one."""
+    if K_SAVED not in st.session_state:
+        return False
+    return definition().to_dict() != st.session_state[K_SAVED].to_dict()
 
 
 def as_of_default() -> date | None:
