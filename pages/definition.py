@@ -98,7 +98,8 @@ with tab_rfm:
              format_func=lambda m: t(f"definition.mode.{m}"), help=t("definition.mode_help"))
     if st.session_state["w_def_mode"] == "threshold":
         cols = st.columns(3)
-        slider_max = {"recency": 730, "frequency": 60}
+        # ranges that leave the usual cut points room to move: a year (or the window) of days, 30 orders
+        slider_max = {"recency": max(365, int(st.session_state.get("w_def_window") or 0)), "frequency": 30}
         for col, axis in zip(cols, AXES):
             with col:
                 st.markdown(f"**{t(f'factor.{axis}')}**")
