@@ -129,6 +129,9 @@ st.caption(t("data.caption"))
 st.file_uploader(t("data.upload_label"), type=UPLOAD_TYPES, accept_multiple_files=True, key="w_upload",
                  on_change=_on_upload, help=t("data.upload_help"))
 _catch_up_with_the_uploader()
+if not state.using_sample() and not st.session_state.get("w_upload"):
+    # the uploader is empty on a page reached again (a widget is not kept off its page): say what is in use
+    st.caption(t("polish.data.in_use", files=state.join_list(up.name for up in state.uploads())))
 if state.using_sample():
     st.info(t("data.using_sample"), icon=":material/info:")
 else:

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from loyalty import definition as defn
 from loyalty.fmt import format_int, format_pct, format_signed_int
+from loyalty.i18n import t
 from loyalty.pipeline import InputFile, build_features, load_dataset
 from loyalty.scoring import score
 
@@ -128,6 +129,13 @@ def test_upload_a_cp932_csv_replaces_the_sample(tmp_path):
     assert not at.exception
     shown = [df for df in at.dataframe if "customers" in df.value.columns][0].value
     assert shown["customers"].tolist() == [0, 1, 1]
+    # back on the data page the uploader is empty (Streamlit keeps no widget off its page):
+    # the page names the file still in use and what choosing a new one does
+    at.switch_page("pages/data.py").run()
+    in_use = t("polish.data.in_use", files="mine.csv")
+    assert not at.file_uploader(key="w_upload").value
+    assert [c.value for c in at.caption].count(in_use) == 1
+    assert _metrics(at)["読み込んだ行"] == "3"
 
 
 def test_a_bad_upload_shows_a_message_not_a_traceback():
