@@ -5,12 +5,11 @@ the domain package, not copied from the screen."""
 
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from loyalty import definition as defn
-from loyalty.fmt import format_int, format_pct, format_signed_int
+from loyalty.fmt import format_int, format_signed_int
 from loyalty.i18n import t
 from loyalty.pipeline import InputFile, build_features, load_dataset
 from loyalty.scoring import score
