@@ -218,3 +218,9 @@ def test_the_sidebar_marks_a_definition_changed_since_it_was_saved():
     next(b for b in at.button if b.label == t("wb.revert")).click().run()
     assert not unsaved(at)
     assert at.session_state["definition"].rfm.recency == defn.preset("b2c").rfm.recency
+    # a persona note is part of the definition; a note typed and then erased changes nothing
+    at.switch_page("pages/personas.py").run()
+    at.text_area(key="w_note_tier:top").set_value("春の新作を先行案内").run()
+    assert unsaved(at)
+    at.text_area(key="w_note_tier:top").set_value("").run()
+    assert not unsaved(at)

@@ -282,7 +282,18 @@ def definition_unsaved() -> bool:
     """Whether the working definition differs from the last saved or loaded one."""
     if K_SAVED not in st.session_state:
         return False
-    return definition().to_dict() != st.session_state[K_SAVED].to_dict()
+    return _comparable(definition()) != _comparable(st.session_state[K_SAVED])
+
+
+def _comparable(d: defn.Definition) -> dict:
+    """A definition as its file would read back (tuples as lists, 40 == 40.0), blank notes dropped."""
+    data = json.loads(json.dumps(d.to_dict(), ensure_ascii=False, default=str))
+    notes = {k: v for k, v in (data.get("persona_notes") or {}).items() if str(v).strip()}
+    if notes:
+        data["persona_notes"] = notes
+    else:
+        data.pop("persona_notes", None)
+    return data
 
 
 def as_of_default() -> date | None:
