@@ -143,6 +143,13 @@ try:
 except LoyaltyError as exc:
     state.show_error(exc)
     st.stop()
+for name, r in results.items():
+    # a proposal built on data this file lacks (NPS, survey columns…) is compared on what is left: say so
+    if r.dropped:
+        weights = props[name].weights()
+        st.warning(t("ws.dropped", name=name, lost=f"{sum(weights.get(k, 0.0) for k in r.dropped):g}",
+                     factors=state.join_list(f"{t(f'factor.{k}')} {weights.get(k, 0.0):g}" for k in r.dropped)),
+                   icon=":material/warning:")
 common = None
 for r in results.values():
     common = r.frame.index if common is None else common.intersection(r.frame.index)

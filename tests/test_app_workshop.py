@@ -67,3 +67,28 @@ def test_adding_the_samples_twice_adds_no_copies():
         next(b for b in at.button if b.label == "サンプルの3案を追加").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert sorted(at.session_state["proposals"]) == sorted(defn.load(p).name for p in SAMPLES)
+
+
+def test_a_proposal_using_factors_the_data_lacks_is_flagged_with_the_weight_left_out():
+    from loyalty.i18n import t
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("pages/data.py").run()
+    orders = (ROOT / "sample_data" / "orders_cp932.csv").read_bytes()  # no customer table: no NPS, no survey
+    at.file_uploader(key="w_upload").set_value(("orders_cp932.csv", orders, "text/csv")).run()
+    at.switch_page("pages/workshop.py").run()
+    next(b for b in at.button if b.label == "サンプルの3案を追加").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    f = build_features(load_dataset([InputFile("orders_cp932.csv", orders)])).frame
+    expected = []
+    for d in sorted((defn.load(p) for p in SAMPLES), key=lambda d: list(at.session_state["proposals"]).index(d.name)):
+        gone = Scorer(f).score(d).dropped
+        if gone:
+            w = d.weights()
+            expected.append(t("ws.dropped", name=d.name, lost=f"{sum(w[k] for k in gone):g}",
+                              factors="、".join(f"{t(f'factor.{k}')} {w[k]:g}" for k in gone)))
+    shown = [w.value for w in at.warning if w.value.startswith("「")]
+    assert shown == expected
+    # the CS proposal rests on NPS 35, satisfaction 15 and inquiries 10: all absent from an order file
+    assert any("「CS案" in s and "重み 60" in s for s in shown)
