@@ -71,13 +71,16 @@ def _tier_labels(definition: Definition, lang: str) -> dict[str, str]:
     return {k: tier_label(k, definition, lang) for k in TIER_KEYS}
 
 
-def definition_settings(definition: Definition, lang: str = "ja", *, as_of=None) -> pd.DataFrame:
+def definition_settings(definition: Definition, lang: str = "ja", *, as_of=None,
+                        dropped: tuple[str, ...] | list[str] = ()) -> pd.DataFrame:
     """The definition's key settings as a two-column table (item, value; text).
 
     Args:
         definition: the definition.
         lang: language of the items.
         as_of: the as-of date in force (shown when the definition leaves it to the data).
+        dropped: factors the scoring left out (not in the data): their weight is
+            marked unused and the others show the weight they were rescaled to.
 
     Returns:
         A frame with columns ``item`` and ``value``.
@@ -98,9 +101,15 @@ def definition_settings(definition: Definition, lang: str = "ja", *, as_of=None)
             (t("workbook.set.monetary", lang), " / ".join(fmt.format_yen(x) for x in d.rfm.monetary)),
         ]
     catalogue = factor_catalogue()
+    used_total = sum(float(f.weight) for f in d.factors if f.key not in dropped)
     for f in d.factors:
         name = t(f"factor.{f.key}", lang) if f.key in catalogue else f.key
-        rows.append((t("workbook.set.weight", lang, factor=name), f"{f.weight:g}"))
+        value = f"{f.weight:g}"
+        if f.key in dropped:
+            value = t("workbook.weight_dropped", lang, weight=value)
+        elif dropped and used_total > 0:
+            value = t("workbook.weight_rescaled", lang, weight=value, used=f"{float(f.weight) * 100 / used_total:.1f}")
+        rows.append((t("workbook.set.weight", lang, factor=name), value))
     labels = _tier_labels(d, lang)
     ranges = tier_ranges(d, lang)
     for k in TIER_KEYS:
@@ -200,7 +209,11 @@ def workbook_sheets(features: Features, scored: pd.DataFrame, definition: Defini
                         title=[t("workbook.sheet_title.measures", lang)]))
 
     # -- the definition
-    settings = definition_settings(definition, lang, as_of=as_of)
+    # a factor the scoring used has its points column; the others were not in the data
+    # (a frame with no points columns at all says nothing about it)
+    has_points = any(str(c).startswith("points_") for c in scored.columns)
+    dropped = [fs.key for fs in definition.factors if has_points and f"points_{fs.key}" not in scored.columns]
+    settings = definition_settings(definition, lang, as_of=as_of, dropped=dropped)
     names = {"item": t("workbook.col.item", lang), "value": t("workbook.col.value", lang)}
     sheets.append(Sheet(t("workbook.sheet.definition", lang), settings.rename(columns=names),
                         {v: "text" for v in names.values()}, title=[t("workbook.sheet_title.definition", lang)]))

@@ -147,6 +147,28 @@ def test_definition_sheets_give_the_definition_back(made):
     assert settings["ペルソナのメモ（件数）"] == "1"
 
 
+def test_the_definition_sheet_says_which_weights_the_data_could_not_use():
+    from loyalty.scoring import score
+
+    features, _, _ = fx.build()
+    d = defn.preset("b2c").copy(name="SNS入り", factors=[
+        defn.FactorSetting("recency", 30), defn.FactorSetting("frequency", 30), defn.FactorSetting("monetary", 20),
+        defn.FactorSetting("sns_reactions", 20)])  # the fixture has no SNS column
+    res = score(features.frame, d)
+    assert res.dropped == ["sns_reactions"]
+    book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(features, res.frame, d, "ja", source="fixture")))
+    settings = {r["項目"]: r["値"] for r in _table(book["定義"], _header_row(book["定義"]))}
+    # 30 / (30 + 30 + 20) = 37.5; 20 / 80 = 25.0
+    assert settings["重み: R：最終購入の近さ"] == "30（データにない要素を除き 37.5 に換算）"
+    assert settings["重み: M：購入金額"] == "20（データにない要素を除き 25.0 に換算）"
+    assert settings["重み: SNSでの反応"] == "20（データにないため使っていません）"
+    # with every factor in the data the weights read as set
+    plain = d.copy(factors=d.factors[:3])
+    book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(features, score(features.frame, plain).frame, plain, "ja")))
+    settings = {r["項目"]: r["値"] for r in _table(book["定義"], _header_row(book["定義"]))}
+    assert settings["重み: R：最終購入の近さ"] == "30"
+
+
 def test_english_workbook_and_no_segment_sheet_without_rfm():
     features, result, d = fx.build()
     scored = result.frame.assign(rfm_segment=result.frame["rfm_segment"].cat.set_categories([]))
