@@ -426,8 +426,15 @@ def handout_html(features: Features, scored: pd.DataFrame, definition: Definitio
         parts.append("</div>")
         cards.append("".join(parts))
 
+    from loyalty.scoring import weights_used
+
+    used, dropped = weights_used(definition, scored)
+    sep = t("polish.list_sep", lang)
     footer = t("handout.footer", lang, created=created.strftime("%Y/%m/%d"),
-               top=f"{definition.tiers['top']:g}", middle=f"{definition.tiers['middle']:g}")
+               tiers=sep.join(f"{tl[k]} {ranges[k]}" for k in TIER_KEYS),
+               weights=sep.join(f"{t(f'factor.{k}', lang)} {w:.3g}" for k, w in used.items()),
+               dropped=t("handout.footer_dropped", lang, factors=sep.join(t(f"factor.{k}", lang) for k in dropped))
+               if dropped else "")
     title = t("handout.title", lang)
     doc = [
         "<!DOCTYPE html>", f'<html lang="{_e(lang)}">', "<head>", '<meta charset="utf-8">',

@@ -320,6 +320,27 @@ def score(features: pd.DataFrame, definition: Definition) -> ScoreResult:
     return Scorer(features).score(definition)
 
 
+def weights_used(definition: Definition, scored: pd.DataFrame) -> tuple[dict[str, float], list[str]]:
+    """The weights a score frame was computed with, read back from its columns.
+
+    A factor the scoring used has a ``points_<factor>`` column; the others were
+    not in the data and the remaining weights were rescaled to 100.
+
+    Args:
+        definition: the definition the frame was scored with.
+        scored: :attr:`ScoreResult.frame` (a frame with no points columns at all
+            is taken to have used every factor).
+
+    Returns:
+        ``({factor: weight after rescaling}, [factors left out])``, in the definition's order.
+    """
+    has_points = any(str(c).startswith("points_") for c in scored.columns)
+    dropped = [f.key for f in definition.factors if has_points and f"points_{f.key}" not in scored.columns]
+    used = {f.key: float(f.weight) for f in definition.factors if f.key not in dropped}
+    total = sum(used.values())
+    return {k: (w * 100.0 / total if total > 0 else 0.0) for k, w in used.items()}, dropped
+
+
 def tier_label(key: str, definition: Definition | None, lang: str = "ja") -> str:
     """A tier's label: the definition's own name, else the catalogue's."""
     from loyalty.i18n import t

@@ -108,7 +108,8 @@ def definition_settings(definition: Definition, lang: str = "ja", *, as_of=None,
         if f.key in dropped:
             value = t("workbook.weight_dropped", lang, weight=value)
         elif dropped and used_total > 0:
-            value = t("workbook.weight_rescaled", lang, weight=value, used=f"{float(f.weight) * 100 / used_total:.1f}")
+            value = t("workbook.weight_rescaled", lang, weight=value,
+                      used=f"{float(f.weight) * 100 / used_total:.1f}")
         rows.append((t("workbook.set.weight", lang, factor=name), value))
     labels = _tier_labels(d, lang)
     ranges = tier_ranges(d, lang)
@@ -209,10 +210,9 @@ def workbook_sheets(features: Features, scored: pd.DataFrame, definition: Defini
                         title=[t("workbook.sheet_title.measures", lang)]))
 
     # -- the definition
-    # a factor the scoring used has its points column; the others were not in the data
-    # (a frame with no points columns at all says nothing about it)
-    has_points = any(str(c).startswith("points_") for c in scored.columns)
-    dropped = [fs.key for fs in definition.factors if has_points and f"points_{fs.key}" not in scored.columns]
+    from loyalty.scoring import weights_used
+
+    _, dropped = weights_used(definition, scored)
     settings = definition_settings(definition, lang, as_of=as_of, dropped=dropped)
     names = {"item": t("workbook.col.item", lang), "value": t("workbook.col.value", lang)}
     sheets.append(Sheet(t("workbook.sheet.definition", lang), settings.rename(columns=names),

@@ -41,6 +41,27 @@ def test_key_figures_are_on_the_page(page):
     assert "<td>¥180,000</td><td>69.0%</td>" in text and "<td>¥21,000</td><td>8.0%</td>" in text
 
 
+def test_the_footer_names_the_tiers_and_the_weights_used(page):
+    text, *_ = page
+    # the fixture definition: R, F, M weighted 33.34 / 33.33 / 33.33, tiers at 80 and 50
+    assert ("<footer>作成日 2024/07/01　層はロイヤルティスコア（0〜100）で分けています: 最重要顧客 80以上、"
+            "中堅層 50以上80未満、低貢献層 50未満。スコアの重み: R：最終購入の近さ 33.3、F：購入頻度 33.3、"
+            "M：購入金額 33.3。") in text
+
+
+def test_the_footer_says_which_factors_the_data_lacked():
+    from loyalty import definition as defn
+    from loyalty.scoring import score
+
+    features, _, _ = fx.build()
+    d = defn.preset("b2c").copy(factors=[defn.FactorSetting("recency", 30), defn.FactorSetting("frequency", 30),
+                                         defn.FactorSetting("monetary", 20), defn.FactorSetting("sns_reactions", 20)])
+    text = handout_html(features, score(features.frame, d).frame, d, "ja", source="x", created=datetime(2024, 7, 1))
+    # 30 / 80 = 37.5, 20 / 80 = 25
+    assert ("スコアの重み: R：最終購入の近さ 37.5、F：購入頻度 37.5、M：購入金額 25"
+            "（データにない SNSでの反応 は使わず、残りを合計100に換算）。") in text
+
+
 def test_personas_notes_and_measures_per_tier(page):
     text, features, result, d = page
     top = build_personas(features.frame, result.frame, d, "ja")[0]
