@@ -245,11 +245,19 @@ st.dataframe(dis_view, hide_index=True, width="stretch", height=360)
 
 
 def _comparison_workbook() -> bytes:
+    # the sizes as numbers (the screen shows them formatted as text)
+    sizes = pd.DataFrame({t("ws.definition"): names})
+    kinds: dict[str, str] = {}
+    for k in TIER_KEYS:
+        c, r = t("ws.customers_of", tier=tl[k]), t("ws.revenue_of", tier=tl[k])
+        sizes[c], sizes[r] = wide[k].to_numpy(), rev[k].to_numpy()
+        kinds.update({c: "int", r: "pct"})
     sheets = [
-        export.Sheet(t("ws.sheet.sizes"), view, kinds={}),
+        export.Sheet(t("ws.sheet.sizes"), sizes, kinds=kinds),
         export.Sheet(t("ws.sheet.jaccard"), ag["jaccard"].round(3).reset_index(names=t("ws.definition")),
                      kinds={}),
-        export.Sheet(t("ws.sheet.migration"), mig_view.reset_index(), kinds={}),
+        export.Sheet(t("ws.sheet.migration"), mig_view.reset_index(), kinds={},
+                     title=[t("ws.migration_title"), t("ws.migration_axes", a=a, b=b)]),
         export.Sheet(t("ws.sheet.disagree"), dis_view, kinds={t("col.customer_id"): "text"}),
         export.Sheet(t("ws.sheet.definitions"), pd.DataFrame({
             t("ws.definition"): names, "JSON": [props[n].to_json() for n in names]}), kinds={}),

@@ -45,3 +45,14 @@ def test_definition_files_become_proposals_and_the_comparison_downloads(app, tmp
     saved = {r[0]: defn.from_dict(json.loads(r[1])) for r in rows[head + 1:]}
     assert set(saved) == {"営業案", "マーケ案"}
     assert saved["営業案"].to_dict() == sales.to_dict() and saved["マーケ案"].to_dict() == marketing.to_dict()
+    # tier sizes are numbers (not text), in the screen's order of proposals and tiers
+    rows = [r for r in book[app.t("ws.sheet.sizes")].iter_rows(values_only=True) if any(v is not None for v in r)]
+    head = next(i for i, r in enumerate(rows) if app.t("ws.definition") in r)
+    body = {r[0]: r[1:] for r in rows[head + 1:]}
+    for name, frame in frames.items():
+        counts = frame["tier"].value_counts()
+        assert [body[name][0], body[name][2], body[name][4]] == [int(counts.get(k, 0)) for k in ("top", "middle", "low")]
+        assert all(isinstance(v, float) and 0 <= v <= 1 for v in body[name][1::2])
+    # the migration sheet says which proposal is the rows and which the columns
+    lines = [r[0] for r in book[app.t("ws.sheet.migration")].iter_rows(max_row=2, values_only=True)]
+    assert lines[1] == app.t("ws.migration_axes", a="営業案", b="マーケ案")
