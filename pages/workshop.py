@@ -83,7 +83,29 @@ def _remove(name: str) -> None:
 
 
 def _edit(name: str) -> None:
+    # loaded by the script run (a confirmation dialog first when unsaved work would be lost)
+    st.session_state["ws_edit_pending"] = name
+
+
+def _load(name: str) -> None:
     workbench.load_definition(_proposals()[name].copy(), saved=True)
+    st.session_state["ws_loaded"] = name
+
+
+def _cancel_edit() -> None:
+    st.session_state["ws_edit_cancelled"] = True
+
+
+@st.dialog(t("ws.confirm_title"))
+def _confirm_edit(name: str) -> None:
+    # the buttons act in callbacks (before any rerun); a rerun of the dialog alone then closes it
+    if st.session_state.get("ws_loaded") or st.session_state.get("ws_edit_cancelled"):
+        st.rerun()
+    st.write(t("ws.confirm_text", name=name, current=state.definition_name(state.definition())))
+    c1, c2 = st.columns(2)
+    c1.button(t("ws.confirm_yes"), type="primary", key="ws_confirm_yes", icon=":material/swap_horiz:",
+              on_click=_load, args=(name,))
+    c2.button(t("ws.confirm_no"), key="ws_confirm_no", on_click=_cancel_edit)
 
 
 def _update(name: str) -> None:
@@ -130,6 +152,19 @@ if props:
                       help=t("ws.update_help"), icon=":material/sync:")
             b3.button(t("ws.remove"), key=f"ws_remove_{name}", on_click=_remove, args=(name,),
                       icon=":material/delete:")
+
+st.session_state.pop("ws_edit_cancelled", None)
+pending = st.session_state.pop("ws_edit_pending", None)
+if pending in props:
+    if state.definition_unsaved():
+        _confirm_edit(pending)
+    else:
+        _load(pending)
+        st.rerun()  # the sidebar, drawn before this page, names the new definition
+loaded = st.session_state.pop("ws_loaded", None)
+if loaded:
+    st.success(t("ws.loaded", name=loaded), icon=":material/check_circle:")
+    st.page_link("pages/definition.py", label=t("ws.go_definition"), icon=":material/tune:")
 
 if len(props) < 2:
     st.info(t("ws.empty"), icon=":material/lightbulb:")

@@ -92,3 +92,33 @@ def test_a_proposal_using_factors_the_data_lacks_is_flagged_with_the_weight_left
     assert shown == expected
     # the CS proposal rests on NPS 35, satisfaction 15 and inquiries 10: all absent from an order file
     assert any("「CS案" in s and "重み 60" in s for s in shown)
+
+
+def test_edit_loads_a_proposal_and_asks_first_when_unsaved_work_would_be_lost():
+    from loyalty.i18n import t
+
+    def edit(at, word):
+        key = next(b.key for b in at.button if b.key and b.key.startswith("ws_edit_") and word in b.key)
+        at.button(key=key).click().run()
+        assert not at.exception, [e.value for e in at.exception]
+
+    at = _app()
+    next(b for b in at.button if b.label == "サンプルの3案を追加").click().run()
+    edit(at, "営業案")  # nothing unsaved: loaded at once, and the page says so
+    assert at.session_state["definition"].name == "営業案（売上重視）"
+    assert [s.value for s in at.success] == [t("ws.loaded", name="営業案（売上重視）")]
+    # a persona note typed since: the next 編集 asks first, and やめる keeps the work
+    at.switch_page("pages/personas.py").run()
+    at.text_area(key="w_note_tier:top").set_value("店頭イベントに招待").run()
+    at.switch_page("pages/workshop.py").run()
+    edit(at, "マーケ案")
+    assert at.session_state["definition"].name == "営業案（売上重視）"
+    assert at.button(key="ws_confirm_yes") and at.button(key="ws_confirm_no")
+    at.button(key="ws_confirm_no").click().run()
+    assert at.session_state["definition"].persona_notes == {"tier:top": "店頭イベントに招待"}
+    assert not any(b.key == "ws_confirm_yes" for b in at.button)
+    edit(at, "マーケ案")
+    at.button(key="ws_confirm_yes").click().run()
+    assert at.session_state["definition"].name == "マーケ案（関与重視）"
+    assert at.session_state["definition"].persona_notes == {}
+    assert not any(b.key == "ws_confirm_yes" for b in at.button)
