@@ -145,7 +145,8 @@ if props:
             st.markdown(f"**{name}**")
             st.caption(state.join_list(f"{t(f'factor.{f.key}')} {f.weight:g}" for f in d.factors))
             st.caption(t("ws.tiers_line", top=f"{d.tiers['top']:g}", middle=f"{d.tiers['middle']:g}"))
-            b1, b2, b3 = st.columns(3)
+            # three buttons side by side fit up to three cards; four narrow cards stack them
+            b1, b2, b3 = st.columns(3) if len(props) < 4 else (st.container(),) * 3
             b1.button(t("ws.edit"), key=f"ws_edit_{name}", on_click=_edit, args=(name,),
                       help=t("ws.edit_help"), icon=":material/edit:")
             b2.button(t("ws.update"), key=f"ws_update_{name}", on_click=_update, args=(name,),
