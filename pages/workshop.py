@@ -237,7 +237,10 @@ jac["overlap"] = ag["overlap"].stack().to_numpy()
 left, right = st.columns([3, 2])
 with left:
     base = alt.Chart(jac).encode(
-        x=alt.X("b:N", sort=names, title=None, axis=alt.Axis(labelAngle=0, labelLimit=140)),
+        # a long name breaks before its bracket so every column keeps its label
+        x=alt.X("b:N", sort=names, title=None,
+                axis=alt.Axis(labelAngle=0, labelLimit=160, labelOverlap=False,
+                              labelExpr="split(replace(datum.label, '（', '\\n（'), '\\n')")),
         y=alt.Y("a:N", sort=names, title=None, axis=alt.Axis(labelLimit=160)))
     heat = base.mark_rect().encode(
         color=alt.Color("jaccard:Q", title=t("ws.jaccard"), scale=alt.Scale(domain=[0, 1], scheme="reds"),
