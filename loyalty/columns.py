@@ -37,12 +37,12 @@ KINDS: dict[str, str] = {
     "customer_share": "pct",
     "revenue": "yen",
     "revenue_share": "pct",
-    "avg_recency_days": "float",
-    "avg_frequency": "float",
+    "avg_recency_days": "score",  # averages: one decimal is enough to read
+    "avg_frequency": "score",
     "avg_monetary": "yen",
-    "avg_r": "float",
-    "avg_f": "float",
-    "avg_m": "float",
+    "avg_r": "score",
+    "avg_f": "score",
+    "avg_m": "score",
     "avg_score": "score",
 }
 

@@ -699,21 +699,35 @@ def _add_formats(wb: xlsxwriter.Workbook) -> dict[str, object]:
     formats["header"] = wb.add_format(
         {"bold": True, "bg_color": "#DDEBF7", "bottom": 1, "valign": "vcenter", "num_format": "@"}
     )
+    # long text (wider than a column may be) wraps inside its cell instead of running out of sight
+    formats["text_wrap"] = wb.add_format({"num_format": "@", "text_wrap": True, "valign": "top"})
     formats["title"] = wb.add_format({"bold": True, "font_size": 14})
     formats["subtitle"] = wb.add_format({"font_color": "#595959"})
     return formats
 
 
+def _cell_format(col, formats: dict[str, object]):
+    """A column's cell format: its kind's, or wrapped text when its text is wider than the column."""
+    if col.kind == "text" and col.width >= COLUMN_WIDTH_MAX:
+        return formats["text_wrap"]
+    return formats[col.kind]
+
+
 def _write_frame(ws, layout: _Layout, formats: dict[str, object]) -> None:
-    """Everything but the body: titles, header, widths + column formats, freeze, filter."""
+    """Everything but the body: titles, header, widths + column formats, freeze, filter, printing."""
     for i, line in enumerate(layout.title):
         ws.write_string(i, 0, line, formats["title" if i == 0 else "subtitle"])
     for c, col in enumerate(layout.columns):
         ws.write_string(layout.header_row, c, col.header, formats["header"])
-        ws.set_column(c, c, col.width, formats[col.kind])
+        ws.set_column(c, c, col.width, _cell_format(col, formats))
     ws.freeze_panes(layout.first_data_row, 0)
     if layout.columns:
         ws.autofilter(layout.header_row, 0, layout.last_row, len(layout.columns) - 1)
+    # printed: A4 landscape, all columns on one page width, the header row on every page
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(layout.header_row)
 
 
 def _write_body_cells(ws, layout: _Layout, formats: dict[str, object]) -> None:
@@ -722,7 +736,7 @@ def _write_body_cells(ws, layout: _Layout, formats: dict[str, object]) -> None:
     for col in layout.columns:
         numbers = col.numbers.tolist() if col.numbers is not None else None
         texts = col.texts.to_pylist() if col.texts is not None else None
-        lists.append((numbers, texts, formats[col.kind]))
+        lists.append((numbers, texts, _cell_format(col, formats)))
     write_number, write_string = ws.write_number, ws.write_string
     for r in range(layout.n_rows):
         row = layout.first_data_row + r

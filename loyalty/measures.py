@@ -173,8 +173,9 @@ def action_plan(definition_measures: list[dict] | None, definition, lang: str = 
         definition_measures: the definition's list, or None for the catalogue in ``lang``.
         definition: the definition (target names and order).
         lang: language of the catalogue and the target names.
-        counts: customers per target ("tier:top" → 228); targets not in it get
-            no count (empty cell).
+        counts: customers per target ("tier:top" → 228); a target of the
+            definition that is not in it has no customers (0); without counts,
+            and for targets the definition does not know, the cell stays empty.
 
     Returns:
         Columns ``ACTION_PLAN_COLUMNS``: target name, customers, title, detail,
@@ -186,11 +187,13 @@ def action_plan(definition_measures: list[dict] | None, definition, lang: str = 
     order = {tgt: i for i, (tgt, _) in enumerate(targets(definition, lang))}
     labels = dict(targets(definition, lang))
     ranked = sorted(enumerate(rows), key=lambda ir: (order.get(ir[1].get("target"), len(order)), ir[0]))
+    known_zero = 0 if counts is not None else None
     counts = counts or {}
     records = []
     for _, r in ranked:
         tgt = r.get("target", "")
-        records.append({"target_label": labels.get(tgt, tgt), "customers": counts.get(tgt),
+        records.append({"target_label": labels.get(tgt, tgt),
+                        "customers": counts.get(tgt, known_zero if tgt in order else None),
                         **{k: r.get(k, "") for k in MEASURE_FIELDS[1:]}, "owner": "", "due": ""})
     frame = pd.DataFrame(records, columns=list(ACTION_PLAN_COLUMNS))
     frame["customers"] = frame["customers"].astype("Int64")

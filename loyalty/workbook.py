@@ -115,9 +115,12 @@ def definition_settings(definition: Definition, lang: str = "ja", *, as_of=None,
     ranges = tier_ranges(d, lang)
     for k in TIER_KEYS:
         rows.append((t("workbook.set.tier", lang, tier=labels[k]), t("workbook.score_range", lang, range=ranges[k])))
+    def span(lo: int, hi: int) -> str:
+        return f"{lo}" if lo == hi else f"{lo}–{hi}"
+
     for s in d.segments:
         rows.append((t("workbook.set.segment", lang, segment=s.label(lang)),
-                     f"R {s.r[0]}–{s.r[1]} / F {s.f[0]}–{s.f[1]} / M {s.m[0]}–{s.m[1]}"))
+                     f"R {span(*s.r)} / F {span(*s.f)} / M {span(*s.m)}"))
     rows.append((t("workbook.set.measures", lang),
                  t("workbook.measures_catalogue", lang) if d.measures is None
                  else t("workbook.measures_edited", lang, n=len(d.measures))))

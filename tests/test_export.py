@@ -306,6 +306,21 @@ def test_excel_widths_count_japanese_as_double():
     assert COLUMN_WIDTH_MAX <= widths["C"] < COLUMN_WIDTH_MAX + 1  # XlsxWriter adds the cell padding
 
 
+def test_excel_long_text_wraps_in_its_cell_and_sheets_print_one_page_wide():
+    df = pd.DataFrame({"短い": ["abc", "def"], "長い": ["x" * 500, "短文"]})
+    for fast in (True, False):
+        ws = load(excel_bytes([Sheet("w", df)], fast=fast)).active
+        # only the column wider than a column may be wraps, every cell of it (top-aligned)
+        assert [ws.cell(r, 2).alignment.wrap_text for r in (2, 3)] == [True, True]
+        assert ws.cell(2, 2).alignment.vertical == "top"
+        assert not ws.cell(2, 1).alignment.wrap_text
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
+        # fitToWidth is left out when it is 1 (the OOXML default); 0 pages high = as many as needed
+        assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.print_title_rows == "$1:$1"
+
+
 def test_excel_header_width_counts_too():
     df = pd.DataFrame({"とても長い日本語の列名": [1], "x": [1]})
     ws = load(excel_bytes([Sheet("w", df)])).active

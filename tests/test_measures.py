@@ -99,7 +99,9 @@ def test_action_plan_orders_by_target_and_adds_counts_and_empty_owner_columns():
     assert list(plan.columns) == list(ACTION_PLAN_COLUMNS)
     assert plan["title"].tolist() == ["招待", "DM", "電話", "?"]
     assert plan["target_label"].tolist() == ["最重要顧客", "低貢献層", "セグメント: 離反リスク", "segment:gone"]
-    assert plan["customers"].tolist() == [12, pd.NA, 3, pd.NA]
+    # tier:low has nobody in the counts: 0; the unknown target has no count at all
+    assert plan["customers"].tolist() == [12, 0, 3, pd.NA]
+    assert action_plan(rows, d, "ja")["customers"].isna().all()  # no counts given: all empty
     assert (plan["owner"] == "").all() and (plan["due"] == "").all()
     catalogue_plan = action_plan(None, d, "en")
     assert len(catalogue_plan) == len(default_measures("en"))

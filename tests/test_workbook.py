@@ -75,6 +75,11 @@ def test_number_formats_frozen_header_and_filters(made):
     assert ws.cell(first, cells["売上（期間内）"]).number_format == NUMBER_FORMATS["yen"]
     assert ws.cell(first, cells["売上構成比"]).number_format == NUMBER_FORMATS["pct"]
     assert ws.cell(first, cells["顧客数"]).number_format == NUMBER_FORMATS["int"]
+    tiers = book["層"]
+    cells = {c.value: c.column for c in tiers[_header_row(tiers)]}
+    # averages read with one decimal (18.5 days), not two
+    assert tiers.cell(_header_row(tiers) + 1, cells["平均経過日数"]).number_format == "0.0"
+    assert tiers.cell(_header_row(tiers) + 1, cells["平均R"]).number_format == "0.0"
     customers = book["顧客_最重要顧客"]
     header = _header_row(customers)
     cells = {c.value: c.column for c in customers[header]}
@@ -143,6 +148,7 @@ def test_definition_sheets_give_the_definition_back(made):
     assert settings["基準日"] == "自動（データの最新の購入日: 2024/06/30）"
     assert settings["M の区切り（金額: M2 / M3 / M4 / M5 の下限）"] == "¥10,000 / ¥30,000 / ¥50,000 / ¥100,000"
     assert settings["層: 最重要顧客"] == "80以上"  # no overlap at the cut-offs: 50以上80未満, 50未満
+    assert settings["セグメント: 新規"] == "R 4–5 / F 1 / M 1–5"  # a one-score range reads "F 1", not "F 1–1"
     assert settings["施策"] == f"編集済み（{len(d.measures)} 件）"
     assert settings["ペルソナのメモ（件数）"] == "1"
 
