@@ -894,7 +894,8 @@ def _degenerate_error(model_ja: str, model_en: str, names: list[str]) -> Loyalty
         ),
         en=(
             f"The {model_en} model cannot be fitted: this data does not determine the {' / '.join(meanings_en)} "
-            f"(parameter(s) {', '.join(names)} run off to extreme values, e.g. when hardly anyone seems to "
+            f"({'parameters' if len(names) > 1 else 'parameter'} {', '.join(names)} "
+            f"{'run' if len(names) > 1 else 'runs'} off to extreme values, e.g. when hardly anyone seems to "
             "drop out or there are few customers). Use a longer calibration period, more customers, or set "
             "penalizer (e.g. 0.001-0.1)."
         ),

@@ -37,7 +37,7 @@ import pandas as pd
 from loyalty.columns import header as column_header
 from loyalty.definition import TIER_KEYS, Definition
 from loyalty.export import CsvExport, csv_bytes
-from loyalty.i18n import t
+from loyalty.i18n import catalogue, t
 from loyalty.measures import target_of, targets
 
 __all__ = ["LIST_COLUMNS", "list_file_name", "target_csv", "target_list", "target_lists_zip", "unencodable_cells"]
@@ -140,6 +140,12 @@ def _header(key: str, lang: str) -> str:
     if key == "customer_name":
         return t("role.customer_name", lang)
     return column_header(key, lang)
+
+
+def _encoding_name(encoding: str, lang: str) -> str:
+    """An encoding as people name it ("UTF-8（BOM付き）"), not as Python does ("utf-8-sig")."""
+    key = f"targets.encoding_name.{encoding.lower()}"
+    return t(key, lang) if key in catalogue(lang) else encoding
 
 
 def target_csv(frame: pd.DataFrame, encoding: str = "utf-8-sig") -> CsvExport:
@@ -247,7 +253,7 @@ def target_lists_zip(features: pd.DataFrame, scored: pd.DataFrame, definition: D
             replaced += result.replaced_cells
             archive.writestr(name, result.data)
             lines.append(t("targets.readme_line", lang, file=name, target=label, n=f"{len(frame):,}"))
-        lines += ["", t("targets.readme_columns", lang), t("targets.readme_encoding", lang, encoding=encoding)]
+        lines += ["", t("targets.readme_columns", lang), t("targets.readme_encoding", lang, encoding=_encoding_name(encoding, lang))]
         archive.writestr("README.txt", "\r\n".join(lines).encode("utf-8-sig"))
     return buffer.getvalue(), replaced
 

@@ -93,6 +93,7 @@ def test_zip_holds_every_non_empty_list_and_a_readme(base):
         readme = archive.read("README.txt").decode("utf-8-sig")
         assert "02_tier_top.csv: 最重要顧客（2件）" in readme
         assert "08_segment_lost.csv: セグメント: 離脱（1件）" in readme
+        assert "文字コード: Shift_JIS（CP932）、改行: CRLF。" in readme  # named as people know it
 
 
 def test_counts_by_target(base):
