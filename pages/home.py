@@ -47,6 +47,7 @@ if len(res.frame) == 0:
     components.empty_state(t("polish.home.empty"), page="pages/data.py", link_label=t("common.go_data"))
     st.stop()
 workbench.preset_hint(workbench.available_factors())  # the data loaded above: this cannot fail now
+st.caption(t("polish.home.definition_line", name=state.definition_name(state.definition())))
 
 labels = components.tier_labels()
 summary = group_summary(res.frame, feats.frame, "tier")

@@ -65,9 +65,14 @@ def _add_files() -> None:
     st.session_state["ws_errors"] = errors
 
 
+SAMPLE_ORDER = ("sales", "marketing", "cs")
+
+
 def _add_samples() -> None:
     props = _proposals()
-    for path in sorted(SAMPLES.glob("*.json")):
+    # in the order the caption names them: sales, marketing, customer success
+    for path in sorted(SAMPLES.glob("*.json"), key=lambda p: (SAMPLE_ORDER.index(p.stem)
+                                                               if p.stem in SAMPLE_ORDER else len(SAMPLE_ORDER), p.stem)):
         if len(props) >= MAX_PROPOSALS:
             break
         d = defn.load(path)

@@ -55,6 +55,7 @@ def test_home_shows_the_sample_figures():
     assert m["顧客数"] == format_int(n)
     assert m["最重要顧客"] == format_int(counts["top"])
     assert at.info  # the sample-data notice
+    assert "定義「BtoC EC（標準）」で採点しています（ロイヤル定義ページで調整できます）。" in [c.value for c in at.caption]
 
 
 def test_data_page_quality_report_on_sample():

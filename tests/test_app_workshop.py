@@ -31,6 +31,8 @@ def test_sample_proposals_are_compared_with_independent_figures():
     at = _app()
     next(b for b in at.button if b.label == "サンプルの3案を追加").click().run()
     assert not at.exception, [e.value for e in at.exception]
+    # in the order the caption names them (営業・マーケ・CS)
+    assert [n[:2] for n in at.session_state["proposals"]] == ["営業", "マー", "CS"]
     # expected: the same three definitions scored directly on the sample data
     ds = load_dataset([InputFile(p.name, p.read_bytes()) for p in
                        (ROOT / "sample_data" / "orders_cp932.csv", ROOT / "sample_data" / "customers.csv")])
