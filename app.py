@@ -29,6 +29,7 @@ PAGES = [
 ]
 HERE = Path(__file__).parent
 
+state.apply_currency()  # amounts in the data's currency on every page, chart and export of this run
 auth.gate()  # a hosted copy may require a login (README "Hosting safely"); off by default
 navigation = st.navigation([
     st.Page(path, title=state.t(key), icon=icon, default=i == 0, url_path=Path(path).stem)

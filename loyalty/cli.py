@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from loyalty import definition as defn
+from loyalty import fmt
 from loyalty.errors import LoyaltyError
 from loyalty.i18n import error, t
 
@@ -31,6 +32,10 @@ def _parser() -> argparse.ArgumentParser:
         description="Loyal-customer workbench: score customers from Excel/CSV exports.")
     p.add_argument("--lang", choices=["ja", "en"], default=os.environ.get("LOYALTY_LANG", "ja"),
                    help="language of messages (default: ja)")
+    p.add_argument("--currency", choices=list(fmt.CURRENCIES),
+                   default=os.environ.get("LOYALTY_CURRENCY") if os.environ.get("LOYALTY_CURRENCY")
+                   in fmt.CURRENCIES else "JPY",
+                   help="currency of the amounts, for the symbol in texts and .xlsx formats (default: JPY)")
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("score", help="score customers and write one row per customer")
@@ -80,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     lang = args.lang
+    fmt.use_currency(args.currency)
     try:
         return _COMMANDS[args.command](args, lang)
     except LoyaltyError as exc:

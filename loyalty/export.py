@@ -694,8 +694,17 @@ def _layout(sheet: Sheet, name: str) -> _Layout:
     return _Layout(name, title, header_row, columns, n_rows)
 
 
+def money_number_format() -> str:
+    """The Excel number format of amounts in the currency in use (:func:`loyalty.fmt.currency`)."""
+    from loyalty.fmt import currency_symbol
+
+    symbol = currency_symbol()
+    return NUMBER_FORMATS["yen"] if symbol == "¥" else f'"{symbol}"#,##0;-"{symbol}"#,##0'
+
+
 def _add_formats(wb: xlsxwriter.Workbook) -> dict[str, object]:
     formats: dict[str, object] = {k: wb.add_format({"num_format": v}) for k, v in NUMBER_FORMATS.items()}
+    formats["yen"] = wb.add_format({"num_format": money_number_format()})
     formats["header"] = wb.add_format(
         {"bold": True, "bg_color": "#DDEBF7", "bottom": 1, "valign": "vcenter", "num_format": "@"}
     )

@@ -19,12 +19,18 @@ rounds to 2.68 and ¥0.5 to ¥1, as a person would do it on paper, not as binary
 floating point would).  A value that rounds to zero never shows a minus sign.
 Infinite values count as missing.  The Excel export uses the matching number
 formats (see ``loyalty.export.NUMBER_FORMATS``), so a workbook and the screen agree.
+
+Amounts are in the data's currency, yen unless :func:`use_currency` says
+otherwise (``£1,234`` for an export in pounds); the setting holds for the
+current thread of work (a context variable), so one app session never sees
+another's.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import math
+from contextvars import ContextVar
 from decimal import ROUND_HALF_UP, Context, Decimal
 from numbers import Number
 
@@ -32,16 +38,44 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "CURRENCIES",
     "MISSING",
+    "currency",
+    "currency_symbol",
     "format_date",
     "format_int",
     "format_pct",
     "format_score",
     "format_yen",
+    "use_currency",
 ]
 
 #: What every formatter returns for a missing or non-finite value (an em dash).
 MISSING = "—"
+
+#: The currencies an amount can be shown in (ISO code → symbol); yen is the default.
+CURRENCIES = {"JPY": "¥", "USD": "$", "GBP": "£", "EUR": "€"}
+
+_CURRENCY: ContextVar[str] = ContextVar("loyalty_currency", default="JPY")
+
+
+def use_currency(code: str | None) -> None:
+    """Show amounts in this currency from now on (in the current context).
+
+    Args:
+        code: a key of :data:`CURRENCIES`; None or an unknown code means yen.
+    """
+    _CURRENCY.set(code if code in CURRENCIES else "JPY")
+
+
+def currency() -> str:
+    """The ISO code of the currency amounts are shown in ("JPY" by default)."""
+    return _CURRENCY.get()
+
+
+def currency_symbol() -> str:
+    """The symbol of :func:`currency` ("¥", "$", "£", "€")."""
+    return CURRENCIES[_CURRENCY.get()]
 
 
 _WIDE = Context(prec=400, Emax=999_999, Emin=-999_999)
@@ -91,10 +125,13 @@ def _grouped(q: Decimal, digits: int) -> str:
 
 
 def format_yen(x: object) -> str:
-    """Format an amount in yen: ``¥1,234``; negative amounts as ``-¥1,234``.
+    """Format an amount: ``¥1,234``; negative amounts as ``-¥1,234``.
+
+    The symbol is that of :func:`currency` (yen unless :func:`use_currency` set
+    another: ``£1,234``); amounts are shown in whole units in every currency.
 
     Args:
-        x: an amount (int, float, numpy number, Decimal); fractions of a yen are
+        x: an amount (int, float, numpy number, Decimal); fractions of a unit are
             rounded half away from zero.
 
     Returns:
@@ -104,7 +141,7 @@ def format_yen(x: object) -> str:
     if q is None:
         return MISSING
     sign = "-" if q < 0 else ""
-    return f"{sign}¥{_grouped(abs(q), 0)}"
+    return f"{sign}{currency_symbol()}{_grouped(abs(q), 0)}"
 
 
 def format_nps(x: object) -> str:

@@ -11,7 +11,7 @@ import streamlit as st
 
 from loyalty import export
 from loyalty.errors import LoyaltyError
-from loyalty.fmt import format_int, format_yen
+from loyalty.fmt import CURRENCIES, format_int, format_yen
 from loyalty.i18n import catalogue
 from loyalty.mapping import missing_roles, role_specs
 from loyalty.quality import EXCLUSION_ORDER
@@ -138,6 +138,12 @@ else:
     st.button(t("data.back_to_sample"), on_click=_back_to_sample, icon=":material/restart_alt:")
 
 st.checkbox(t("data.drop_duplicates"), key=state.K_DROP_DUPS, help=t("data.drop_duplicates_help"))
+c1, c2 = st.columns([1, 2], vertical_alignment="bottom")
+c1.selectbox(t("data.currency"), list(CURRENCIES), key=state.K_CURRENCY, persist_state="session",
+             format_func=lambda c: t(f"data.currency.{c}"), help=t("data.currency_help"))
+state.apply_currency()  # the rest of this run already shows the choice
+if state.currency() != "JPY" and state.definition().rfm.mode == "threshold":
+    c2.caption(t("data.currency_m_hint", symbol=CURRENCIES[state.currency()]))
 
 # --- files and mapping ------------------------------------------------------
 st.header(t("data.files_title"))

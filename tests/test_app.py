@@ -209,3 +209,29 @@ def test_the_date_forms_are_named_in_the_ui_language():
     assert not at.exception, [e.value for e in at.exception]
     line = next(c.value for c in at.caption if c.value.startswith("dates.csv"))
     assert line.endswith("YYYY-MM-DD、YYYY/MM/DD（時刻つき）、和暦") and "Japanese era" not in line  # one each: stable order
+
+
+def test_the_data_currency_shows_on_every_page_chart_and_table():
+    import json
+
+    at = _app("pages/data.py")
+    at.selectbox(key="w_currency").set_value("GBP").run()
+    assert not at.exception
+    assert t("data.currency_m_hint", symbol="£") in [c.value for c in at.caption]  # the M cut points are yen
+    at.switch_page("pages/home.py").run()
+    revenue = _metrics(at)["期間内の売上"]
+    assert revenue.startswith("£") and "¥" not in revenue
+    at.switch_page("pages/segments.py").run()
+    assert not at.exception
+    # tables: amount columns use the pound sign; charts: the d3 locale's currency is the pound
+    configs = [json.loads(df.proto.columns) for df in at.dataframe if df.proto.columns]
+    formats = [((c or {}).get("type_config") or {}).get("format") for cfg in configs for c in cfg.values()]
+    assert formats.count("£%,.0f") >= 2 and "yen" not in formats  # revenue, average spend
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    assert specs and all(s["config"]["locale"]["number"]["currency"] == ["£", ""] for s in specs)
+    # the choice stays for the session, and yen comes back when chosen
+    at.switch_page("pages/data.py").run()
+    assert at.selectbox(key="w_currency").value == "GBP"
+    at.selectbox(key="w_currency").set_value("JPY").run()
+    at.switch_page("pages/home.py").run()
+    assert _metrics(at)["期間内の売上"].startswith("¥")

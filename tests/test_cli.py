@@ -89,6 +89,18 @@ def test_xlsx_output_has_japanese_headers_and_text_ids(orders, tmp_path):
     assert [ws.cell(row=r, column=1).value for r in (2, 3, 4)] == ["000123", "0456", "789"]
 
 
+def test_currency_option_sets_the_amount_format_of_xlsx_output(orders, tmp_path):
+    for option, expected in (([], '"¥"#,##0;-"¥"#,##0'), (["--currency", "GBP"], '"£"#,##0;-"£"#,##0')):
+        target = tmp_path / f"scores{len(option)}.xlsx"
+        res = run(*option, "score", str(orders), "--as-of", "2024-06-30", "--output", str(target))
+        assert res.returncode == 0, res.stderr.decode()
+        ws = openpyxl.load_workbook(target).worksheets[0]
+        column = [c.value for c in ws[1]].index("購入金額（期間内）") + 1
+        assert ws.cell(row=2, column=column).number_format == expected
+    bad = run("--currency", "XYZ", "score", str(orders))
+    assert bad.returncode == 2 and "invalid choice" in bad.stderr.decode()
+
+
 def test_map_option_and_sheet_option(tmp_path):
     p = tmp_path / "x.csv"
     p.write_text("who,when,paid\n1,2024-01-01,100\n", encoding="utf-8")

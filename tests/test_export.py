@@ -492,3 +492,15 @@ def test_excel_date_column_parses_text_dates_and_keeps_the_rest_as_text():
         "3",
         None,
     ]
+
+
+def test_excel_amounts_carry_the_currency_in_use():
+    from loyalty.fmt import use_currency
+
+    df = pd.DataFrame({"売上": [1234.0, -5.0]})
+    ws = load(excel_bytes([Sheet("w", df, {"売上": "yen"})])).active
+    assert ws.cell(2, 1).number_format == NUMBER_FORMATS["yen"] == '"¥"#,##0;-"¥"#,##0'
+    use_currency("GBP")
+    for fast in (True, False):
+        ws = load(excel_bytes([Sheet("w", df, {"売上": "yen"})], fast=fast)).active
+        assert ws.cell(2, 1).number_format == '"£"#,##0;-"£"#,##0' and ws.cell(2, 1).value == 1234.0

@@ -137,3 +137,15 @@ def test_a_change_in_a_count_reads_with_its_sign_and_separators():
     from loyalty.fmt import format_signed_int
 
     assert [format_signed_int(v) for v in (1234, -12, 0, 2.5, None)] == ["+1,234", "-12", "0", "+3", "—"]
+
+
+def test_amounts_take_the_symbol_of_the_currency_in_use():
+    from loyalty.fmt import currency, format_yen, use_currency
+
+    assert (currency(), format_yen(1234.5)) == ("JPY", "¥1,235")
+    use_currency("GBP")
+    assert (currency(), format_yen(1234.5), format_yen(-0.4), format_yen(-2)) == ("GBP", "£1,235", "£0", "-£2")
+    use_currency("USD")
+    assert format_yen(1_000_000) == "$1,000,000"
+    use_currency("XYZ")  # unknown: back to yen
+    assert format_yen(5) == "¥5"

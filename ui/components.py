@@ -8,6 +8,7 @@ import streamlit as st
 from loyalty.columns import header, kind_of
 from loyalty.definition import TIER_KEYS
 from loyalty.errors import LoyaltyError
+from loyalty.fmt import currency, currency_symbol
 from loyalty.i18n import catalogue
 from loyalty.scoring import tier_label
 from loyalty.segments import segment_labels
@@ -90,6 +91,9 @@ def typed_view(frame: pd.DataFrame, kinds: dict[str, str], headers: dict[str, st
             cfg[col] = st.column_config.NumberColumn(label, format="%.1f%%", **opts)
         elif kind == "date":
             cfg[col] = st.column_config.DateColumn(label, format="YYYY/MM/DD", **opts)
+        elif kind == "yen" and currency() != "JPY":
+            # Streamlit has a preset for yen; other symbols come before a grouped whole number
+            cfg[col] = st.column_config.NumberColumn(label, format=f"{currency_symbol()}%,.0f", **opts)
         elif kind in NUMBER_FORMATS:
             cfg[col] = st.column_config.NumberColumn(label, format=NUMBER_FORMATS[kind], **opts)
         elif kind == "rtext":

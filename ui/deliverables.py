@@ -40,7 +40,8 @@ def _persona_key(by: str) -> str:
     data = d.to_dict()
     data.pop("persona_notes", None)
     data.pop("measures", None)
-    raw = json.dumps([state.dataset_key(), by, state.lang(), data], ensure_ascii=False, sort_keys=True, default=str)
+    raw = json.dumps([state.dataset_key(), by, state.lang(), state.currency(), data], ensure_ascii=False,
+                     sort_keys=True, default=str)
     return hashlib.sha256(raw.encode()).hexdigest()
 
 

@@ -42,9 +42,10 @@ def _first(key: str, as_of: date, _tx: Transactions) -> pd.DataFrame:
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _analyse(key: str, as_of: date, definition_json: str, settings_key: str, lang: str,
+def _analyse(key: str, as_of: date, definition_json: str, settings_key: str, lang: str, currency: str,
              _settings: gr.GoldenRouteSettings, _tx: Transactions, _features: pd.DataFrame,
              _tiers: pd.Series) -> gr.GoldenRoute:
+    # (currency is part of the key: amount band labels carry its symbol)
     first = _first(key, as_of, _tx)
     return gr.analyse(_tx, _features, _tiers, as_of, _settings, lang, first=first)
 
@@ -57,7 +58,7 @@ def analysis(dataset, features, scores, settings: gr.GoldenRouteSettings) -> gr.
     """
     d = state.definition()
     key = f"{state.dataset_key()}|{d.window_days}"
-    return _analyse(key, features.as_of, d.to_json(), repr(settings), state.lang(), settings,
+    return _analyse(key, features.as_of, d.to_json(), repr(settings), state.lang(), state.currency(), settings,
                     dataset.transactions, features.frame, scores.frame["tier"])
 
 

@@ -45,6 +45,7 @@ K_TABLE_OPTS = "table_opts"      # sha -> {"sheet":…, "kind":…, "overrides":
 K_DROP_DUPS = "drop_duplicates"
 K_DEF = "definition"             # the working Definition
 K_SAVED = "saved_definition"     # the last saved/loaded Definition (what-if baseline)
+K_CURRENCY = "w_currency"        # the data's currency (ISO code; the data page's select box)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,21 @@ class Upload:
 def lang() -> str:
     """The UI language ("ja" default)."""
     return st.session_state.get(K_LANG, "ja")
+
+
+def currency() -> str:
+    """The currency amounts are in ("JPY" unless the data page says otherwise)."""
+    from loyalty.fmt import CURRENCIES
+
+    code = st.session_state.get(K_CURRENCY, "JPY")
+    return code if code in CURRENCIES else "JPY"
+
+
+def apply_currency() -> None:
+    """Make this run's formatting (screen, charts, exports) use :func:`currency`."""
+    from loyalty.fmt import use_currency
+
+    use_currency(currency())
 
 
 def t(key: str, **values) -> str:

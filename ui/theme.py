@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import altair as alt
 
+from loyalty.fmt import currency_symbol
+
 TIER_COLORS = {"top": "#C0392B", "middle": "#E39B2D", "low": "#9AA5AE"}
 # text drawn on a tier colour (table cells): readable on each background
 TIER_TEXT_COLORS = {"top": "#FFFFFF", "middle": "#2B2B2B", "low": "#1F2328"}
@@ -38,7 +40,7 @@ SEGMENT_COLORS = {
 FONT = "Noto Sans CJK JP, Noto Sans JP, Hiragino Sans, Meiryo, sans-serif"
 DATE_FORMAT = "%Y/%m/%d"
 MONTH_FORMAT = "%Y/%m"
-YEN_FORMAT = "$,.0f"  # with the theme's locale: ¥1,234
+YEN_FORMAT = "$,.0f"  # with the theme's locale: ¥1,234 (or the data's currency: £1,234)
 
 # d3 locales (Vega-Lite ``config.locale``): numbers with the yen sign, Japanese dates
 _LOCALE = {
@@ -60,7 +62,8 @@ def _theme():
     return alt.theme.ThemeConfig({
         "config": {
             "font": FONT,
-            "locale": _LOCALE,
+            # the currency symbol of the data in use (loyalty.fmt.use_currency; yen by default)
+            "locale": {**_LOCALE, "number": {**_LOCALE["number"], "currency": [currency_symbol(), ""]}},
             "timeFormat": DATE_FORMAT,
             "axis": {"labelFont": FONT, "titleFont": FONT, "labelFontSize": 12, "titleFontSize": 12,
                      "titleFontWeight": "normal", "titleColor": "#555", "labelColor": "#444",
