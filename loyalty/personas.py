@@ -598,8 +598,12 @@ def persona_frame(personas: list[Persona], notes: dict[str, str] | None = None, 
             continue
         group = t(f"persona.group.{p.group}", lang)
         for f in p.facts:
+            value = f.value_text
+            if f.share is not None and isinstance(f.value, str):
+                # a most-common value with its share in this group, beside its share overall
+                value = t("persona.with_share", lang, value=f.value_text, share=fmt.format_pct(f.share))
             rows.append({"group": group, "persona": p.label, "customers": p.customers, "item": f.label,
-                         "value": f.value_text, "overall": f.overall_text, "text": f.text})
+                         "value": value, "overall": f.overall_text, "text": f.text})
         note = note_for(notes, p.target).strip()
         if note:
             rows.append({"group": group, "persona": p.label, "customers": p.customers,
