@@ -296,8 +296,22 @@ def _comparison_workbook() -> bytes:
         c, r = t("ws.customers_of", tier=tl[k]), t("ws.revenue_of", tier=tl[k])
         sizes[c], sizes[r] = wide[k].to_numpy(), rev[k].to_numpy()
         kinds.update({c: "int", r: "pct"})
+    from datetime import datetime
+
+    from loyalty.fmt import format_date
+    from ui.deliverables import source_text
+
+    full = state.features()
+    window = ""
+    if full.as_of is not None:
+        window = t("workbook.window", days=f"{full.window_days:,}", start=format_date(full.window_start),
+                   end=format_date(full.as_of))
+    context = [t("ws.sheet_title"),
+               t("workbook.line.as_of", date=format_date(full.as_of), window=window),
+               t("workbook.line.source", source=source_text() or "—"),
+               t("workbook.line.created", time=datetime.now().strftime("%Y/%m/%d %H:%M"))]
     sheets = [
-        export.Sheet(t("ws.sheet.sizes"), sizes, kinds=kinds),
+        export.Sheet(t("ws.sheet.sizes"), sizes, kinds=kinds, title=context),
         export.Sheet(t("ws.sheet.jaccard"), ag["jaccard"].round(3).reset_index(names=t("ws.definition")),
                      kinds={}),
         export.Sheet(t("ws.sheet.migration"), mig_view.reset_index(), kinds={},

@@ -56,3 +56,7 @@ def test_definition_files_become_proposals_and_the_comparison_downloads(app, tmp
     # the migration sheet says which proposal is the rows and which the columns
     lines = [r[0] for r in book[app.t("ws.sheet.migration")].iter_rows(max_row=2, values_only=True)]
     assert lines[1] == app.t("ws.migration_axes", a="営業案", b="マーケ案")
+    # the first sheet says what was compared, on which data and as of when
+    lines = [r[0] for r in book[app.t("ws.sheet.sizes")].iter_rows(max_row=4, values_only=True)]
+    assert lines[0] == app.t("ws.sheet_title") and lines[1].startswith("基準日: 2026/10/31")
+    assert lines[2] == app.t("workbook.line.source", source=app.t("personas.sample_source", files="orders_cp932.csv、customers.csv"))
