@@ -103,7 +103,9 @@ def _cancel_edit() -> None:
 
 @st.dialog(t("ws.confirm_title"))
 def _confirm_edit(name: str) -> None:
-    # the buttons act in callbacks (before any rerun); a rerun of the dialog alone then closes it
+    # the buttons act in callbacks (before any rerun); a rerun of the dialog alone then closes it.
+    # (a dialog's own rerun skips app.py: the currency is applied here too)
+    state.apply_currency()
     if st.session_state.get("ws_loaded") or st.session_state.get("ws_edit_cancelled"):
         st.rerun()
     st.write(t("ws.confirm_text", name=name, current=state.definition_name(state.definition())))
