@@ -277,7 +277,7 @@ if tx is not None:
         excluded = _excluded_view(r.excluded)
         st.markdown(f"**{t('data.q.excluded_rows')}**")
         st.dataframe(excluded.head(200), hide_index=True, width="stretch")
-        st.download_button(t("data.q.download_excluded"), data=lambda: export.csv_bytes(excluded).data,
+        st.download_button(t("data.q.download_excluded"), data=state.deferred(lambda: export.csv_bytes(excluded).data),
                            file_name="excluded_rows.csv", mime="text/csv", on_click="ignore",
                            icon=":material/download:")
     else:

@@ -113,6 +113,11 @@ with tab_rfm:
                         st.caption(format_yen(st.session_state[key]))
                     else:
                         top = max(slider_max[axis], int(st.session_state[key]))
+                        # a new range (a longer window) makes a new slider: carry the value over to
+                        # it, only then (setting it on every run would overwrite keys still in flight)
+                        if st.session_state.get(f"{key}__max", top) != top:
+                            st.session_state[key] = st.session_state[key]
+                        st.session_state[f"{key}__max"] = top
                         st.slider(label, min_value=0 if axis == "recency" else 1, max_value=top, key=key,
                                   format=t(f"wb.unit.{axis}"), help=t(f"wb.cut_help.{axis}"))
     else:

@@ -41,11 +41,12 @@ st.markdown(t("export.workbook_help"))
 ltv = customer_ltv(feats.frame)
 st.download_button(
     t("export.workbook_button"),
-    data=lambda: workbook_bytes(feats, scored, d, lang, source=source, ltv=ltv, personas=personas),
+    data=state.deferred(lambda: workbook_bytes(feats, scored, d, lang, source=source, ltv=ltv,
+                                               personas=personas)),
     file_name=f"loyalty_report_{stamp}.xlsx", mime=XLSX, on_click="ignore", icon=":material/table_view:",
     type="primary", key="dl_workbook")
 st.download_button(
-    t("export.plan_button"), data=lambda: deliverables.action_plan_csv(d, counts, lang),
+    t("export.plan_button"), data=state.deferred(lambda: deliverables.action_plan_csv(d, counts, lang)),
     file_name=f"loyalty_action_plan_{stamp}.csv", mime="text/csv", on_click="ignore", icon=":material/checklist:",
     key="dl_plan")
 
@@ -80,12 +81,12 @@ if encoding == "cp932":
 base = list_file_name(target)[:-4]
 b1, b2 = st.columns(2)
 b1.download_button(
-    t("export.list_button"), data=lambda: target_csv(frame, encoding).data,
+    t("export.list_button"), data=state.deferred(lambda: target_csv(frame, encoding).data),
     file_name=f"loyalty_{base}_{stamp}.csv", mime="text/csv", on_click="ignore", icon=":material/download:",
     key="dl_list", width="stretch")
 b2.download_button(
     t("export.zip_button"),
-    data=lambda: target_lists_zip(feats.frame, scored, d, lang, encoding=encoding, form=form)[0],
+    data=state.deferred(lambda: target_lists_zip(feats.frame, scored, d, lang, encoding=encoding, form=form)[0]),
     file_name=f"loyalty_lists_{stamp}.zip", mime="application/zip", on_click="ignore",
     icon=":material/folder_zip:", key="dl_zip", width="stretch")
 
@@ -95,7 +96,8 @@ st.subheader(t("export.handout"), divider="gray")
 st.markdown(t("export.handout_help"))
 st.download_button(
     t("export.handout_button"),
-    data=lambda: handout_html(feats, scored, d, lang, source=source, personas=personas, **colors).encode("utf-8"),
+    data=state.deferred(lambda: handout_html(feats, scored, d, lang, source=source, personas=personas,
+                                             **colors).encode("utf-8")),
     file_name=f"loyalty_summary_{stamp}.html", mime="text/html", on_click="ignore", icon=":material/print:",
     key="dl_handout")
 if st.toggle(t("export.preview"), key="w_handout_preview"):
@@ -107,6 +109,6 @@ st.subheader(t("export.definition"), divider="gray")
 st.markdown(t("export.definition_help", notes=sum(1 for v in d.persona_notes.values() if v.strip()),
               measures=t("export.measures_catalogue") if d.measures is None
               else t("export.measures_edited", n=len(d.measures))))
-st.download_button(t("export.definition_button"), data=lambda: d.to_json().encode("utf-8"),
+st.download_button(t("export.definition_button"), data=state.deferred(lambda: d.to_json().encode("utf-8")),
                    file_name="loyalty_definition.json", mime="application/json", on_click="ignore",
                    icon=":material/description:", key="dl_definition_json")

@@ -4,6 +4,7 @@ from ui.router import ensure_router
 
 ensure_router()
 
+from datetime import datetime
 from pathlib import Path
 
 import altair as alt
@@ -16,8 +17,9 @@ from loyalty import export
 from loyalty.compare import compare
 from loyalty.definition import TIER_KEYS
 from loyalty.errors import LoyaltyError
-from loyalty.fmt import format_int, format_pct
+from loyalty.fmt import format_date, format_int, format_pct
 from ui import components, state, workbench
+from ui.deliverables import source_text
 from ui.theme import tier_scale
 
 t = state.t
@@ -290,7 +292,17 @@ dis_view[t("ws.factor_points")] = dis["factor_points"].round(1).to_numpy()
 st.dataframe(dis_view, hide_index=True, width="stretch", height=360)
 
 
-def _comparison_workbook() -> bytes:
+def _as_of_line(f) -> str:
+    window = ""
+    if f.as_of is not None:
+        window = t("workbook.window", days=f"{f.window_days:,}", start=format_date(f.window_start),
+                   end=format_date(f.as_of))
+    return t("workbook.line.as_of", date=format_date(f.as_of), window=window)
+
+
+def _comparison_sheets() -> list[export.Sheet]:
+    """The comparison workbook's sheets, described in the script run (the download
+    click writes them on a worker thread, where the session cannot be read)."""
     # the sizes as numbers (the screen shows them formatted as text)
     sizes = pd.DataFrame({t("ws.definition"): names})
     kinds: dict[str, str] = {}
@@ -298,21 +310,14 @@ def _comparison_workbook() -> bytes:
         c, r = t("ws.customers_of", tier=tl[k]), t("ws.revenue_of", tier=tl[k])
         sizes[c], sizes[r] = wide[k].to_numpy(), rev[k].to_numpy()
         kinds.update({c: "int", r: "pct"})
-    from datetime import datetime
-
-    from loyalty.fmt import format_date
-    from ui.deliverables import source_text
-
-    full = state.features()
-    window = ""
-    if full.as_of is not None:
-        window = t("workbook.window", days=f"{full.window_days:,}", start=format_date(full.window_start),
-                   end=format_date(full.as_of))
-    context = [t("ws.sheet_title"),
-               t("workbook.line.as_of", date=format_date(full.as_of), window=window),
+    # each proposal is scored on its own as-of date and window: one line, or one per proposal
+    lines = {name: _as_of_line(state.features_of(props[name])) for name in names}
+    as_of_lines = (list(dict.fromkeys(lines.values())) if len(set(lines.values())) == 1
+                   else [t("ws.line.as_of_of", name=name, line=line) for name, line in lines.items()])
+    context = [t("ws.sheet_title"), *as_of_lines,
                t("workbook.line.source", source=source_text() or "—"),
                t("workbook.line.created", time=datetime.now().strftime("%Y/%m/%d %H:%M"))]
-    sheets = [
+    return [
         export.Sheet(t("ws.sheet.sizes"), sizes, kinds=kinds, title=context),
         export.Sheet(t("ws.sheet.jaccard"), ag["jaccard"].round(3).reset_index(names=t("ws.definition")),
                      kinds={}),
@@ -322,9 +327,10 @@ def _comparison_workbook() -> bytes:
         export.Sheet(t("ws.sheet.definitions"), pd.DataFrame({
             t("ws.definition"): names, "JSON": [props[n].to_json() for n in names]}), kinds={}),
     ]
-    return export.excel_bytes(sheets)
 
 
-st.download_button(t("ws.download"), data=_comparison_workbook, file_name="loyalty_workshop.xlsx",
+comparison = _comparison_sheets()
+st.download_button(t("ws.download"), data=state.deferred(lambda: export.excel_bytes(comparison)),
+                   file_name="loyalty_workshop.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                    on_click="ignore", icon=":material/download:", key="dl_workshop")

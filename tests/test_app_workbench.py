@@ -224,3 +224,15 @@ def test_the_sidebar_marks_a_definition_changed_since_it_was_saved():
     assert unsaved(at)
     at.text_area(key="w_note_tier:top").set_value("").run()
     assert not unsaved(at)
+
+
+def test_a_longer_window_keeps_the_recency_cut_points():
+    # the R sliders reach as far as the window: a longer window widens them, values kept
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("pages/definition.py").run()
+    at.number_input(key="w_def_window").set_value(500).run()
+    assert not at.exception and not at.error
+    assert [at.slider(key=f"w_def_recency_{i}").value for i in range(4)] == [30, 60, 90, 179]
+    assert at.slider(key="w_def_recency_3").max == 500
+    assert at.session_state["definition"].window_days == 500

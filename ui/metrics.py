@@ -86,7 +86,7 @@ def customer_list(make, columns: dict[str, tuple[str, str]], *, total: int, key:
         st.caption(state.t("metrics.top_rows", shown=format_int(MAX_ROWS_SHOWN), total=format_int(total)))
     show(make(MAX_ROWS_SHOWN), columns, height=360, key=f"{key}_customer_table")
     st.download_button(state.t("metrics.download_csv"),
-                       data=lambda: export.csv_bytes(export_frame(make(), columns)).data,
+                       data=state.deferred(lambda: export.csv_bytes(export_frame(make(), columns)).data),
                        file_name=file_name, mime="text/csv", on_click="ignore", icon=":material/download:",
                        key=f"dl_{key}_csv")
 

@@ -113,11 +113,10 @@ def repeaters_tab(features: pd.DataFrame, scored: pd.DataFrame, tier_labels: dic
             }).sort_values("loyalty_score", ascending=False)
             st.dataframe(listing.head(300).rename(columns=lambda c: t(f"rep.col.{c}")), hide_index=True,
                          width="stretch", height=260)
+            # the sheet is described here, in the script run; the click only writes it
+            sheet = export.Sheet(t(f"rep.{key}.sheet"), listing.rename(columns=lambda c: t(f"rep.col.{c}")),
+                                 kinds={t("rep.col.customer_id"): "text", t("rep.col.discount_share"): "pct"})
             st.download_button(t("rep.download"), key=f"dl_rep_{key}", on_click="ignore",
-                               data=lambda listing=listing, key=key: export.excel_bytes(
-                                   [export.Sheet(t(f"rep.{key}.sheet"),
-                                                 listing.rename(columns=lambda c: t(f"rep.col.{c}")),
-                                                 kinds={t("rep.col.customer_id"): "text",
-                                                        t("rep.col.discount_share"): "pct"})]),
+                               data=state.deferred(lambda sheet=sheet: export.excel_bytes([sheet])),
                                file_name=f"loyalty_{key}.xlsx", icon=":material/download:",
                                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -22,6 +22,7 @@ import json
 import threading
 import time
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -57,9 +58,44 @@ class Upload:
     sha: str
 
 
+#: The UI language while a download is built (see :func:`deferred`): that work runs
+#: outside the script run, where the session's state cannot be read.
+_DEFERRED_LANG: ContextVar[str | None] = ContextVar("loyalty_deferred_lang", default=None)
+
+
 def lang() -> str:
     """The UI language ("ja" default)."""
-    return st.session_state.get(K_LANG, "ja")
+    return _DEFERRED_LANG.get() or st.session_state.get(K_LANG, "ja")
+
+
+def deferred(make):
+    """A download's ``data`` callable that builds the file as this run would show it.
+
+    Streamlit calls ``data`` when the button is clicked, on a worker thread outside
+    the script run: the session's state (language, currency) cannot be read there.
+    This captures both now and applies them while ``make`` runs.  ``make`` itself
+    must take everything else from values computed in the script run.
+
+    Args:
+        make: ``make()`` returns the file's bytes (or text).
+
+    Returns:
+        A callable for ``st.download_button(data=...)``.
+    """
+    from loyalty.fmt import use_currency
+
+    code, language = currency(), lang()
+
+    def build():
+        use_currency(code)
+        token = _DEFERRED_LANG.set(language)
+        try:
+            return make()
+        finally:
+            _DEFERRED_LANG.reset(token)
+            use_currency(None)
+
+    return build
 
 
 def currency() -> str:
@@ -326,6 +362,12 @@ def effective_as_of() -> date | None:
 def features() -> Features:
     """Customer features for the working definition's as-of and window (cached)."""
     d = definition()
+    return _features_for(d.as_of, d.window_days)
+
+
+def features_of(d: defn.Definition) -> Features:
+    """Customer features for ``d``'s as-of date and window (cached; a proposal may differ
+    from the working definition)."""
     return _features_for(d.as_of, d.window_days)
 
 

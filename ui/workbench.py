@@ -41,12 +41,18 @@ def widget_values(d: defn.Definition) -> dict:
 
 
 def reset_widgets(d: defn.Definition) -> None:
-    """Forget every widget of the definition page and set them from ``d``
-    (call from a callback, before the widgets are drawn)."""
+    """Forget every widget of the definition page; the page sets them from the
+    working definition when it is next drawn (:func:`ensure_widgets`).
+
+    Only forgetting, not setting: values set here from another page (the workshop)
+    would not survive until the definition page draws its widgets.
+
+    Args:
+        d: the definition just loaded (the page reads the working definition).
+    """
     for key in [k for k in st.session_state if str(k).startswith("w_def_")]:
         del st.session_state[key]
-    st.session_state.update(widget_values(d))
-    st.session_state["seg_editor_base"] = segments_frame(d)
+    st.session_state.pop("seg_editor_base", None)
 
 
 def ensure_widgets(d: defn.Definition) -> None:

@@ -60,3 +60,31 @@ def test_definition_files_become_proposals_and_the_comparison_downloads(app, tmp
     lines = [r[0] for r in book[app.t("ws.sheet.sizes")].iter_rows(max_row=4, values_only=True)]
     assert lines[0] == app.t("ws.sheet_title") and lines[1].startswith("基準日: 2026/10/31")
     assert lines[2] == app.t("workbook.line.source", source=app.t("personas.sample_source", files="orders_cp932.csv、customers.csv"))
+
+
+def test_a_proposal_loaded_from_the_workshop_fills_the_definition_page(app):
+    # the definition page was drawn earlier in the session; 編集 on the workshop then loads
+    # a proposal, and the page must show that proposal's settings, not empty widgets
+    app.open("definition")
+    app.tab(app.t("wb.tab.rfm"))
+    assert app.slider_thumbs(app.t("definition.cut.recency.0")).first.input_value() == "30"
+    app.go("nav.workshop")
+    app.page.get_by_role("button", name=app.t("ws.add_samples")).click()
+    app.wait_idle()
+    app.page.get_by_role("button", name=app.t("ws.edit")).first.click()
+    app.wait_idle()
+    expect(app.page.get_by_text(app.t("ws.loaded", name="営業案（売上重視）"))).to_be_visible()
+    app.go("nav.definition")
+    app.tab(app.t("wb.tab.rfm"))
+    values = [app.slider_thumbs(app.t(f"definition.cut.recency.{i}")).first.input_value() for i in range(4)]
+    assert values == ["30", "60", "90", "179"]
+    m2 = app.widget("stNumberInput", app.t("definition.cut.monetary.0")).locator("input")
+    expect(m2).to_have_value("10000")
+    # moving one slider changes that one setting only (the other widgets had been left empty:
+    # no factors, M cut points 0, and errors for both)
+    assert app.move_slider(app.t("definition.cut.recency.0"), -2) == "28"
+    app.settle()
+    expect(m2).to_have_value("10000")
+    expect(app.page.get_by_test_id("stAlertContentError")).to_have_count(0)
+    expect(app.page.get_by_test_id("stAlertContentWarning")).to_have_count(0)
+    app.expect_no_exception()
