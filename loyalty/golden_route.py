@@ -518,7 +518,7 @@ def _count_labels(edges, unit_key: str, lang: str) -> dict[str, str]:
         if hi is None:
             out[f"n{i}"] = t(f"{unit_key}_ge", lang, n=fmt.format_int(lo))
         elif hi == lo:
-            out[f"n{i}"] = t(unit_key, lang, n=fmt.format_int(lo))
+            out[f"n{i}"] = t(unit_key, lang, n=int(lo))  # a count: English picks "1 item" / "2 items"
         else:
             out[f"n{i}"] = t(f"{unit_key}_range", lang, lo=fmt.format_int(lo), hi=fmt.format_int(hi))
     return out

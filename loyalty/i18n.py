@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import numbers
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -60,8 +61,15 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **values: object) -> str:
     template = catalogue(lang)[key]
     if not values:
         return template
+    for name in _PLURAL.findall(template):
+        # "{n:s}" on a formatted text would print the text itself ("1 item1")
+        if not isinstance(values.get(name), numbers.Integral):
+            raise TypeError(f"{key}: {{{name}:s}} needs a whole number, got {values.get(name)!r}")
     return template.format(**{k: _Count(v) if isinstance(v, numbers.Integral) and not isinstance(v, bool) else v
                               for k, v in values.items()})
+
+
+_PLURAL = re.compile(r"\{(\w+):e?s\}")
 
 
 class _Count(int):

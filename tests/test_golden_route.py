@@ -541,3 +541,12 @@ def test_every_attribute_has_its_labels():
             assert f"golden.group.{g}" in cat
         for col in gr.COLUMN_KINDS:
             assert f"golden.col.{col}" in cat, col
+
+
+def test_english_count_bands_read_as_counts():
+    from loyalty.golden_route import ITEM_EDGES, _count_labels
+
+    items = _count_labels(ITEM_EDGES, "golden.band.items", "en")
+    assert items["n0"] == "1 item" and "item1" not in " ".join(items.values())
+    ja = _count_labels(ITEM_EDGES, "golden.band.items", "ja")
+    assert ja["n0"] == "1点"

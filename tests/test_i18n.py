@@ -6,6 +6,8 @@ import re
 import string
 from pathlib import Path
 
+import pytest
+
 from loyalty.i18n import catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,3 +60,10 @@ def test_english_counts_take_a_plural_ending_only_when_not_one():
     assert t("note.rows_after_as_of", "en", rows=np.int64(1234)) == "Not counted: 1,234 lines dated after the as-of date."
     assert t("note.rows_after_as_of", "en", rows=1) == "Not counted: 1 line dated after the as-of date."
     assert t("golden.band.orders", "ja", n=3) == "3回"
+
+
+def test_a_plural_ending_on_text_instead_of_a_count_is_an_error():
+    from loyalty.i18n import t
+
+    with pytest.raises(TypeError):
+        t("golden.band.orders", "en", n="1")  # would print "1 order1"
