@@ -328,14 +328,15 @@ def weights_used(definition: Definition, scored: pd.DataFrame) -> tuple[dict[str
 
     Args:
         definition: the definition the frame was scored with.
-        scored: :attr:`ScoreResult.frame` (a frame with no points columns at all
-            is taken to have used every factor).
+        scored: :attr:`ScoreResult.frame`.  A score frame without any points
+            column used none of the factors (none was in the data); a frame that
+            is not a score frame (no ``loyalty_score``) is taken to have used them all.
 
     Returns:
         ``({factor: weight after rescaling}, [factors left out])``, in the definition's order.
     """
-    has_points = any(str(c).startswith("points_") for c in scored.columns)
-    dropped = [f.key for f in definition.factors if has_points and f"points_{f.key}" not in scored.columns]
+    known = "loyalty_score" in scored.columns or any(str(c).startswith("points_") for c in scored.columns)
+    dropped = [f.key for f in definition.factors if known and f"points_{f.key}" not in scored.columns]
     used = {f.key: float(f.weight) for f in definition.factors if f.key not in dropped}
     total = sum(used.values())
     return {k: (w * 100.0 / total if total > 0 else 0.0) for k, w in used.items()}, dropped

@@ -141,3 +141,17 @@ def test_chromium_prints_it_on_one_a4_page(page, tmp_path):
                 assert (round(width), round(height)) == (595, 842)  # A4 in points
         finally:
             browser.close()
+
+
+def test_the_footer_says_so_when_no_factor_was_in_the_data():
+    from loyalty import definition as defn
+    from loyalty.scoring import score, weights_used
+
+    features, _, _ = fx.build()
+    d = defn.preset("b2c").copy(factors=[defn.FactorSetting("sns_reactions", 60),
+                                         defn.FactorSetting("email_open_rate", 40)])
+    res = score(features.frame, d)
+    assert weights_used(d, res.frame) == ({}, ["sns_reactions", "email_open_rate"])
+    assert weights_used(d, res.frame[["tier"]]) == ({"sns_reactions": 60.0, "email_open_rate": 40.0}, [])
+    text = handout_html(features, res.frame, d, "ja", source="x", created=datetime(2024, 7, 1))
+    assert ("スコアの重み: —（データにない SNSでの反応、メール開封率 は使わず、残りを合計100に換算）。") in text
