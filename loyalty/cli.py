@@ -32,9 +32,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Loyal-customer workbench: score customers from Excel/CSV exports.")
     p.add_argument("--lang", choices=["ja", "en"], default=os.environ.get("LOYALTY_LANG", "ja"),
                    help="language of messages (default: ja)")
-    p.add_argument("--currency", choices=list(fmt.CURRENCIES),
-                   default=os.environ.get("LOYALTY_CURRENCY") if os.environ.get("LOYALTY_CURRENCY")
-                   in fmt.CURRENCIES else "JPY",
+    env_currency = os.environ.get("LOYALTY_CURRENCY", "").strip().upper()
+    p.add_argument("--currency", choices=list(fmt.CURRENCIES), type=str.upper,
+                   default=env_currency if env_currency in fmt.CURRENCIES else "JPY",
                    help="currency of the amounts, for the symbol in texts and .xlsx formats (default: JPY)")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -77,6 +77,10 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--output", metavar="FILE", help="write per-customer values (CSV or XLSX)")
     c.add_argument("--map", action="append", default=[], metavar="ROLE=COLUMN")
     c.add_argument("--sheet", metavar="NAME")
+    for command in (s, q, c):
+        # also after the command (`score x.csv --currency GBP`); it then wins over the global one
+        command.add_argument("--currency", choices=list(fmt.CURRENCIES), type=str.upper, default=argparse.SUPPRESS,
+                             help="as the global --currency")
     return p
 
 

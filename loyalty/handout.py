@@ -432,7 +432,8 @@ def handout_html(features: Features, scored: pd.DataFrame, definition: Definitio
     sep = t("polish.list_sep", lang)
     footer = t("handout.footer", lang, created=created.strftime("%Y/%m/%d"),
                tiers=sep.join(f"{tl[k]} {ranges[k]}" for k in TIER_KEYS),
-               weights=sep.join(f"{t(f'factor.{k}', lang)} {w:.3g}" for k, w in used.items()) or fmt.MISSING,
+               weights=sep.join(f"{t(f'factor.{k}', lang)} {fmt.format_score(w)}" for k, w in used.items())
+               or fmt.MISSING,
                dropped=t("handout.footer_dropped", lang, factors=sep.join(t(f"factor.{k}", lang) for k in dropped))
                if dropped else "")
     title = t("handout.title", lang)

@@ -193,7 +193,8 @@ for name, r in results.items():
     if r.dropped:
         weights = props[name].weights()
         st.warning(t("ws.dropped", name=name, lost=f"{sum(weights.get(k, 0.0) for k in r.dropped):g}",
-                     factors=state.join_list(f"{t(f'factor.{k}')} {weights.get(k, 0.0):g}" for k in r.dropped)),
+                     factors=state.join_list(t("ws.factor_weight", factor=t(f"factor.{k}"),
+                                                 weight=f"{weights.get(k, 0.0):g}") for k in r.dropped)),
                    icon=":material/warning:")
 common = None
 for r in results.values():
@@ -249,7 +250,7 @@ with left:
         # a long name breaks before its bracket so every column keeps its label
         x=alt.X("b:N", sort=names, title=None,
                 axis=alt.Axis(labelAngle=0, labelLimit=160, labelOverlap=False,
-                              labelExpr="split(replace(datum.label, '（', '\\n（'), '\\n')")),
+                              labelExpr="split(replace(replace(datum.label, '（', '\\n（'), ' (', '\\n('), '\\n')")),
         y=alt.Y("a:N", sort=names, title=None, axis=alt.Axis(labelLimit=160)))
     heat = base.mark_rect().encode(
         color=alt.Color("jaccard:Q", title=t("ws.jaccard"), scale=alt.Scale(domain=[0, 1], scheme="reds"),

@@ -89,11 +89,12 @@ def test_a_proposal_using_factors_the_data_lacks_is_flagged_with_the_weight_left
         if gone:
             w = d.weights()
             expected.append(t("ws.dropped", name=d.name, lost=f"{sum(w[k] for k in gone):g}",
-                              factors="、".join(f"{t(f'factor.{k}')} {w[k]:g}" for k in gone)))
+                              factors="、".join(t("ws.factor_weight", factor=t(f"factor.{k}"), weight=f"{w[k]:g}")
+                                                for k in gone)))
     shown = [w.value for w in at.warning if w.value.startswith("「")]
     assert shown == expected
     # the CS proposal rests on NPS 35, satisfaction 15 and inquiries 10: all absent from an order file
-    assert any("「CS案" in s and "重み 60" in s for s in shown)
+    assert any("「CS案" in s and "NPS（推奨度）（重み35）" in s and "合わせて 60" in s for s in shown)
 
 
 def test_edit_loads_a_proposal_and_asks_first_when_unsaved_work_would_be_lost():

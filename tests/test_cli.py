@@ -97,6 +97,12 @@ def test_currency_option_sets_the_amount_format_of_xlsx_output(orders, tmp_path)
         ws = openpyxl.load_workbook(target).worksheets[0]
         column = [c.value for c in ws[1]].index("購入金額（期間内）") + 1
         assert ws.cell(row=2, column=column).number_format == expected
+    # after the command too, in any case
+    target = tmp_path / "scores_after.xlsx"
+    res = run("score", str(orders), "--as-of", "2024-06-30", "--currency", "gbp", "--output", str(target))
+    assert res.returncode == 0, res.stderr.decode()
+    ws = openpyxl.load_workbook(target).worksheets[0]
+    assert ws.cell(row=2, column=4).number_format == '"£"#,##0;-"£"#,##0'
     bad = run("--currency", "XYZ", "score", str(orders))
     assert bad.returncode == 2 and "invalid choice" in bad.stderr.decode()
 

@@ -57,8 +57,8 @@ def test_the_footer_says_which_factors_the_data_lacked():
     d = defn.preset("b2c").copy(factors=[defn.FactorSetting("recency", 30), defn.FactorSetting("frequency", 30),
                                          defn.FactorSetting("monetary", 20), defn.FactorSetting("sns_reactions", 20)])
     text = handout_html(features, score(features.frame, d).frame, d, "ja", source="x", created=datetime(2024, 7, 1))
-    # 30 / 80 = 37.5, 20 / 80 = 25
-    assert ("スコアの重み: R：最終購入の近さ 37.5、F：購入頻度 37.5、M：購入金額 25"
+    # 30 / 80 = 37.5, 20 / 80 = 25.0 (one decimal, as on the workbook's definition sheet)
+    assert ("スコアの重み: R：最終購入の近さ 37.5、F：購入頻度 37.5、M：購入金額 25.0"
             "（データにない SNSでの反応 は使わず、残りを合計100に換算）。") in text
 
 
