@@ -15,7 +15,7 @@ from loyalty.fmt import CURRENCIES, format_int, format_yen
 from loyalty.i18n import catalogue
 from loyalty.mapping import missing_roles, role_specs
 from loyalty.quality import EXCLUSION_ORDER
-from ui import state
+from ui import components, state
 
 t = state.t
 UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "ods", "gz", "parquet"]
@@ -277,9 +277,9 @@ if tx is not None:
         excluded = _excluded_view(r.excluded)
         st.markdown(f"**{t('data.q.excluded_rows')}**")
         st.dataframe(excluded.head(200), hide_index=True, width="stretch")
-        st.download_button(t("data.q.download_excluded"), data=state.deferred(lambda: export.csv_bytes(excluded).data),
-                           file_name="excluded_rows.csv", mime="text/csv", on_click="ignore",
-                           icon=":material/download:")
+        components.download_button(t("data.q.download_excluded"), data=lambda: export.csv_bytes(excluded).data,
+                                   file_name="excluded_rows.csv", mime="text/csv", on_click="ignore",
+                                   icon=":material/download:")
     else:
         st.success(t("data.q.all_used"), icon=":material/check_circle:")
 

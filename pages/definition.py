@@ -269,9 +269,9 @@ with tab_segments:
 with tab_file:
     c1, c2 = st.columns(2)
     with c1:
-        st.download_button(t("definition.download"), data=d.to_json().encode("utf-8"),
-                           file_name="loyalty_definition.json", mime="application/json",
-                           on_click=_mark_saved, icon=":material/download:", key="dl_definition")
+        components.download_button(t("definition.download"), data=d.to_json().encode("utf-8"),
+                                   file_name="loyalty_definition.json", mime="application/json",
+                                   on_click=_mark_saved, icon=":material/download:", key="dl_definition")
         st.caption(t("definition.download_help"))
         st.button(t("wb.revert"), on_click=_revert, icon=":material/undo:", help=t("wb.revert_help"))
     with c2:

@@ -39,14 +39,13 @@ counts = counts_by_target(scored)
 st.subheader(t("export.workbook"), divider="gray")
 st.markdown(t("export.workbook_help"))
 ltv = customer_ltv(feats.frame)
-st.download_button(
+components.download_button(
     t("export.workbook_button"),
-    data=state.deferred(lambda: workbook_bytes(feats, scored, d, lang, source=source, ltv=ltv,
-                                               personas=personas)),
+    data=lambda: workbook_bytes(feats, scored, d, lang, source=source, ltv=ltv, personas=personas),
     file_name=f"loyalty_report_{stamp}.xlsx", mime=XLSX, on_click="ignore", icon=":material/table_view:",
     type="primary", key="dl_workbook")
-st.download_button(
-    t("export.plan_button"), data=state.deferred(lambda: deliverables.action_plan_csv(d, counts, lang)),
+components.download_button(
+    t("export.plan_button"), data=lambda: deliverables.action_plan_csv(d, counts, lang),
     file_name=f"loyalty_action_plan_{stamp}.csv", mime="text/csv", on_click="ignore", icon=":material/checklist:",
     key="dl_plan")
 
@@ -80,24 +79,23 @@ if encoding == "cp932":
         st.caption(t("export.cp932_ok"))
 base = list_file_name(target)[:-4]
 b1, b2 = st.columns(2)
-b1.download_button(
-    t("export.list_button"), data=state.deferred(lambda: target_csv(frame, encoding).data),
+components.download_button(
+    t("export.list_button"), data=lambda: target_csv(frame, encoding).data,
     file_name=f"loyalty_{base}_{stamp}.csv", mime="text/csv", on_click="ignore", icon=":material/download:",
-    key="dl_list", width="stretch")
-b2.download_button(
+    key="dl_list", width="stretch", container=b1)
+components.download_button(
     t("export.zip_button"),
-    data=state.deferred(lambda: target_lists_zip(feats.frame, scored, d, lang, encoding=encoding, form=form)[0]),
+    data=lambda: target_lists_zip(feats.frame, scored, d, lang, encoding=encoding, form=form)[0],
     file_name=f"loyalty_lists_{stamp}.zip", mime="application/zip", on_click="ignore",
-    icon=":material/folder_zip:", key="dl_zip", width="stretch")
+    icon=":material/folder_zip:", key="dl_zip", width="stretch", container=b2)
 
 # -- 3. the one-page summary ------------------------------------------------------------------
 colors = {"tier_colors": theme.TIER_COLORS, "segment_colors": theme.SEGMENT_COLORS}
 st.subheader(t("export.handout"), divider="gray")
 st.markdown(t("export.handout_help"))
-st.download_button(
+components.download_button(
     t("export.handout_button"),
-    data=state.deferred(lambda: handout_html(feats, scored, d, lang, source=source, personas=personas,
-                                             **colors).encode("utf-8")),
+    data=lambda: handout_html(feats, scored, d, lang, source=source, personas=personas, **colors).encode("utf-8"),
     file_name=f"loyalty_summary_{stamp}.html", mime="text/html", on_click="ignore", icon=":material/print:",
     key="dl_handout")
 if st.toggle(t("export.preview"), key="w_handout_preview"):
@@ -109,6 +107,6 @@ st.subheader(t("export.definition"), divider="gray")
 st.markdown(t("export.definition_help", notes=sum(1 for v in d.persona_notes.values() if v.strip()),
               measures=t("export.measures_catalogue") if d.measures is None
               else t("export.measures_edited", n=len(d.measures))))
-st.download_button(t("export.definition_button"), data=state.deferred(lambda: d.to_json().encode("utf-8")),
-                   file_name="loyalty_definition.json", mime="application/json", on_click="ignore",
-                   icon=":material/description:", key="dl_definition_json")
+components.download_button(t("export.definition_button"), data=lambda: d.to_json().encode("utf-8"),
+                           file_name="loyalty_definition.json", mime="application/json", on_click="ignore",
+                           icon=":material/description:", key="dl_definition_json")

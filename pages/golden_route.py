@@ -199,17 +199,16 @@ with tab_new:
                              definition=state.definition_name())],
               "entries": [t("golden.sheet.entries_title", days=f2_days)]}
     d1, d2, d3 = st.columns(3)
-    d1.download_button(
+    components.download_button(
         t("golden.download_xlsx"),
-        data=state.deferred(lambda: ug.workbook(export_list, result.patterns.shown, entry_export, result.labels, lang,
-                                                titles)),
+        data=lambda: ug.workbook(export_list, result.patterns.shown, entry_export, result.labels, lang, titles),
         file_name="golden_route.xlsx", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        on_click="ignore", icon=":material/download:", key="dl_gr_xlsx")
-    d2.download_button(
-        t("golden.download_csv"), data=state.deferred(lambda: export.csv_bytes(export_list).data),
+        on_click="ignore", icon=":material/download:", key="dl_gr_xlsx", container=d1)
+    components.download_button(
+        t("golden.download_csv"), data=lambda: export.csv_bytes(export_list).data,
         file_name="golden_route_customers.csv", mime="text/csv", on_click="ignore",
-        icon=":material/download:", key="dl_gr_csv")
-    d3.download_button(
-        t("golden.download_csv_cp932"), data=state.deferred(lambda: export.csv_bytes(export_list, encoding="cp932").data),
+        icon=":material/download:", key="dl_gr_csv", container=d2)
+    components.download_button(
+        t("golden.download_csv_cp932"), data=lambda: export.csv_bytes(export_list, encoding="cp932").data,
         file_name="golden_route_customers_sjis.csv", mime="text/csv", on_click="ignore",
-        icon=":material/download:", key="dl_gr_csv_cp932", help=t("golden.download_csv_cp932_help"))
+        icon=":material/download:", key="dl_gr_csv_cp932", help=t("golden.download_csv_cp932_help"), container=d3)

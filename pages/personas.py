@@ -76,7 +76,7 @@ with tab_measures:
     st.dataframe(plan.drop(columns=["owner", "due"]), hide_index=True, width="stretch", key="action_plan",
                  column_config={c: t(f"workbook.col.plan.{c}") for c in ACTION_PLAN_COLUMNS})
     lang = state.lang()
-    st.download_button(t("personas.plan_csv"), data=state.deferred(lambda: deliverables.action_plan_csv(d, counts, lang)),
-                       file_name="loyalty_action_plan.csv", mime="text/csv", on_click="ignore",
-                       icon=":material/download:", key="dl_plan_personas")
+    components.download_button(t("personas.plan_csv"), data=lambda: deliverables.action_plan_csv(d, counts, lang),
+                               file_name="loyalty_action_plan.csv", mime="text/csv", on_click="ignore",
+                               icon=":material/download:", key="dl_plan_personas")
     st.page_link("pages/export.py", label=t("personas.to_export"), icon=":material/download:")

@@ -117,17 +117,17 @@ with tab_list:
     export_view = view.copy()
     sheet_name, sheet_lang = t("segments.sheet_name"), state.lang()
     d1, d2 = st.columns(2)
-    d1.download_button(
+    components.download_button(
         t("segments.download_xlsx"),
-        data=state.deferred(lambda: export.excel_bytes([excel_sheet(export_view, sheet_name, sheet_lang)])),
+        data=lambda: export.excel_bytes([excel_sheet(export_view, sheet_name, sheet_lang)]),
         file_name="loyalty_customers.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        on_click="ignore", icon=":material/download:", key="dl_xlsx")
-    d2.download_button(
+        on_click="ignore", icon=":material/download:", key="dl_xlsx", container=d1)
+    components.download_button(
         t("segments.download_csv"),
-        data=state.deferred(lambda: export.csv_bytes(export_view).data),
+        data=lambda: export.csv_bytes(export_view).data,
         file_name="loyalty_customers.csv", mime="text/csv", on_click="ignore",
-        icon=":material/download:", key="dl_csv")
+        icon=":material/download:", key="dl_csv", container=d2)
 
 with tab_repeaters:
     segments_ui.repeaters_tab(feats.frame, res.frame, tl)

@@ -331,7 +331,7 @@ def _comparison_sheets() -> list[export.Sheet]:
 
 
 comparison = _comparison_sheets()
-st.download_button(t("ws.download"), data=state.deferred(lambda: export.excel_bytes(comparison)),
-                   file_name="loyalty_workshop.xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                   on_click="ignore", icon=":material/download:", key="dl_workshop")
+components.download_button(t("ws.download"), data=lambda: export.excel_bytes(comparison),
+                           file_name="loyalty_workshop.xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           on_click="ignore", icon=":material/download:", key="dl_workshop")

@@ -46,6 +46,26 @@ def empty_state(message: str, *, page: str | None = None, link_label: str | None
         st.page_link(page, label=link_label, icon=":material/arrow_forward:")
 
 
+def download_button(label: str, data, *, container=None, **kwargs):
+    """``st.download_button`` for every download of the app.
+
+    A ``data`` callable (the file built only when clicked) runs on a worker
+    thread outside the script run, where the session's language and currency
+    cannot be read: it is wrapped with :func:`ui.state.deferred`, which brings
+    them along.  The callable must take everything else from values computed
+    in the run.
+
+    Args:
+        label: the button's text.
+        data: the file's bytes/text, or a callable returning them.
+        container: where to draw it (a column; default: the current place).
+        **kwargs: as for ``st.download_button``.
+    """
+    if callable(data):
+        data = state.deferred(data)
+    return (container or st).download_button(label, data=data, **kwargs)
+
+
 def load_or_stop():
     """Dataset, features and scores of the working definition; on a user error,
     show it with a way forward and stop the page."""

@@ -21,7 +21,7 @@ import streamlit as st
 from loyalty import clv, cohorts, export, retention
 from loyalty.errors import LoyaltyError
 from loyalty.fmt import format_int, format_nps, format_pct, format_score, format_yen
-from ui.components import typed_view
+from ui.components import download_button, typed_view
 from ui import state
 from ui.theme import ACCENT, tier_scale
 
@@ -85,10 +85,10 @@ def customer_list(make, columns: dict[str, tuple[str, str]], *, total: int, key:
     if total > MAX_ROWS_SHOWN:
         st.caption(state.t("metrics.top_rows", shown=format_int(MAX_ROWS_SHOWN), total=format_int(total)))
     show(make(MAX_ROWS_SHOWN), columns, height=360, key=f"{key}_customer_table")
-    st.download_button(state.t("metrics.download_csv"),
-                       data=state.deferred(lambda: export.csv_bytes(export_frame(make(), columns)).data),
-                       file_name=file_name, mime="text/csv", on_click="ignore", icon=":material/download:",
-                       key=f"dl_{key}_csv")
+    download_button(state.t("metrics.download_csv"),
+                    data=lambda: export.csv_bytes(export_frame(make(), columns)).data,
+                    file_name=file_name, mime="text/csv", on_click="ignore", icon=":material/download:",
+                    key=f"dl_{key}_csv")
 
 
 def export_frame(frame: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> pd.DataFrame:

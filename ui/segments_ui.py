@@ -10,6 +10,7 @@ from loyalty import export
 from loyalty.fmt import format_int, format_pct
 from loyalty.repeaters import RepeaterRules, find_groups
 from ui import state
+from ui.components import download_button
 from loyalty.fmt import format_yen
 from ui.theme import ACCENT
 
@@ -116,7 +117,7 @@ def repeaters_tab(features: pd.DataFrame, scored: pd.DataFrame, tier_labels: dic
             # the sheet is described here, in the script run; the click only writes it
             sheet = export.Sheet(t(f"rep.{key}.sheet"), listing.rename(columns=lambda c: t(f"rep.col.{c}")),
                                  kinds={t("rep.col.customer_id"): "text", t("rep.col.discount_share"): "pct"})
-            st.download_button(t("rep.download"), key=f"dl_rep_{key}", on_click="ignore",
-                               data=state.deferred(lambda sheet=sheet: export.excel_bytes([sheet])),
-                               file_name=f"loyalty_{key}.xlsx", icon=":material/download:",
-                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            download_button(t("rep.download"), key=f"dl_rep_{key}", on_click="ignore",
+                            data=lambda sheet=sheet: export.excel_bytes([sheet]),
+                            file_name=f"loyalty_{key}.xlsx", icon=":material/download:",
+                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

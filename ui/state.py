@@ -80,7 +80,7 @@ def deferred(make):
         make: ``make()`` returns the file's bytes (or text).
 
     Returns:
-        A callable for ``st.download_button(data=...)``.
+        A callable for the ``data`` of :func:`ui.components.download_button` (which applies it).
     """
     from loyalty.fmt import use_currency
 
