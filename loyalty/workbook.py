@@ -42,7 +42,7 @@ from loyalty.measures import ACTION_PLAN_COLUMNS, action_plan
 from loyalty.personas import Persona, build_personas, persona_frame
 from loyalty.summary import customer_table, group_summary
 
-__all__ = ["definition_settings", "workbook_bytes", "workbook_sheets"]
+__all__ = ["as_of_line", "definition_settings", "workbook_bytes", "workbook_sheets"]
 
 _TIER_TABLE = ("customers", "customer_share", "revenue", "revenue_share", "avg_score")
 _CUSTOMER_COLUMNS = ("customer_id", "customer_name", "tier_label", "rfm_segment_label", "loyalty_score",
@@ -128,6 +128,15 @@ def definition_settings(definition: Definition, lang: str = "ja", *, as_of=None,
     return pd.DataFrame(rows, columns=["item", "value"])
 
 
+def as_of_line(features: Features, lang: str = "ja") -> str:
+    """「基準日: 2024/06/30　集計期間: 直近 365 日（2023/07/02〜2024/06/30）」 for ``features``."""
+    window = ""
+    if features.as_of is not None:
+        window = t("workbook.window", lang, days=f"{features.window_days:,}",
+                   start=fmt.format_date(features.window_start), end=fmt.format_date(features.as_of))
+    return t("workbook.line.as_of", lang, date=fmt.format_date(features.as_of), window=window)
+
+
 def workbook_sheets(features: Features, scored: pd.DataFrame, definition: Definition, lang: str = "ja", *,
                     source: str = "", created: datetime | None = None, ltv: pd.Series | None = None,
                     personas: list[Persona] | None = None) -> list[Sheet]:
@@ -158,16 +167,11 @@ def workbook_sheets(features: Features, scored: pd.DataFrame, definition: Defini
     tiers = group_summary(scored, f, "tier")
     revenue = float(pd.to_numeric(f["monetary"], errors="coerce").sum()) if "monetary" in f else np.nan
     as_of = features.as_of
-    window = ""
-    if as_of is not None:
-        window = t("workbook.window", lang, days=f"{features.window_days:,}",
-                   start=fmt.format_date(features.window_start),
-                   end=fmt.format_date(as_of))
     has_segments = "rfm_segment" in scored and scored["rfm_segment"].notna().any()
     title = [
         t("workbook.title", lang),
         t("workbook.line.definition", lang, name=definition.name),
-        t("workbook.line.as_of", lang, date=fmt.format_date(as_of), window=window),
+        as_of_line(features, lang),
         t("workbook.line.source", lang, source=source or "—"),
         t("workbook.line.customers", lang, n=fmt.format_int(len(scored)), revenue=fmt.format_yen(revenue)),
         t("workbook.line.created", lang, time=created.strftime("%Y/%m/%d %H:%M")),

@@ -17,7 +17,8 @@ from loyalty import export
 from loyalty.compare import compare
 from loyalty.definition import TIER_KEYS
 from loyalty.errors import LoyaltyError
-from loyalty.fmt import format_date, format_int, format_pct
+from loyalty.fmt import format_int, format_pct
+from loyalty.workbook import as_of_line
 from ui import components, state, workbench
 from ui.deliverables import source_text
 from ui.theme import tier_scale
@@ -293,14 +294,6 @@ dis_view[t("ws.factor_points")] = dis["factor_points"].round(1).to_numpy()
 st.dataframe(dis_view, hide_index=True, width="stretch", height=360)
 
 
-def _as_of_line(f) -> str:
-    window = ""
-    if f.as_of is not None:
-        window = t("workbook.window", days=f"{f.window_days:,}", start=format_date(f.window_start),
-                   end=format_date(f.as_of))
-    return t("workbook.line.as_of", date=format_date(f.as_of), window=window)
-
-
 def _comparison_sheets() -> list[export.Sheet]:
     """The comparison workbook's sheets, described in the script run (the download
     click writes them on a worker thread, where the session cannot be read)."""
@@ -312,7 +305,7 @@ def _comparison_sheets() -> list[export.Sheet]:
         sizes[c], sizes[r] = wide[k].to_numpy(), rev[k].to_numpy()
         kinds.update({c: "int", r: "pct"})
     # each proposal is scored on its own as-of date and window: one line, or one per proposal
-    lines = {name: _as_of_line(state.features_of(props[name])) for name in names}
+    lines = {name: as_of_line(state.features_of(props[name]), state.lang()) for name in names}
     as_of_lines = (list(dict.fromkeys(lines.values())) if len(set(lines.values())) == 1
                    else [t("ws.line.as_of_of", name=name, line=line) for name, line in lines.items()])
     context = [t("ws.sheet_title"), *as_of_lines,
