@@ -677,11 +677,7 @@ def run_checks(t, mapping: ColumnMapping, *, clean_ids: bool, today: date,
     """The quality row and the text rules, in one scan when the value combinations are few.
 
     Args:
-        t: the Ibis table of raw lines.
-        mapping: the column mapping.
-        clean_ids: see :func:`typed_lines`.
-        today: lines after it are future dates.
-        as_of: the as-of date, when given.
+        t, mapping, clean_ids, today, as_of: as for :func:`check_expr`.
 
     Returns:
         ``(quality row as a dict, TextRules)``; the dict has the keys of :func:`quality_expr`.
