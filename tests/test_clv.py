@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from scipy import optimize, special
 
 from loyalty import clv
+from loyalty.clv import bgnbd, fitting, gamma_gamma
 from loyalty.errors import LoyaltyError
 
 DATA = Path(__file__).parent / "data"
@@ -275,12 +276,12 @@ def test_grouped_bgnbd_fit_maximises_the_per_customer_likelihood() -> None:
 
 def test_bgnbd_gradient_is_exact(cdnow_summary: pd.DataFrame) -> None:
     s = cdnow_summary
-    g = clv._group(s["frequency"].to_numpy(float), s["recency"].to_numpy(float), s["T"].to_numpy(float))
+    g = fitting.group(s["frequency"].to_numpy(float), s["recency"].to_numpy(float), s["T"].to_numpy(float))
     for point in (np.log([0.243, 4.414, 0.793, 2.426]), np.log([2.0, 0.5, 3.0, 0.3]), np.zeros(4)):
         for pen in (0.0, 0.05):
             err = optimize.check_grad(
-                lambda p: clv._bgnbd_objective(p, g, pen)[0],
-                lambda p: clv._bgnbd_objective(p, g, pen)[1],
+                lambda p: bgnbd._objective(p, g, pen)[0],
+                lambda p: bgnbd._objective(p, g, pen)[1],
                 point,
                 epsilon=1e-6,
             )
@@ -310,9 +311,9 @@ def test_grouped_gamma_gamma_fit_maximises_the_per_customer_likelihood(cdnow_sum
         options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 20000, "maxfev": 20000},
     )
     np.testing.assert_allclose(np.exp(ref.x), [fit.p, fit.q, fit.gamma], rtol=1e-4)
-    g = clv._group(x, m)
+    g = fitting.group(x, m)
     err = optimize.check_grad(
-        lambda p: clv._gg_objective(p, g, 0.01)[0], lambda p: clv._gg_objective(p, g, 0.01)[1],
+        lambda p: gamma_gamma._objective(p, g, 0.01)[0], lambda p: gamma_gamma._objective(p, g, 0.01)[1],
         np.log([2.0, 3.0, 10.0]), epsilon=1e-6,
     )
     assert err < 1e-5
@@ -660,7 +661,7 @@ def test_run_on_cdnow(cdnow_tx: pd.DataFrame, cdnow_bg, cdnow_gg, cdnow_summary)
 
 
 def test_run_without_gamma_gamma_keeps_purchase_forecasts(cdnow_tx: pd.DataFrame, monkeypatch) -> None:
-    monkeypatch.setattr(clv, "MIN_REPEAT_BUYERS_GAMMA_GAMMA", 10_000)
+    monkeypatch.setattr(gamma_gamma, "MIN_REPEAT_BUYERS_GAMMA_GAMMA", 10_000)
     res = clv.run(cdnow_tx, calibration_end=CAL_END)
     assert res.gamma_gamma is None
     assert isinstance(res.gamma_gamma_reason, LoyaltyError)

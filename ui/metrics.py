@@ -159,119 +159,63 @@ def continuity(dataset, as_of: date | None, period: str, horizon: int):
 
 @dataclass(frozen=True)
 class Fit:
-    """A CLV fit attempt: the result, or the error, and the penalizer actually used."""
+    """A CLV fit attempt: the result, or the error, and the penalizer actually used
+    (the last one tried when the fit failed)."""
 
     result: clv.CLVResult | None
     error: LoyaltyError | None
     penalizer: float
-    first_error: LoyaltyError | None = None  # the unregularised failure when auto-regularised
 
-
-#: Penalizers tried in turn when "auto" is on and a fit does not converge.
-AUTO_PENALIZERS = (0.001, 0.01)
-
-
-def _needs_penalizer(exc: LoyaltyError) -> bool:
-    return exc.field == "penalizer"
-
-
-@dataclass(frozen=True)
-class _Models:
-    """The fitted models of one data set and calibration setting (before any horizon is chosen)."""
-
-    summary: pd.DataFrame | None
-    bgnbd: clv.BGNBDFit | None
-    gamma_gamma: clv.GammaGammaFit | None
-    gamma_gamma_reason: LoyaltyError | None
-    error: LoyaltyError | None
-    penalizer: float
-    first_error: LoyaltyError | None
+    @property
+    def first_error(self) -> LoyaltyError | None:
+        """Why the requested penalizer was not enough (when a larger one was used)."""
+        return self.result.penalizer.reason if self.result is not None else None
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _clv_models(key: str, calibration_end: date, unit: str, penalizer: float, auto: bool,
-                _tx: pd.DataFrame) -> _Models:
-    """Summary, BG/NBD and Gamma-Gamma fits as :func:`loyalty.clv.run` makes them, with the
-    automatic penalizer retries; cached apart from the horizon and discount rate, which only
-    change the forecasts."""
+                _tx: pd.DataFrame) -> tuple[clv.CLVFit | None, LoyaltyError | None]:
+    """:func:`loyalty.clv.fit` (errors returned, not raised); cached apart from the horizon
+    and discount rate, which only change the forecasts."""
     try:
-        summary = clv.summary_from_transactions(_tx, calibration_end=calibration_end, time_unit=unit)
+        return clv.fit(_tx, calibration_end=calibration_end, time_unit=unit, penalizer=penalizer,
+                       auto_penalizer=auto), None
     except LoyaltyError as exc:
-        return _Models(None, None, None, None, exc, penalizer, None)
-    tried = [penalizer] + ([p for p in AUTO_PENALIZERS if p > penalizer] if auto else [])
-    first = err = None
-    for pen in tried:
-        try:
-            bg = clv.fit_bgnbd(summary, penalizer=pen)
-        except LoyaltyError as exc:
-            first, err = first or exc, exc
-            if not _needs_penalizer(exc):
-                return _Models(summary, None, None, None, exc, pen, None)
-            continue
-        try:
-            gg = clv.fit_gamma_gamma(summary, penalizer=pen)
-            clv.expected_average_value(gg, 0, 0.0)  # raises when q <= 1 (no expected spend)
-            reason = None
-        except LoyaltyError as exc:
-            gg, reason = None, exc
-        return _Models(summary, bg, gg, reason, None, pen, first)
-    return _Models(summary, None, None, None, err, tried[-1], first)
+        return None, exc
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _clv_forecast(key: str, calibration_end: date, unit: str, penalizer: float, auto: bool, horizon: int,
-                  rate: float, _models: _Models) -> clv.CLVResult:
-    m = _models
-    s = m.summary
-    x, tx, T, mx = (s[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T", "monetary_value"))
-    months = horizon * clv.DAYS_PER_MONTH / clv.TIME_UNITS[unit]
-    if m.gamma_gamma is not None:
-        value = np.asarray(clv.expected_average_value(m.gamma_gamma, x, mx), dtype=float)
-        clv_values = clv.customer_lifetime_value(m.bgnbd, m.gamma_gamma, s, horizon, rate, time_unit=unit).to_numpy()
-    else:
-        value = clv_values = np.full(len(s), np.nan)
-    customers = pd.DataFrame({
-        "customer_id": s.index.to_numpy(), "frequency": s["frequency"].to_numpy(), "recency": tx, "T": T,
-        "monetary_value": mx,
-        "p_alive": np.asarray(clv.probability_alive(m.bgnbd, x, tx, T), dtype=float),
-        "expected_purchases": np.asarray(clv.expected_purchases(m.bgnbd, months, x, tx, T), dtype=float),
-        "expected_avg_value": value, "clv": clv_values,
-    })
-    return clv.CLVResult(bgnbd=m.bgnbd, gamma_gamma=m.gamma_gamma, customers=customers,
-                         gamma_gamma_reason=m.gamma_gamma_reason, report=dict(s.attrs.get("report", {})),
-                         calibration_end=pd.Timestamp(s.attrs["calibration_end"]), time_unit=unit,
-                         horizon_months=horizon, monthly_discount_rate=rate)
+                  rate: float, _fitted: clv.CLVFit) -> clv.CLVResult:
+    return clv.forecast(_fitted, horizon, rate)
 
 
 def clv_fit(dataset, calibration_end: date, unit: str, horizon: int, rate: float, penalizer: float,
             auto: bool) -> Fit:
-    """Predictive CLV for the data set and settings, the same figures as :func:`loyalty.clv.run`.
+    """Predictive CLV for the data set and settings through :func:`loyalty.clv.fit` and
+    :func:`loyalty.clv.forecast`, the same figures as ``python -m loyalty clv``.
 
     The fits are cached per data set, calibration end, time unit and penalizer; the
     forecasts per horizon and discount rate on top, so moving those two only recomputes
     the forecasts.  Errors are returned (and cached), not raised.
     """
     key = state.dataset_key()
-    models = _clv_models(key, calibration_end, unit, penalizer, auto, dataset.transactions.frame)
-    if models.error is not None:
-        return Fit(None, models.error, models.penalizer, models.first_error)
-    result = _clv_forecast(key, calibration_end, unit, penalizer, auto, horizon, rate, models)
-    return Fit(result, None, models.penalizer, models.first_error)
+    fitted, err = _clv_models(key, calibration_end, unit, penalizer, auto, dataset.transactions.frame)
+    if err is not None:
+        return Fit(None, err, clv.penalizer_ladder(penalizer, auto)[-1])
+    result = _clv_forecast(key, calibration_end, unit, penalizer, auto, horizon, rate, fitted)
+    return Fit(result, None, result.penalizer.used)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _holdout(key: str, calibration_end: date, observation_end: date, unit: str, penalizer: float, auto: bool,
              _tx: pd.DataFrame):
-    tried = [penalizer] + ([p for p in AUTO_PENALIZERS if p > penalizer] if auto else [])
-    for pen in tried:
-        try:
-            return clv.holdout_comparison(_tx, calibration_end, observation_end, time_unit=unit,
-                                          penalizer=pen), None, pen
-        except LoyaltyError as exc:
-            err = exc
-            if not _needs_penalizer(exc):
-                break
-    return None, err, pen
+    try:
+        check = clv.holdout_check(_tx, calibration_end, observation_end, time_unit=unit, penalizer=penalizer,
+                                  auto_penalizer=auto)
+    except LoyaltyError as exc:
+        return None, exc, clv.penalizer_ladder(penalizer, auto)[-1]
+    return check.comparison, None, check.penalizer.used
 
 
 def holdout(dataset, calibration_end: date, observation_end: date, unit: str, penalizer: float, auto: bool):
