@@ -1,5 +1,5 @@
-"""Streamlit helpers of the metrics pages (LTV・NPS・継続率, 予測LTV): cached
-computations, tables and Altair charts.
+"""Streamlit helpers of the metrics pages (LTV・NPS・継続率; tables and charts the
+予測LTV page shares too): cached computations, tables and Altair charts.
 
 Heavy work is cached per data set (``state.dataset_key()``) and settings with
 ``st.cache_resource`` (the cached objects are never mutated), so moving a
@@ -10,7 +10,6 @@ shared tier colours.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 import altair as alt
@@ -18,8 +17,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from loyalty import clv, cohorts, export, retention
-from loyalty.errors import LoyaltyError
+from loyalty import cohorts, export, retention
 from loyalty.fmt import format_int, format_nps, format_pct, format_score, format_yen
 from ui.components import download_button, typed_view
 from ui import state
@@ -155,73 +153,6 @@ def continuity(dataset, as_of: date | None, period: str, horizon: int):
     o = orders(dataset, as_of)
     key = state.dataset_key()
     return (_retention(key, as_of, period, o), _cohorts(key, as_of, period, o), *_f2(key, as_of, horizon, period, o))
-
-
-@dataclass(frozen=True)
-class Fit:
-    """A CLV fit attempt: the result, or the error, and the penalizer actually used
-    (the last one tried when the fit failed)."""
-
-    result: clv.CLVResult | None
-    error: LoyaltyError | None
-    penalizer: float
-
-    @property
-    def first_error(self) -> LoyaltyError | None:
-        """Why the requested penalizer was not enough (when a larger one was used)."""
-        return self.result.penalizer.reason if self.result is not None else None
-
-
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _clv_models(key: str, calibration_end: date, unit: str, penalizer: float, auto: bool,
-                _tx: pd.DataFrame) -> tuple[clv.CLVFit | None, LoyaltyError | None]:
-    """:func:`loyalty.clv.fit` (errors returned, not raised); cached apart from the horizon
-    and discount rate, which only change the forecasts."""
-    try:
-        return clv.fit(_tx, calibration_end=calibration_end, time_unit=unit, penalizer=penalizer,
-                       auto_penalizer=auto), None
-    except LoyaltyError as exc:
-        return None, exc
-
-
-@st.cache_resource(show_spinner=False, max_entries=16)
-def _clv_forecast(key: str, calibration_end: date, unit: str, penalizer: float, auto: bool, horizon: int,
-                  rate: float, _fitted: clv.CLVFit) -> clv.CLVResult:
-    return clv.forecast(_fitted, horizon, rate)
-
-
-def clv_fit(dataset, calibration_end: date, unit: str, horizon: int, rate: float, penalizer: float,
-            auto: bool) -> Fit:
-    """Predictive CLV for the data set and settings through :func:`loyalty.clv.fit` and
-    :func:`loyalty.clv.forecast`, the same figures as ``python -m loyalty clv``.
-
-    The fits are cached per data set, calibration end, time unit and penalizer; the
-    forecasts per horizon and discount rate on top, so moving those two only recomputes
-    the forecasts.  Errors are returned (and cached), not raised.
-    """
-    key = state.dataset_key()
-    fitted, err = _clv_models(key, calibration_end, unit, penalizer, auto, dataset.transactions.frame)
-    if err is not None:
-        return Fit(None, err, clv.penalizer_ladder(penalizer, auto)[-1])
-    result = _clv_forecast(key, calibration_end, unit, penalizer, auto, horizon, rate, fitted)
-    return Fit(result, None, result.penalizer.used)
-
-
-@st.cache_resource(show_spinner=False, max_entries=16)
-def _holdout(key: str, calibration_end: date, observation_end: date, unit: str, penalizer: float, auto: bool,
-             _tx: pd.DataFrame):
-    try:
-        check = clv.holdout_check(_tx, calibration_end, observation_end, time_unit=unit, penalizer=penalizer,
-                                  auto_penalizer=auto)
-    except LoyaltyError as exc:
-        return None, exc, clv.penalizer_ladder(penalizer, auto)[-1]
-    return check.comparison, None, check.penalizer.used
-
-
-def holdout(dataset, calibration_end: date, observation_end: date, unit: str, penalizer: float, auto: bool):
-    """(comparison frame, None, penalizer used) or (None, error, penalizer), cached per data set and settings."""
-    return _holdout(state.dataset_key(), calibration_end, observation_end, unit, penalizer, auto,
-                    dataset.transactions.frame)
 
 
 # --------------------------------------------------------------------------- charts
@@ -433,53 +364,6 @@ def pareto_chart(curve: pd.DataFrame, fraction: float, share: float, *, customer
     text = alt.Chart(pt).mark_text(align="left", dx=8, dy=12, fontSize=13, fontWeight="bold",
                                    color=ACCENT).encode(x="x:Q", y="y:Q", text="text:N")
     return (line + even + rules + dot + text).properties(height=400)
-
-
-def p_alive_histogram(customers: pd.DataFrame, *, p_title: str, count_title: str, kind_title: str,
-                      one_time_label: str, repeat_label: str) -> alt.Chart:
-    """Customers per P(alive) band of 0.1, one-time buyers and repeat buyers stacked."""
-    p = customers["p_alive"].to_numpy(dtype=float)
-    band = np.clip(np.floor(p * 10).astype(int), 0, 9)
-    one = customers["frequency"].to_numpy() == 0
-    rows = []
-    for flag, label in ((True, one_time_label), (False, repeat_label)):
-        counts = np.bincount(band[one == flag], minlength=10)
-        for i, c in enumerate(counts):
-            rows.append({"low": i / 10, "high": (i + 1) / 10, "kind": label, "count": int(c)})
-    data = pd.DataFrame(rows)
-    scale = alt.Scale(domain=[one_time_label, repeat_label], range=["#AAB7B8", PREDICTED_COLOR])
-    return alt.Chart(data).mark_bar(stroke="white").encode(
-        x=alt.X("low:Q", bin="binned", title=p_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(labelAngle=0)),
-        x2="high:Q",
-        y=alt.Y("count:Q", title=count_title, stack="zero"),
-        color=alt.Color("kind:N", title=kind_title, scale=scale),
-        tooltip=[alt.Tooltip("kind:N", title=kind_title), alt.Tooltip("low:Q", title=p_title, format=".1f"),
-                 alt.Tooltip("count:Q", title=count_title, format=",")],
-    ).properties(height=340)
-
-
-def holdout_chart(comparison: pd.DataFrame, *, bucket_title: str, mean_title: str, predicted_label: str,
-                  actual_label: str, series_title: str) -> alt.Chart:
-    """Mean holdout purchases per calibration-frequency bucket: predicted vs actual (FHL 2005 Fig. 5)."""
-    rows = comparison[comparison["frequency_bucket"] != "total"]
-    order = list(rows["frequency_bucket"])
-    data = pd.concat([
-        pd.DataFrame({"bucket": rows["frequency_bucket"], "series": predicted_label,
-                      "mean": rows["predicted_mean"], "customers": rows["customers"]}),
-        pd.DataFrame({"bucket": rows["frequency_bucket"], "series": actual_label,
-                      "mean": rows["actual_mean"], "customers": rows["customers"]}),
-    ])
-    scale = alt.Scale(domain=[predicted_label, actual_label], range=[PREDICTED_COLOR, ACTUAL_COLOR])
-    return alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=70)).encode(
-        x=alt.X("bucket:O", title=bucket_title, sort=order, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("mean:Q", title=mean_title),
-        color=alt.Color("series:N", title=series_title, scale=scale),
-        strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=[predicted_label, actual_label],
-                                                              range=[[6, 3], [1, 0]]), legend=None),
-        tooltip=[alt.Tooltip("bucket:O", title=bucket_title), alt.Tooltip("series:N", title=series_title),
-                 alt.Tooltip("mean:Q", title=mean_title, format=".2f"),
-                 alt.Tooltip("customers:Q", format=",")],
-    ).properties(height=380)
 
 
 def group_bars(summary: pd.DataFrame, labels: dict[str, str], colors: dict[str, str], *, value_col: str,
