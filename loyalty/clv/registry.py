@@ -17,7 +17,8 @@ from typing import Any, Callable, Protocol
 import numpy as np
 import pandas as pd
 
-from loyalty.clv import bgnbd
+from loyalty.clv.bgnbd import PARAMS as BGNBD_PARAMS
+from loyalty.clv.bgnbd import BGNBDFit, expected_purchases, fit_bgnbd, p_alive
 from loyalty.i18n import error
 
 
@@ -64,9 +65,9 @@ class Model:
 #: The purchase models, by key.  The first is the default.
 MODELS: dict[str, Model] = {
     "bgnbd": Model(
-        key="bgnbd", name="bgnbd", params=bgnbd.PARAMS, fit_type=bgnbd.BGNBDFit,
-        fit=lambda summary, penalizer: bgnbd.fit_bgnbd(summary, penalizer=penalizer),
-        p_alive=bgnbd.p_alive, expected_purchases=bgnbd.expected_purchases,
+        key="bgnbd", name="bgnbd", params=BGNBD_PARAMS, fit_type=BGNBDFit,
+        fit=lambda summary, penalizer: fit_bgnbd(summary, penalizer=penalizer),
+        p_alive=p_alive, expected_purchases=expected_purchases,
     ),
 }
 
