@@ -23,6 +23,9 @@ from loyalty.errors import LoyaltyError
 from loyalty.i18n import error, t
 
 EXIT_USER_ERROR = 2
+#: The purchase models ``clv --model`` offers (their keys in loyalty.clv.registry.MODELS,
+#: written here so that parsing the command line does not import scipy).
+CLV_MODELS = ("bgnbd",)
 EXIT_INTERNAL = 1
 
 
@@ -67,12 +70,17 @@ def _parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("clv", help="fit BG/NBD + Gamma-Gamma and predict customer lifetime value")
     c.add_argument("inputs", nargs="+", metavar="INPUT")
+    c.add_argument("--model", choices=list(CLV_MODELS), default=CLV_MODELS[0],
+                   help=f"purchase model (default: {CLV_MODELS[0]})")
     c.add_argument("--calibration-end", metavar="YYYY-MM-DD")
     c.add_argument("--time-unit", choices=["days", "weeks"], default="weeks")
     c.add_argument("--horizon-months", type=int, default=12)
     c.add_argument("--monthly-discount-rate", type=float, default=0.01)
     c.add_argument("--penalizer", type=float, default=0.0,
-                   help="L2 regularisation of the fit (try 0.001-0.1 when the fit does not converge)")
+                   help="L2 regularisation of the fit; when the fit does not converge it is retried with "
+                        "0.001, then 0.01 (a note on stderr says so)")
+    c.add_argument("--no-auto-penalizer", dest="auto_penalizer", action="store_false",
+                   help="fail instead of retrying with a larger penalizer")
     c.add_argument("--json", action="store_true", help="print the fitted parameters as JSON")
     c.add_argument("--output", metavar="FILE", help="write per-customer values (CSV or XLSX)")
     c.add_argument("--map", action="append", default=[], metavar="ROLE=COLUMN")
@@ -277,16 +285,28 @@ def cmd_quality(args, lang: str) -> int:
     return 0
 
 
+def _text(exc: LoyaltyError, lang: str) -> str:
+    """An error's message in ``lang`` without its location (for a reason quoted in a note)."""
+    return exc.ja if lang == "ja" else exc.en
+
+
 def cmd_clv(args, lang: str) -> int:
     from loyalty import clv
 
     dataset = _load(args)
     if dataset.transactions is None:
-        raise error("error.clv_needs_transactions")
-    result = clv.run(dataset.transactions.frame, calibration_end=_parse_date(args.calibration_end,
-                                                                             "--calibration-end"),
+        raise error("clv.error.needs_transactions")
+    result = clv.run(dataset.transactions.frame, model=args.model,
+                     calibration_end=_parse_date(args.calibration_end, "--calibration-end"),
                      time_unit=args.time_unit, horizon_months=args.horizon_months,
-                     monthly_discount_rate=args.monthly_discount_rate, penalizer=args.penalizer)
+                     monthly_discount_rate=args.monthly_discount_rate, penalizer=args.penalizer,
+                     auto_penalizer=args.auto_penalizer)
+    choice = result.penalizer
+    if choice.reason is not None:
+        print(t("clv.cli.penalizer_used", lang, requested=f"{choice.requested:g}", used=f"{choice.used:g}",
+                reason=_text(choice.reason, lang)), file=sys.stderr)
+    if result.gamma_gamma_reason is not None:
+        print(t("clv.cli.no_spend_model", lang, reason=_text(result.gamma_gamma_reason, lang)), file=sys.stderr)
     if args.output:
         _write_table(result.customers.reset_index(drop="customer_id" in result.customers.columns),
                      args.output, sheet_name="clv", lang=lang)

@@ -198,3 +198,44 @@ def test_clv_reproduces_the_papers_parameters_and_writes_every_customer(tmp_path
     assert table.columns.tolist() == ["customer_id", "frequency", "recency", "T", "monetary_value", "p_alive",
                                       "expected_purchases", "expected_avg_value", "clv"]
     assert table.loc[0, "frequency"] == 2 and table.loc[0, "monetary_value"] == pytest.approx(22.345)
+
+
+@pytest.mark.slow
+def test_clv_regularises_where_plain_maximum_likelihood_fails_and_says_so(capsys):
+    # the app's sample orders: plain maximum likelihood cannot pin down b; like the page, the
+    # CLI retries with penalizer 0.001, prints the page's figures and says why on stderr
+    from loyalty import clv
+    from loyalty.cli import main
+    from loyalty.errors import LoyaltyError
+    from loyalty.i18n import t
+    from loyalty.pipeline import InputFile, load_dataset
+    from tests.fixtures_clv import SAMPLE_ORDERS
+
+    tx = load_dataset([InputFile(SAMPLE_ORDERS.name, SAMPLE_ORDERS.read_bytes())]).transactions.frame
+    with pytest.raises(LoyaltyError) as refused:
+        clv.fit(tx, auto_penalizer=False)
+    assert main(["clv", str(SAMPLE_ORDERS), "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out) == clv.run(tx, penalizer=0.001, auto_penalizer=False).params_dict()
+    assert err == t("clv.cli.penalizer_used", "ja", requested="0", used="0.001", reason=refused.value.ja) + "\n"
+    assert err.startswith("penalizer 0 では推定できなかったため、penalizer = 0.001 で推定しました（理由: ")
+    assert main(["--lang", "en", "clv", str(SAMPLE_ORDERS), "--json", "--no-auto-penalizer"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == refused.value.message("en") + "\n"
+    assert err.startswith("field 'penalizer': The BG/NBD model cannot be fitted")
+
+
+@pytest.mark.slow
+def test_clv_on_online_retail_uses_penalizer_0001():
+    data = Path("/work/shared/datasets/online_retail/online_retail.csv.gz")
+    if not data.exists():
+        pytest.skip(f"{data} is not here (the shared datasets folder; CI has it)")
+    res = run("--lang", "en", "clv", str(data), "--json")
+    assert res.returncode == 0, res.stderr.decode()
+    fit = json.loads(res.stdout)
+    bg, gg = fit["bgnbd"], fit["gamma_gamma"]
+    assert [round(bg[k], 4) for k in ("r", "alpha", "a", "b")] == [0.8021, 9.4970, 0.0676, 5.7645]
+    assert round(bg["loglik"], 2) == -37202.18
+    assert [round(gg[k], 3) for k in ("p", "q", "gamma")] == [2.611, 3.172, 348.281]
+    assert res.stderr.decode().startswith("The fit needed regularisation: penalizer 0.001 was used instead of 0 "
+                                          "(reason: The BG/NBD model cannot be fitted")

@@ -16,7 +16,7 @@ CALL = re.compile(r"""\b(?:t|error|_t)\(\s*["']([a-z_]+\.[A-Za-z0-9_.]+)["']""")
 
 def _used_keys():
     keys = set()
-    for path in [*ROOT.glob("loyalty/*.py"), *ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py"), ROOT / "app.py"]:
+    for path in [*ROOT.glob("loyalty/**/*.py"), *ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py"), ROOT / "app.py"]:
         keys |= set(CALL.findall(path.read_text(encoding="utf-8")))
     return keys
 

@@ -1,5 +1,5 @@
-"""Streamlit helpers of the metrics pages (LTV・NPS・継続率, 予測LTV): cached
-computations, tables and Altair charts.
+"""Streamlit helpers of the metrics pages (LTV・NPS・継続率; tables and charts the
+予測LTV page shares too): cached computations, tables and Altair charts.
 
 Heavy work is cached per data set (``state.dataset_key()``) and settings with
 ``st.cache_resource`` (the cached objects are never mutated), so moving a
@@ -10,7 +10,6 @@ shared tier colours.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 import altair as alt
@@ -18,8 +17,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from loyalty import clv, cohorts, export, retention
-from loyalty.errors import LoyaltyError
+from loyalty import cohorts, export, retention
 from loyalty.fmt import format_int, format_nps, format_pct, format_score, format_yen
 from ui.components import download_button, typed_view
 from ui import state
@@ -155,129 +153,6 @@ def continuity(dataset, as_of: date | None, period: str, horizon: int):
     o = orders(dataset, as_of)
     key = state.dataset_key()
     return (_retention(key, as_of, period, o), _cohorts(key, as_of, period, o), *_f2(key, as_of, horizon, period, o))
-
-
-@dataclass(frozen=True)
-class Fit:
-    """A CLV fit attempt: the result, or the error, and the penalizer actually used."""
-
-    result: clv.CLVResult | None
-    error: LoyaltyError | None
-    penalizer: float
-    first_error: LoyaltyError | None = None  # the unregularised failure when auto-regularised
-
-
-#: Penalizers tried in turn when "auto" is on and a fit does not converge.
-AUTO_PENALIZERS = (0.001, 0.01)
-
-
-def _needs_penalizer(exc: LoyaltyError) -> bool:
-    return exc.field == "penalizer"
-
-
-@dataclass(frozen=True)
-class _Models:
-    """The fitted models of one data set and calibration setting (before any horizon is chosen)."""
-
-    summary: pd.DataFrame | None
-    bgnbd: clv.BGNBDFit | None
-    gamma_gamma: clv.GammaGammaFit | None
-    gamma_gamma_reason: LoyaltyError | None
-    error: LoyaltyError | None
-    penalizer: float
-    first_error: LoyaltyError | None
-
-
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _clv_models(key: str, calibration_end: date, unit: str, penalizer: float, auto: bool,
-                _tx: pd.DataFrame) -> _Models:
-    """Summary, BG/NBD and Gamma-Gamma fits as :func:`loyalty.clv.run` makes them, with the
-    automatic penalizer retries; cached apart from the horizon and discount rate, which only
-    change the forecasts."""
-    try:
-        summary = clv.summary_from_transactions(_tx, calibration_end=calibration_end, time_unit=unit)
-    except LoyaltyError as exc:
-        return _Models(None, None, None, None, exc, penalizer, None)
-    tried = [penalizer] + ([p for p in AUTO_PENALIZERS if p > penalizer] if auto else [])
-    first = err = None
-    for pen in tried:
-        try:
-            bg = clv.fit_bgnbd(summary, penalizer=pen)
-        except LoyaltyError as exc:
-            first, err = first or exc, exc
-            if not _needs_penalizer(exc):
-                return _Models(summary, None, None, None, exc, pen, None)
-            continue
-        try:
-            gg = clv.fit_gamma_gamma(summary, penalizer=pen)
-            clv.expected_average_value(gg, 0, 0.0)  # raises when q <= 1 (no expected spend)
-            reason = None
-        except LoyaltyError as exc:
-            gg, reason = None, exc
-        return _Models(summary, bg, gg, reason, None, pen, first)
-    return _Models(summary, None, None, None, err, tried[-1], first)
-
-
-@st.cache_resource(show_spinner=False, max_entries=16)
-def _clv_forecast(key: str, calibration_end: date, unit: str, penalizer: float, auto: bool, horizon: int,
-                  rate: float, _models: _Models) -> clv.CLVResult:
-    m = _models
-    s = m.summary
-    x, tx, T, mx = (s[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T", "monetary_value"))
-    months = horizon * clv.DAYS_PER_MONTH / clv.TIME_UNITS[unit]
-    if m.gamma_gamma is not None:
-        value = np.asarray(clv.expected_average_value(m.gamma_gamma, x, mx), dtype=float)
-        clv_values = clv.customer_lifetime_value(m.bgnbd, m.gamma_gamma, s, horizon, rate, time_unit=unit).to_numpy()
-    else:
-        value = clv_values = np.full(len(s), np.nan)
-    customers = pd.DataFrame({
-        "customer_id": s.index.to_numpy(), "frequency": s["frequency"].to_numpy(), "recency": tx, "T": T,
-        "monetary_value": mx,
-        "p_alive": np.asarray(clv.probability_alive(m.bgnbd, x, tx, T), dtype=float),
-        "expected_purchases": np.asarray(clv.expected_purchases(m.bgnbd, months, x, tx, T), dtype=float),
-        "expected_avg_value": value, "clv": clv_values,
-    })
-    return clv.CLVResult(bgnbd=m.bgnbd, gamma_gamma=m.gamma_gamma, customers=customers,
-                         gamma_gamma_reason=m.gamma_gamma_reason, report=dict(s.attrs.get("report", {})),
-                         calibration_end=pd.Timestamp(s.attrs["calibration_end"]), time_unit=unit,
-                         horizon_months=horizon, monthly_discount_rate=rate)
-
-
-def clv_fit(dataset, calibration_end: date, unit: str, horizon: int, rate: float, penalizer: float,
-            auto: bool) -> Fit:
-    """Predictive CLV for the data set and settings, the same figures as :func:`loyalty.clv.run`.
-
-    The fits are cached per data set, calibration end, time unit and penalizer; the
-    forecasts per horizon and discount rate on top, so moving those two only recomputes
-    the forecasts.  Errors are returned (and cached), not raised.
-    """
-    key = state.dataset_key()
-    models = _clv_models(key, calibration_end, unit, penalizer, auto, dataset.transactions.frame)
-    if models.error is not None:
-        return Fit(None, models.error, models.penalizer, models.first_error)
-    result = _clv_forecast(key, calibration_end, unit, penalizer, auto, horizon, rate, models)
-    return Fit(result, None, models.penalizer, models.first_error)
-
-
-@st.cache_resource(show_spinner=False, max_entries=16)
-def _holdout(key: str, calibration_end: date, observation_end: date, unit: str, penalizer: float, auto: bool,
-             _tx: pd.DataFrame):
-    tried = [penalizer] + ([p for p in AUTO_PENALIZERS if p > penalizer] if auto else [])
-    for pen in tried:
-        try:
-            return clv.holdout_comparison(_tx, calibration_end, observation_end, time_unit=unit,
-                                          penalizer=pen), None, pen
-        except LoyaltyError as exc:
-            err = exc
-            if not _needs_penalizer(exc):
-                break
-    return None, err, pen
-
-
-def holdout(dataset, calibration_end: date, observation_end: date, unit: str, penalizer: float, auto: bool):
-    """(comparison frame, None, penalizer used) or (None, error, penalizer), cached per data set and settings."""
-    return _holdout(state.dataset_key(), calibration_end, observation_end, unit, penalizer, auto,
-                    dataset.transactions.frame)
 
 
 # --------------------------------------------------------------------------- charts
@@ -489,53 +364,6 @@ def pareto_chart(curve: pd.DataFrame, fraction: float, share: float, *, customer
     text = alt.Chart(pt).mark_text(align="left", dx=8, dy=12, fontSize=13, fontWeight="bold",
                                    color=ACCENT).encode(x="x:Q", y="y:Q", text="text:N")
     return (line + even + rules + dot + text).properties(height=400)
-
-
-def p_alive_histogram(customers: pd.DataFrame, *, p_title: str, count_title: str, kind_title: str,
-                      one_time_label: str, repeat_label: str) -> alt.Chart:
-    """Customers per P(alive) band of 0.1, one-time buyers and repeat buyers stacked."""
-    p = customers["p_alive"].to_numpy(dtype=float)
-    band = np.clip(np.floor(p * 10).astype(int), 0, 9)
-    one = customers["frequency"].to_numpy() == 0
-    rows = []
-    for flag, label in ((True, one_time_label), (False, repeat_label)):
-        counts = np.bincount(band[one == flag], minlength=10)
-        for i, c in enumerate(counts):
-            rows.append({"low": i / 10, "high": (i + 1) / 10, "kind": label, "count": int(c)})
-    data = pd.DataFrame(rows)
-    scale = alt.Scale(domain=[one_time_label, repeat_label], range=["#AAB7B8", PREDICTED_COLOR])
-    return alt.Chart(data).mark_bar(stroke="white").encode(
-        x=alt.X("low:Q", bin="binned", title=p_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(labelAngle=0)),
-        x2="high:Q",
-        y=alt.Y("count:Q", title=count_title, stack="zero"),
-        color=alt.Color("kind:N", title=kind_title, scale=scale),
-        tooltip=[alt.Tooltip("kind:N", title=kind_title), alt.Tooltip("low:Q", title=p_title, format=".1f"),
-                 alt.Tooltip("count:Q", title=count_title, format=",")],
-    ).properties(height=340)
-
-
-def holdout_chart(comparison: pd.DataFrame, *, bucket_title: str, mean_title: str, predicted_label: str,
-                  actual_label: str, series_title: str) -> alt.Chart:
-    """Mean holdout purchases per calibration-frequency bucket: predicted vs actual (FHL 2005 Fig. 5)."""
-    rows = comparison[comparison["frequency_bucket"] != "total"]
-    order = list(rows["frequency_bucket"])
-    data = pd.concat([
-        pd.DataFrame({"bucket": rows["frequency_bucket"], "series": predicted_label,
-                      "mean": rows["predicted_mean"], "customers": rows["customers"]}),
-        pd.DataFrame({"bucket": rows["frequency_bucket"], "series": actual_label,
-                      "mean": rows["actual_mean"], "customers": rows["customers"]}),
-    ])
-    scale = alt.Scale(domain=[predicted_label, actual_label], range=[PREDICTED_COLOR, ACTUAL_COLOR])
-    return alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=70)).encode(
-        x=alt.X("bucket:O", title=bucket_title, sort=order, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("mean:Q", title=mean_title),
-        color=alt.Color("series:N", title=series_title, scale=scale),
-        strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=[predicted_label, actual_label],
-                                                              range=[[6, 3], [1, 0]]), legend=None),
-        tooltip=[alt.Tooltip("bucket:O", title=bucket_title), alt.Tooltip("series:N", title=series_title),
-                 alt.Tooltip("mean:Q", title=mean_title, format=".2f"),
-                 alt.Tooltip("customers:Q", format=",")],
-    ).properties(height=380)
 
 
 def group_bars(summary: pd.DataFrame, labels: dict[str, str], colors: dict[str, str], *, value_col: str,
