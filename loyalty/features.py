@@ -2,14 +2,14 @@
 
 Semantics (README "What the numbers mean"):
 
-* An **order** is a distinct order id (per customer) when an order id is mapped,
-  otherwise one row.  Only lines with a positive amount that are not returns
-  make an order; returns and cancellations lower monetary value but are not orders.
-* Fee lines (a product code from ``loyalty/data/non_product_codes.json``: postage,
-  fees, adjustments) count in monetary value like any line but never make an
-  order on their own: an order needs at least one product line, and a fee-only
-  order id is not an order.  Positive fee lines still count in the gross value
-  behind ``aov``.
+* An **order** is the order lines of one ``order_key`` (a distinct order id per
+  customer when an order id is mapped, otherwise one row), dated by the earliest
+  of them.  Which lines are order lines is the typed lines' ``is_order_line``
+  column (the rule is :func:`loyalty.lines.is_order_line`: a positive amount, not
+  a return, not a fee line); returns and cancellations lower monetary value but
+  are not orders, and fee lines (postage, fees, adjustments) count in monetary
+  value but never make an order on their own.  Positive fee lines still count in
+  the gross value behind ``aov`` (:func:`loyalty.lines.is_purchase`).
 * Lines dated after the as-of date are ignored (and counted).
 * ``recency_days`` = as-of date − date of the last order, in whole days (NaN when
   the customer never ordered, e.g. only returns).
@@ -32,6 +32,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from loyalty import lines
 from loyalty.i18n import error
 from loyalty.quality import Customers, Transactions, require_rows
 
@@ -121,7 +122,7 @@ def build_features(tx: Transactions, *, as_of: date | None = None,
     start = as_of_day - window_days  # window is (start, as_of]
     in_window = day > start
 
-    purchase = (amount > 0) & ~is_return
+    purchase = lines.is_purchase(amount, is_return)  # gross value (fee lines included)
     discounted_line = np.zeros(len(amount), dtype=bool)
     has_discount_info = False
     if "discount" in f:
@@ -132,10 +133,8 @@ def build_features(tx: Transactions, *, as_of: date | None = None,
         discounted_line |= rows(_has_text(f["coupon"]))
         has_discount_info = True
 
-    # one record per order: customer, first day, discounted?  (fee lines make no order)
-    makes_order = purchase
-    if "is_fee" in f:
-        makes_order = purchase & ~rows(f["is_fee"].to_numpy(dtype=bool))
+    # one record per order: customer, first day, discounted?  (only order lines make orders)
+    makes_order = rows(lines.order_line_mask(f))
     pc, pk, pd_, pdisc = (codes[makes_order], okey[makes_order], day[makes_order],
                           discounted_line[makes_order])
     if tx.has_order_id:
