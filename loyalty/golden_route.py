@@ -8,10 +8,9 @@ Streamlit, no loop per customer.
 
 Definitions
 -----------
-* **Purchase order**: a transaction line with a positive amount that is not a return
-  nor a fee line (postage, fees: ``is_fee``), dated on or before the as-of date.
-  Orders are the data's order ids (one
-  ``order_key``).  Without an order id, all purchase lines of one customer on one day
+* **Purchase order**: the order lines (``is_order_line`` of the typed lines: a
+  positive amount, not a return, not a fee line; :mod:`loyalty.lines`) of one
+  ``order_key``, dated on or before the as-of date.  Without an order id, all purchase lines of one customer on one day
   form one order (a one-day basket): otherwise a first purchase of three lines would
   look like one item followed by two "second orders" on day 0.
 * **First order**: the customer's earliest order (same day: the one whose first line
@@ -22,7 +21,10 @@ Definitions
   Value = the sum of its line amounts.  **Full price** = no line of it has a discount
   > 0 and none carries a coupon code.  Returns are ignored in the first-order
   profile; they count in the 30/90-day spend (net).
-* **Days to the second order** = date of the second order − date of the first.  The
+* **Days to the second order** = date of the second purchase − date of the first
+  order, where the second purchase is the first order on a *later calendar day*
+  (orders on the first day belong to the first purchase): the F2 rule of
+  :func:`loyalty.cohorts.second_purchase`, the same as on the metrics page.  The
   bands stop at the longest band edge (14, 30, 45, 90, 180, 365 days) that fits in
   the minimum history, after which a customer is "no second order within H days".
 * **First N days** = days 0…N after the first order (inclusive).
@@ -88,7 +90,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from loyalty import fmt
+from loyalty import cohorts, fmt, lines
 from loyalty.i18n import error, t
 from loyalty.quality import Transactions
 
@@ -380,9 +382,7 @@ def first_purchases(tx: Transactions, as_of: date) -> pd.DataFrame:
     day = f["order_date"].to_numpy().astype("datetime64[D]").astype(np.int64)
     valid = day <= as_of_day
     amount = np.nan_to_num(f["amount"].to_numpy(dtype=float), nan=0.0)
-    purchase = valid & (amount > 0) & ~f["is_return"].to_numpy(dtype=bool)
-    if "is_fee" in f:  # postage and fee lines make no order (and are no entry product)
-        purchase &= ~f["is_fee"].to_numpy(dtype=bool)
+    purchase = valid & lines.order_line_mask(f)  # fee lines make no order (and are no entry product)
     ccode, uniques = pd.factorize(f["customer_id"], sort=True)  # integer codes: no string work below
     n = len(uniques)
     pos = np.flatnonzero(purchase & (ccode >= 0))
@@ -407,7 +407,6 @@ def first_purchases(tx: Transactions, as_of: date) -> pd.DataFrame:
     starts = np.r_[True, o_c[1:] != o_c[:-1]] if len(o_c) else np.zeros(0, dtype=bool)
     rank = idx - np.maximum.accumulate(np.where(starts, idx, 0)) if len(o_c) else idx
     first_c, first_d, first_k = o_c[rank == 0], o_d[rank == 0], o_k[rank == 0]
-    second_c, second_d = o_c[rank == 1], o_d[rank == 1]
 
     out = pd.DataFrame(index=pd.Index(uniques[first_c], name="customer_id").astype("str"))
     first_day = np.full(n, np.nan)
@@ -461,9 +460,9 @@ def first_purchases(tx: Transactions, as_of: date) -> pd.DataFrame:
             out["first_coupon"] = coupon.iloc[first_c].to_numpy()
         out["first_discounted"] = (np.bincount(fc, weights=marked, minlength=n)[first_c] > 0).astype(float)
 
-    second_day = np.full(n, np.nan)
-    second_day[second_c] = second_d
-    out["second_order_days"] = second_day[first_c] - first_d
+    # the second purchase: the first order on a later day (the one F2 rule, loyalty.cohorts)
+    first_of, second_of = cohorts.second_purchase(o_c, o_d, n)
+    out["second_order_days"] = cohorts.days_to_second(first_of[first_c], second_of[first_c])
 
     # orders and net spend in the first 30/90 days (day 0 … day N after the first order)
     o_off = o_d - first_day[o_c]
@@ -796,7 +795,7 @@ def entry_table(fp: pd.DataFrame, loyal: pd.Series, cohort: pd.Series, by: str,
     inside = cohort.reindex(fp.index, fill_value=False).to_numpy(dtype=bool)
     d = pd.DataFrame({
         "entry": fp[col] if col in fp else pd.Series(np.nan, index=fp.index, dtype="str"),
-        "f2": (fp["second_order_days"] <= settings.f2_days).to_numpy(),
+        "f2": cohorts.converted_within(fp["second_order_days"].to_numpy(dtype=float), settings.f2_days),
         "loyal": loyal.reindex(fp.index, fill_value=False).to_numpy(dtype=bool),
     }, index=fp.index)[inside]
     n, f2, ly = len(d), int(d["f2"].sum()), int(d["loyal"].sum())
