@@ -18,17 +18,21 @@ Sources (``--source`` on the command line):
   opened with ``ibis.connect``; the backend's extra must be installed
   (``pip install 'ibis-framework[postgres]'``).
 
-Semantics are exactly those of :func:`loyalty.features.build_features`:
+Semantics are exactly those of :func:`loyalty.features.build_features`, with
+the line rules of :mod:`loyalty.lines` (the SQL typed-lines step is
+:func:`typed_lines`; ``tests/test_lines.py`` proves it agrees with the pandas one
+line for line):
 
-* an **order** is a distinct (customer, order id) among lines with a positive
-  amount that are not returns; without an order id, each such line is an order;
-  a missing or blank order id is one order per customer;
+* an **order** is the order lines (``is_order_line``: a positive amount, not a
+  return, not a fee line) of one distinct (customer, order id); without an order
+  id, each order line is an order; a missing or blank order id is one order per
+  customer;
 * fee lines (a product code from ``loyalty/data/non_product_codes.json``:
   postage, fees, adjustments) count in monetary value but never make an order
   on their own;
-* an order's date is the earliest date of its lines; returns (negative amount
-  or quantity, or a 取引区分 such as 返品/キャンセル, whose positive amount is
-  then made negative) lower monetary value but are not orders;
+* an order's date is the earliest date of its order lines; returns (negative
+  amount or quantity, or a 取引区分 such as 返品/キャンセル, whose positive
+  amount is then made negative) lower monetary value but are not orders;
 * lines dated after the as-of date are ignored; ``recency_days`` = as-of − last
   order date in whole days; ``frequency`` = orders dated in
   (as-of − window_days, as-of]; ``monetary`` = net amount dated in that window.
@@ -60,6 +64,7 @@ import pandas as pd
 
 from loyalty.features import DEFAULT_WINDOW_DAYS, Features
 from loyalty.i18n import error
+from loyalty.lines import fee_values, is_purchase, return_values, sql_fee_line, sql_return_marker, sql_type_lines
 from loyalty.mapping import ColumnMapping, detect_mapping, require_complete, with_overrides
 from loyalty.quality import EXCLUSION_ORDER
 from loyalty.values import MISSING_TOKENS
@@ -71,9 +76,6 @@ DUCKDB_MEMORY_LIMIT = "1GB"
 
 FILE_SUFFIXES = (".parquet", ".pq", ".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz")
 DATABASE_SUFFIXES = (".duckdb", ".ddb", ".db")
-
-#: Return / cancellation markers of a 取引区分 column (the same words as loyalty.quality).
-RETURN_PATTERN = "返品|返金|キャンセル|取消|取り消し|赤伝|cancel|return|refund|void"
 
 #: The backends named in messages and the README; Ibis supports more.
 WAREHOUSE_SCHEMES = ("postgres", "postgresql", "bigquery", "snowflake", "pyspark", "trino", "mysql",
@@ -453,7 +455,7 @@ def _number(col):
 #: in Python (return markers, blank coupons) and matched with IN in SQL.
 DISTINCT_IN_PYTHON = 10_000
 
-LINE_FIELDS = ("cid", "day", "amount", "is_return", "discounted", "oid", "is_fee")
+LINE_FIELDS = ("cid", "day", "amount", "is_return", "discounted", "oid", "is_fee", "is_order_line")
 
 
 @dataclass(frozen=True)
@@ -461,12 +463,13 @@ class TextRules:
     """Per-value decisions on low-cardinality text columns, taken in Python.
 
     Attributes:
-        return_values: 取引区分 values that mark a return/cancellation (None:
-            decide in SQL with :data:`RETURN_PATTERN`).
+        return_values: 取引区分 values that mark a return/cancellation
+            (:func:`loyalty.lines.return_values`; None: decide in SQL with
+            :data:`loyalty.lines.RETURN_PATTERN`).
         coupon_values: coupon values that are not blank (None: decide in SQL).
         fee_values: product codes that are non-product codes (postage, fees:
-            :func:`loyalty.quality.non_product_codes`) as stored (None: decide in
-            SQL on the trimmed, upper-cased code).
+            :func:`loyalty.lines.fee_values`) as stored (None: decide in SQL on
+            the trimmed, upper-cased code).
     """
 
     return_values: tuple[str, ...] | None = None
@@ -477,8 +480,8 @@ class TextRules:
 def text_rules(t, mapping: ColumnMapping) -> TextRules:
     """Read the distinct values of the 取引区分 and coupon columns and judge them in Python.
 
-    The same regular expression as the quality report (:data:`loyalty.quality.RETURN_MARKERS`)
-    decides which 取引区分 values are returns, so SQL only checks membership;
+    The same rules as the quality report (:mod:`loyalty.lines`) decide which
+    取引区分 values are returns and which codes are fee codes, so SQL only checks membership;
     a column with more than :data:`DISTINCT_IN_PYTHON` values is left to SQL.
 
     Args:
@@ -509,13 +512,10 @@ def rules_from_values(tt: list[str] | None, cp: list[str] | None, codes: list[st
     Returns:
         :class:`TextRules`.
     """
-    from loyalty.quality import RETURN_MARKERS, non_product_codes, normalise_code
-
-    fees = non_product_codes()
     return TextRules(
-        return_values=None if tt is None else tuple(v for v in tt if RETURN_MARKERS.search(v)),
+        return_values=None if tt is None else return_values(tt),
         coupon_values=None if cp is None else tuple(v for v in cp if v.strip()),
-        fee_values=None if codes is None else tuple(v for v in codes if normalise_code(v) in fees),
+        fee_values=None if codes is None else fee_values(codes),
     )
 
 
@@ -523,12 +523,15 @@ def typed_lines(t, mapping: ColumnMapping, *, clean_ids: bool = True, rules: Tex
                 fields: tuple[str, ...] = LINE_FIELDS, raw: tuple[str, ...] = ()):
     """The source lines as typed columns the feature SQL needs.
 
-    Columns (those of ``fields`` that apply): ``cid`` (text), ``day`` (date),
-    ``amount`` (net, returns negative), ``is_return``, ``discounted``,
-    ``is_fee`` (booleans; a fee line is a postage/fee/adjustment code, see
-    :func:`loyalty.quality.non_product_codes`), ``oid`` (text, '' for missing;
-    only with an order id; an integer column stays integer, NULL for missing).
-    Unreadable cells are NULL.
+    This is the SQL typed-lines step; the rules are those of :mod:`loyalty.lines`
+    (the pandas step is :func:`loyalty.quality.type_table`).  Columns (those of
+    ``fields`` that apply): ``cid`` (text), ``day`` (date), ``amount`` (net,
+    returns negative), ``is_return``, ``discounted``, ``is_fee`` (a
+    postage/fee/adjustment code), ``is_order_line`` (the line makes an order)
+    (booleans, never NULL), ``oid`` (text, '' for missing; only with an order id;
+    an integer column stays integer, NULL for missing).  An order is the order
+    lines of one (cid, oid), or one order line without an order id.  Unreadable
+    cells are NULL.
 
     Args:
         t: the Ibis table of raw lines.
@@ -551,65 +554,54 @@ def typed_lines(t, mapping: ColumnMapping, *, clean_ids: bool = True, rules: Tex
         amount = _number(col("amount"))
     else:
         amount = _number(col("quantity")) * _number(col("unit_price"))
-    marker = ibis.literal(False)
-    if mapping.has("transaction_type"):
-        tt = col("transaction_type").cast("string")
-        if rules.return_values is None:
-            marker = tt.lower().re_search(RETURN_PATTERN).fill_null(False)
-        elif rules.return_values:
-            marker = tt.isin(list(rules.return_values)).fill_null(False)
-    raw_amount = amount
-    amount = ibis.ifelse(marker & (amount > 0), -amount, amount)
+    marker = (sql_return_marker(col("transaction_type"), rules.return_values)
+              if mapping.has("transaction_type") else None)
+    is_fee = sql_fee_line(col("product_code"), rules.fee_values) if mapping.has("product_code") else None
+    typed = sql_type_lines(amount, marker=marker, is_fee=is_fee,
+                                 quantity=_number(col("quantity")) if mapping.has("quantity") else None)
     out = {}
     for name in fields:
         if name == "cid":
             out["cid"] = _text(col("customer_id"), clean_ids)
         elif name == "day":
             out["day"] = _day(col("order_date"))
-        elif name == "amount":
-            out["amount"] = amount
-        elif name == "is_return":
-            # the signed amount is negative exactly when the stored one is, or when the
-            # marker flipped it: with the marker itself a return, the stored sign decides
-            is_return = (raw_amount < 0).fill_null(False) | marker
-            if mapping.has("quantity"):
-                is_return = is_return | (_number(col("quantity")) < 0).fill_null(False)
-            out["is_return"] = is_return
-        elif name == "discounted":
-            discounted = ibis.literal(False)
-            if mapping.has("discount"):
-                discounted = discounted | (_number(col("discount")) > 0).fill_null(False)
-            if mapping.has("coupon"):
-                coupon = col("coupon").cast("string")
-                if rules.coupon_values is None:
-                    used = coupon.strip().length() > 0
-                else:
-                    used = coupon.isin(list(rules.coupon_values)) if rules.coupon_values else ibis.literal(False)
-                discounted = discounted | used.fill_null(False)
-            out["discounted"] = discounted
+        elif name in ("amount", "is_return", "is_order_line"):
+            out[name] = typed[name]
         elif name == "is_fee":
-            is_fee = ibis.literal(False)
-            if mapping.has("product_code"):
-                code = col("product_code").cast("string")
-                if rules.fee_values is None:
-                    from loyalty.quality import non_product_codes
-
-                    is_fee = code.strip().upper().isin(sorted(non_product_codes())).fill_null(False)
-                elif rules.fee_values:
-                    is_fee = code.isin(list(rules.fee_values)).fill_null(False)
-            out["is_fee"] = is_fee
+            out["is_fee"] = ibis.literal(False) if is_fee is None else is_fee
+        elif name == "discounted":
+            out["discounted"] = _discounted(col, mapping, rules)
         elif name == "oid" and mapping.has("order_id"):
-            oid = col("order_id")
-            if oid.type().is_integer():
-                # grouped as stored: distinct integers are distinct texts, and NULLs make one
-                # group as '' does (a cast to text per line would only cost time)
-                out["oid"] = oid
-            else:
-                oid = oid.cast("string")
-                out["oid"] = (oid.strip() if clean_ids else oid).fill_null("")
+            out["oid"] = _order_id(col("order_id"), clean_ids)
     for role in raw:
         out[f"raw_{role}"] = col(role).cast("string")
     return t.select(**out)
+
+
+def _discounted(col, mapping: ColumnMapping, rules: TextRules):
+    """Lines with a discount > 0 or a coupon that is not blank (never NULL)."""
+    ibis = _ibis()
+    discounted = ibis.literal(False)
+    if mapping.has("discount"):
+        discounted = discounted | (_number(col("discount")) > 0).fill_null(False)
+    if mapping.has("coupon"):
+        coupon = col("coupon").cast("string")
+        if rules.coupon_values is None:
+            used = coupon.strip().length() > 0
+        else:
+            used = coupon.isin(list(rules.coupon_values)) if rules.coupon_values else ibis.literal(False)
+        discounted = discounted | used.fill_null(False)
+    return discounted
+
+
+def _order_id(oid, clean: bool):
+    """The order id as grouped: an integer column as stored (distinct integers are
+    distinct texts, and NULLs make one group as '' does: a cast to text per line
+    would only cost time); text trimmed (with ``clean``), '' for missing."""
+    if oid.type().is_integer():
+        return oid
+    oid = oid.cast("string")
+    return (oid.strip() if clean else oid).fill_null("")
 
 
 def quality_expr(lines, today: date, as_of: date | None = None):
@@ -737,10 +729,10 @@ def features_expr(lines, *, as_of: date, window_days: int = DEFAULT_WINDOW_DAYS,
         return v.filter(v.cid.notnull(), v.day.notnull(), v.amount.notnull(), v.day <= end)
 
     if not has_order_id:
-        # every purchase line that is not a fee line is an order: one scan, one aggregation
-        v = usable(("cid", "day", "amount", "is_return", "discounted", "is_fee"))
-        purchase = (v.amount > 0) & ~v.is_return
-        order = purchase & ~v.is_fee
+        # every order line is an order: one scan, one aggregation
+        v = usable(("cid", "day", "amount", "is_return", "discounted", "is_order_line"))
+        purchase = is_purchase(v.amount, v.is_return)  # gross value (fee lines included)
+        order = v.is_order_line
         return v.group_by("cid").aggregate(
             monetary=ibis.ifelse(v.day > start, v.amount, zero).sum(),
             revenue_total=v.amount.sum(),
@@ -753,11 +745,11 @@ def features_expr(lines, *, as_of: date, window_days: int = DEFAULT_WINDOW_DAYS,
             last_day=v.day.max(where=order),
         )
     # one scan: the lines of each (customer, order id) first, carrying their money, then per customer.
-    # An order = the purchase lines of one (customer, order id) but its fee lines; its date is their
-    # earliest; a (customer, order id) with only returns or fee lines adds money and no order (od NULL).
-    v = usable(("cid", "oid", "day", "amount", "is_return", "discounted", "is_fee"))
-    purchase = (v.amount > 0) & ~v.is_return
-    order_line = purchase & ~v.is_fee
+    # An order = the order lines of one (customer, order id); its date is their earliest; a
+    # (customer, order id) with only returns or fee lines adds money and no order (od NULL).
+    v = usable(("cid", "oid", "day", "amount", "is_return", "discounted", "is_order_line"))
+    purchase = is_purchase(v.amount, v.is_return)  # gross value (fee lines included)
+    order_line = v.is_order_line
     per_order = v.group_by(["cid", "oid"]).aggregate(
         monetary=ibis.ifelse(v.day > start, v.amount, zero).sum(),
         revenue_total=v.amount.sum(),
