@@ -141,7 +141,7 @@ def test_fee_lines_follow_the_same_rule_in_sql(tmp_path, order_ids):
 def test_fee_codes_are_decided_in_sql_when_there_are_too_many_distinct_codes(tmp_path, monkeypatch):
     path = tmp_path / "fees.csv"
     path.write_text(FEES, encoding="utf-8")
-    monkeypatch.setattr(wh, "DISTINCT_IN_PYTHON", 2)  # forces the SQL form of every per-value rule
+    monkeypatch.setattr(wh.typed, "DISTINCT_IN_PYTHON", 2)  # forces the SQL form of every per-value rule
     _, pandas_features = _pandas_features(path)
     _same(pandas_features.frame, _sql_features(str(path)).features.frame)
 
@@ -255,7 +255,7 @@ def test_checks_give_the_same_counts_in_one_grouped_scan_and_per_column(fixture_
     with wh.open_source(str(fixture_csv)) as src:
         mapping = wh.source_mapping(src)
         q, rules = wh.run_checks(src.table, mapping, clean_ids=False, today=TODAY, as_of=AS_OF)
-        monkeypatch.setattr(wh, "CHECK_GROUPS_MAX", 1)  # too many combinations: one query per column
+        monkeypatch.setattr(wh.checks, "CHECK_GROUPS_MAX", 1)  # too many combinations: one query per column
         q2, rules2 = wh.run_checks(src.table, mapping, clean_ids=False, today=TODAY, as_of=AS_OF)
     # 13 lines: one without an id, one unreadable date; A9 (2024-07-02) is after the as-of date
     assert q == q2 == {"rows_read": 13, "missing_customer_id": 1, "bad_date": 1, "bad_amount": 0,
@@ -267,7 +267,7 @@ def test_checks_give_the_same_counts_in_one_grouped_scan_and_per_column(fixture_
 
 def test_fallback_checks_give_the_same_features(fixture_csv, monkeypatch):
     expected = _sql_features(str(fixture_csv))
-    monkeypatch.setattr(wh, "CHECK_GROUPS_MAX", 1)
+    monkeypatch.setattr(wh.checks, "CHECK_GROUPS_MAX", 1)
     result = _sql_features(str(fixture_csv))
     _same(expected.features.frame, result.features.frame)
     assert result.report == expected.report
@@ -281,12 +281,12 @@ def test_frame_from_an_unordered_warehouse_result_is_sorted():
                       "gross": [4.0, 0.0, 3.0], "returns_amount": [0.0, -2.0, 0.0],
                       "orders_total": pa.array([2, None, 1], pa.int64()), "frequency": [1, 0, 1],
                       "discounted_orders": [1, 0, 0], "first_day": day, "last_day": day})
-    f = wh._features_frame(table, date(2024, 6, 30), 365)
+    f = wh.query._features_frame(table, date(2024, 6, 30), 365)
     assert f.index.tolist() == ["B", "a", "b"]  # code point order, as pandas sorts
     assert f["recency_days"].tolist()[0] == 181 and np.isnan(f.loc["a", "recency_days"])
     assert f["aov"].tolist()[2] == 2.0 and f.loc["a", "orders_total"] == 0
     assert f.loc["b", "last_order"] == pd.Timestamp("2024-06-01") and pd.isna(f.loc["a", "first_order"])
-    assert wh._in_order(pa.array(["B", "a", "b"])) and not wh._in_order(pa.array(["a", "B"]))
+    assert wh.query._in_order(pa.array(["B", "a", "b"])) and not wh.query._in_order(pa.array(["a", "B"]))
 
 
 def test_csv_that_turns_out_to_be_cp932_after_the_first_megabyte(tmp_path, monkeypatch):
@@ -299,8 +299,8 @@ def test_csv_that_turns_out_to_be_cp932_after_the_first_megabyte(tmp_path, monke
     assert path.stat().st_size > (1 << 20)
     _, pandas_features = _pandas_features(path)
     transcoded = []
-    real = wh._transcode_cp932
-    monkeypatch.setattr(wh, "_transcode_cp932", lambda *a: transcoded.append(a) or real(*a))
+    real = wh.source._transcode_cp932
+    monkeypatch.setattr(wh.source, "_transcode_cp932", lambda *a: transcoded.append(a) or real(*a))
     result = _sql_features(str(path))
     assert len(transcoded) == 1  # not at opening (the head is ASCII): on the first scan's error
     _same(pandas_features.frame, result.features.frame)
