@@ -603,7 +603,8 @@ def test_every_attribute_has_its_labels():
 
 
 def test_english_count_bands_read_as_counts():
-    from loyalty.golden_route import ITEM_EDGES, _count_labels
+    from loyalty.golden_route.attributes import _count_labels
+    from loyalty.golden_route.settings import ITEM_EDGES
 
     items = _count_labels(ITEM_EDGES, "golden.band.items", "en")
     assert items["n0"] == "1 item" and "item1" not in " ".join(items.values())
