@@ -9,7 +9,8 @@ proves the two agree line for line.
 The rules (README, "What the numbers mean"):
 
 * **Return marker**: a 取引区分 / transaction type that contains one of
-  :data:`RETURN_PATTERN`'s words (返品, キャンセル, cancel, refund, …, any case).
+  :data:`RETURN_PATTERN`'s words (返品, キャンセル, cancel, refund, …, in any case
+  and any width of kana or letters).
 * **Sign rule**: a line marked as a return whose amount is positive is made
   negative (its quantity too); the quality report counts it.
 * **Return**: a negative stored amount, a negative quantity, or a return marker.
@@ -58,8 +59,9 @@ NON_PRODUCT_CODES_FILE = Path(__file__).parent / "data" / "non_product_codes.jso
 
 
 def is_return_word(text: str | None) -> bool:
-    """Whether a 取引区分 value marks a return or cancellation (:data:`RETURN_MARKERS`)."""
-    return text is not None and RETURN_MARKERS.search(text) is not None
+    """Whether a 取引区分 value marks a return or cancellation (:data:`RETURN_MARKERS`,
+    searched in the NFKC form of the text, so half-width ｷｬﾝｾﾙ and full-width ＲＥＴＵＲＮ count)."""
+    return text is not None and RETURN_MARKERS.search(unicodedata.normalize("NFKC", text)) is not None
 
 
 def normalise_code(code: str) -> str:
@@ -247,7 +249,7 @@ def sql_return_marker(col, values: tuple[str, ...] | None = None):
         col: the 取引区分 column (Ibis).
         values: the values that mark a return, judged in Python by
             :func:`return_values` (None: too many distinct values; the regular
-            expression runs in SQL on the lower-cased text).
+            expression runs in SQL on the lower-cased text, without NFKC).
 
     Returns:
         An Ibis boolean expression (never NULL).
@@ -294,11 +296,11 @@ def sql_type_lines(amount, *, marker=None, quantity=None, is_fee=None) -> dict:
     """
     import ibis
 
-    no = ibis.literal(False)
-    marker = no if marker is None else marker
-    signed = ibis.ifelse(marker & (amount > 0), -amount, amount)
-    is_return = (amount < 0).fill_null(False) | marker
+    signed, is_return = amount, (amount < 0).fill_null(False)
+    if marker is not None:
+        signed = ibis.ifelse(marker & (amount > 0), -amount, amount)
+        is_return = is_return | marker
     if quantity is not None:
         is_return = is_return | (quantity < 0).fill_null(False)
-    order_line = is_order_line(signed, is_return, no if is_fee is None else is_fee).fill_null(False)
-    return {"amount": signed, "is_return": is_return, "is_order_line": order_line}
+    order_line = is_order_line(signed, is_return, ibis.literal(False) if is_fee is None else is_fee)
+    return {"amount": signed, "is_return": is_return, "is_order_line": order_line.fill_null(False)}

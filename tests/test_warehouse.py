@@ -245,10 +245,27 @@ def test_postgres_sql_is_generated_without_connecting():
 
 def test_bigquery_and_snowflake_sql_compile_too():
     mapping = ColumnMapping("transactions", {"customer_id": "cid", "order_date": "d", "amount": "a"})
-    for dialect in ("bigquery", "snowflake"):
+    for dialect, window_start in (("bigquery", "DATE(2023, 7, 1)"), ("snowflake", "DATE_FROM_PARTS(2023, 7, 1)")):
         sql = wh.feature_sql({"cid": "int64", "d": "date", "a": "float64"}, mapping, as_of=date(2024, 6, 30),
                              today=TODAY, dialect=dialect)
-        sqlglot.parse_one(sql, read=dialect)
+        parsed = sqlglot.parse_one(sql, read=dialect)
+        # without an order id: one scan, one aggregation by customer, the window start as a literal
+        assert [len(g.expressions) for g in parsed.find_all(sqlglot.exp.Group)] == [1]
+        assert window_start in sql and " JOIN " not in sql.upper()
+        assert sorted(parsed.named_selects) == sorted(
+            ["cid", "monetary", "revenue_total", "gross", "returns_amount", "orders_total", "frequency",
+             "discounted_orders", "first_day", "last_day"])
+
+
+def test_order_ids_that_differ_only_by_spaces_are_one_order_in_sql(tmp_path):
+    # the customer ids are clean (compared as stored), but " A1 " is order A1 as in pandas
+    text = "注文番号,会員番号,注文日,金額\nA1,c1,2024/05/01,100\n A1 ,c1,2024/05/02,50\nA2,c1,2024/06/01,30\n"
+    path = tmp_path / "spaced_ids.csv"
+    path.write_text(text, encoding="utf-8")
+    _, pandas_features = _pandas_features(path)
+    sql = _sql_features(str(path)).features.frame
+    _same(pandas_features.frame, sql)
+    assert sql.loc["c1", "orders_total"] == 2
 
 
 def test_checks_give_the_same_counts_in_one_grouped_scan_and_per_column(fixture_csv, monkeypatch):

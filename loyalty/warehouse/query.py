@@ -17,7 +17,7 @@ from loyalty.mapping import ColumnMapping
 from loyalty.quality import EXCLUSION_ORDER
 from loyalty.warehouse.checks import _WHEN_REASON, run_checks
 from loyalty.warehouse.source import Source, _ibis, _loyalty_error, _short, open_source, source_mapping
-from loyalty.warehouse.typed import ids_need_cleaning, typed_lines
+from loyalty.warehouse.typed import LINE_FIELDS, ids_need_cleaning, typed_lines
 
 
 @dataclass
@@ -37,7 +37,7 @@ class WarehouseResult:
 
 
 def features_expr(lines, *, as_of: date, window_days: int = DEFAULT_WINDOW_DAYS, has_order_id: bool,
-                  today: date | None = None):
+                  today: date | None = None, count_untrimmed: bool = False):
     """The per-customer aggregation as an Ibis expression (see the module docstring).
 
     Args:
@@ -48,6 +48,10 @@ def features_expr(lines, *, as_of: date, window_days: int = DEFAULT_WINDOW_DAYS,
         window_days: the frequency/monetary window.
         has_order_id: whether an order id is mapped.
         today: lines after it are excluded (default: today).
+        count_untrimmed: also count, per customer, the text order ids that differ
+            from their trimmed form (``untrimmed_oids``): with order ids compared
+            as stored, such an id would not be the same order as its trimmed twin
+            (one check per order, not per line; see :func:`warehouse_features`).
 
     Returns:
         A table with cid, monetary, revenue_total, gross, returns_amount,
@@ -95,7 +99,11 @@ def features_expr(lines, *, as_of: date, window_days: int = DEFAULT_WINDOW_DAYS,
         ox=(order_line & v.discounted).any(),
     )
     o = per_order
+    extra = {}
+    if count_untrimmed and o.oid.type().is_string():
+        extra["untrimmed_oids"] = (o.oid != o.oid.strip()).sum()
     return o.group_by("cid").aggregate(
+        **extra,
         monetary=o.monetary.sum(),
         revenue_total=o.revenue_total.sum(),
         gross=o.gross.sum(),
@@ -169,7 +177,7 @@ def warehouse_features(source: Source, mapping: ColumnMapping | None = None, *, 
         tell("reading")
         q, table, as_of = _retrying(source, lambda: _run(source, mapping, clean_ids=False, as_of=as_of,
                                                          window_days=window_days, today=today, tell=tell))
-        if ids_need_cleaning(table["cid"]):
+        if ids_need_cleaning(table["cid"]) or _has_untrimmed(table):
             # some stored ids carry spaces or placeholders: redo it with per-line cleaning (exact, slower)
             q, table, as_of = _run(source, mapping, clean_ids=True, as_of=as_of, window_days=window_days,
                                    today=today, tell=tell)
@@ -234,12 +242,19 @@ def _run(source: Source, mapping: ColumnMapping, *, clean_ids: bool, as_of: date
         raise error("error.as_of_before_data", as_of=as_of.strftime("%Y/%m/%d"))
     tell("aggregating")
     expr = features_expr(lines, as_of=as_of, window_days=window_days, has_order_id=mapping.has("order_id"),
-                         today=today)
+                         today=today, count_untrimmed=not clean_ids)
     if source.local:
         # DuckDB compares text byte by byte (= code point order, as pandas sorts): the frame
         # comes back in index order; a warehouse's collation may differ, so it is sorted in Python
         expr = expr.order_by("cid")
     return q, expr.to_pyarrow(), as_of
+
+
+def _has_untrimmed(table) -> bool:
+    """Whether a fetched table counts order ids that differ from their trimmed form."""
+    import pyarrow.compute as pc
+
+    return "untrimmed_oids" in table.column_names and bool(pc.sum(table["untrimmed_oids"]).as_py() or 0)
 
 
 def _in_order(ids) -> bool:
@@ -312,6 +327,45 @@ def _features_frame(table, as_of: date, window_days: int) -> pd.DataFrame:
     }, index=index)
     frame["orders_per_year"] = frame["frequency"] * (365.0 / window_days)
     return frame
+
+
+def typed_line_table(source: Source, mapping: ColumnMapping | None = None, *, today: date | None = None,
+                     fields: tuple[str, ...] = LINE_FIELDS):
+    """The source's usable typed lines, fetched (to check them against the pandas step;
+    the feature query never fetches lines).
+
+    The lines are typed as :func:`warehouse_features` types them: text rules from
+    :func:`run_checks`, ids compared as stored unless some need cleaning.  Usable =
+    with a customer id, a readable date and amount, dated on or before ``today``.
+
+    Args:
+        source: an opened :class:`Source`.
+        mapping: the column mapping (default: :func:`source_mapping`).
+        today: lines dated after it are not usable (default: today).
+        fields: the columns wanted (see :func:`typed_lines`).
+
+    Returns:
+        A pyarrow table, in the order of the source's lines on DuckDB (which keeps
+        the order of a file's lines; a warehouse may return any order).
+    """
+    today = today or date.today()
+    mapping = mapping or source_mapping(source)
+
+    def fetch(clean_ids: bool):
+        _, rules = run_checks(source.table, mapping, clean_ids=clean_ids, today=today)
+        v = typed_lines(source.table, mapping, clean_ids=clean_ids, rules=rules, fields=tuple(dict.fromkeys(
+            ("cid", "day", "amount", *fields))))
+        usable = v.filter(v.cid.notnull(), v.day.notnull(), v.amount.notnull(), v.day <= _ibis().literal(today))
+        return usable.select(*[f for f in fields if f in usable.columns]).to_pyarrow()
+
+    table = _retrying(source, lambda: fetch(False))
+    untrimmed = False
+    if mapping.has("order_id"):
+        oid = typed_lines(source.table, mapping, clean_ids=False, fields=("oid",)).oid
+        untrimmed = oid.type().is_string() and bool((oid != oid.strip()).any().to_pyarrow().as_py())
+    if untrimmed or ("cid" in table.column_names and ids_need_cleaning(table["cid"].unique())):
+        table = fetch(True)
+    return table
 
 
 def score_source(url: str, table: str | None, definition, *, overrides: dict[str, str | None] | None = None,
