@@ -3,16 +3,20 @@
 Seed 002 describes a cycle: define the loyal customers, learn what their first
 purchase and first weeks looked like, then acquire and nurture new customers who
 behave the same way, measuring F2 conversion on *loyal* customers rather than on
-any repeat buyer.  This module does the arithmetic; pure pandas/numpy, no
-Streamlit, no loop per customer.
+any repeat buyer.  This package does the arithmetic; pure pandas/numpy, no
+Streamlit, no loop per customer: ``settings`` (attributes, limits), ``first_orders``
+(the profile of first orders), ``attributes`` (values and labels), ``patterns``
+(shares, lift, intervals), ``entries`` (F2 by entry product), ``scores`` (route
+score, AUC), ``analysis`` (all of it for the page).
 
 Definitions
 -----------
 * **Purchase order**: the order lines (``is_order_line`` of the typed lines: a
   positive amount, not a return, not a fee line; :mod:`loyalty.lines`) of one
-  ``order_key``, dated on or before the as-of date.  Without an order id, all purchase lines of one customer on one day
-  form one order (a one-day basket): otherwise a first purchase of three lines would
-  look like one item followed by two "second orders" on day 0.
+  ``order_key``, dated on or before the as-of date.  Without an order id, all order
+  lines of one customer on one day form one order (a one-day basket): otherwise a
+  first purchase of three lines would look like one item followed by two "second
+  orders" on day 0.
 * **First order**: the customer's earliest order (same day: the one whose first line
   comes first in the data).  Its **main line** is the line with the highest amount
   (ties: the earlier line); the first product, category and channel are those of the

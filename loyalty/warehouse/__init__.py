@@ -5,6 +5,9 @@ once as an Ibis expression, so the same definition runs on an embedded DuckDB
 (a Parquet or CSV file of any size, out of core) or in a warehouse that Ibis
 supports (PostgreSQL, BigQuery, Snowflake, Spark, Trino, …).  Only the
 per-customer table comes back; scoring stays in pandas (:mod:`loyalty.scoring`).
+Modules: ``source`` (opening files and warehouses, mapping), ``typed`` (the SQL
+typed-lines step), ``checks`` (quality counts and text rules), ``query`` (the
+feature query and running it).
 
 Sources (``--source`` on the command line):
 
