@@ -74,8 +74,9 @@ time (the second order) count only once they are known: a second order already
 made, or "no second order within H days" once H days have passed.  Under the
 naive-Bayes assumption (attributes independent within each group) 2 ** route_score
 is how many times more common this combination is among loyal customers than
-among the rest; correlated attributes make it overstate, so it is used to rank.  ``auc`` measures how well the score separates
-loyal from the rest inside the cohort (in-sample, so optimistic).
+among the rest; correlated attributes make it overstate, so it is used to rank.
+``auc`` measures how well the score separates loyal from the rest inside the
+cohort (in-sample, so optimistic).
 
 This shows association, not cause: a pattern common among loyal customers does not
 make a customer loyal by itself.
