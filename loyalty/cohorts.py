@@ -12,7 +12,8 @@ F2 conversion (:func:`f2_conversion`)
 -------------------------------------
 The **second purchase** is the first order placed on a later calendar day than
 the first order (orders on the day of the first order count as part of the
-first purchase).  With a horizon of H days:
+first purchase): :func:`second_purchase`, the one F2 rule of the product, which
+the golden route uses too.  With a horizon of H days:
 
 * eligible  = customers whose first order is at least H days before the as-of
   date (first order + H ≤ as-of), i.e. observed for the whole horizon;
@@ -55,32 +56,71 @@ def _restrict(orders: pd.DataFrame, as_of) -> tuple[pd.DataFrame, int]:
     return o, as_day
 
 
+def second_purchase(codes: np.ndarray, days: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The F2 rule: each customer's first order day and second purchase day.
+
+    The **second purchase** is the earliest order on a later calendar day than the
+    customer's first order; orders on the first day belong to the first purchase.
+    This is the one definition of F2 in the product: the metrics page
+    (:func:`f2_conversion`, :func:`f2_by_cohort`) and the golden route
+    (:func:`loyalty.golden_route.first_purchases`) both call it.
+
+    Args:
+        codes: customer code (0..n-1) of each order, any order.
+        days: day number (days since 1970-01-01) of each order.
+        n: number of customers.
+
+    Returns:
+        ``(first_day, second_day)`` per customer code, int64; -1 for a customer
+        without an order (first) or without a second purchase (second).
+    """
+    codes = np.asarray(codes, dtype=np.int64)
+    days = np.asarray(days, dtype=np.int64)
+    first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, codes, days)
+    second = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    later = days > first[codes]
+    np.minimum.at(second, codes[later], days[later])
+    none = np.iinfo(np.int64).max
+    return np.where(first == none, -1, first), np.where(second == none, -1, second)
+
+
+def days_to_second(first_day: np.ndarray, second_day: np.ndarray) -> np.ndarray:
+    """Days from the first order to the second purchase (:func:`second_purchase`), NaN for none.
+
+    Args:
+        first_day: first order day per customer.
+        second_day: second purchase day per customer (-1: none).
+
+    Returns:
+        Float array.
+    """
+    return np.where(np.asarray(second_day) >= 0, np.asarray(second_day) - np.asarray(first_day), np.nan)
+
+
+def converted_within(days: np.ndarray, horizon_days: int) -> np.ndarray:
+    """F2 conversion within H days: a second purchase at most ``horizon_days`` after the first.
+
+    Args:
+        days: :func:`days_to_second` per customer (NaN: no second purchase).
+        horizon_days: H.
+
+    Returns:
+        Boolean array (False where there is no second purchase).
+    """
+    return np.asarray(days, dtype=float) <= horizon_days  # NaN compares False
+
+
 def _first_second(orders: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per customer (sorted ids): ids, first order day, second purchase day (-1 if none)."""
-    all_codes, uniques = customer_codes(orders)
-    all_days = orders["order_date"].to_numpy().astype("datetime64[D]").astype(np.int64)
-    d0 = int(all_days.min())
-    span = int(all_days.max()) - d0 + 1
-    packed = np.sort(all_codes * span + (all_days - d0))  # sorted by (customer, day)
-    codes, days = packed // span, packed % span + d0
-    head = np.ones(len(codes), dtype=bool)
-    head[1:] = codes[1:] != codes[:-1]
-    uniques = np.asarray(uniques)[codes[head]]
-    codes = np.cumsum(head) - 1  # 0..n-1 over customers with an order
-    n = len(uniques)
-    start = np.ones(len(codes), dtype=bool)
-    start[1:] = codes[1:] != codes[:-1]
-    first_pos = np.flatnonzero(start)
-    first_day = days[first_pos]
-    # rows on a later day than the customer's first day; the earliest such row is the second purchase
-    later = days > first_day[codes]
-    second = np.full(n, -1, dtype=np.int64)
-    lc = codes[later]
-    if len(lc):
-        ls = np.ones(len(lc), dtype=bool)
-        ls[1:] = lc[1:] != lc[:-1]
-        second[lc[ls]] = days[later][ls]
-    return np.asarray(uniques, dtype=object), first_day, second
+    """Per customer with an order (sorted ids): ids, first order day, second purchase day (-1 if none)."""
+    codes, uniques = customer_codes(orders)
+    days = orders["order_date"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    present = np.bincount(codes, minlength=len(uniques)) > 0
+    if not present.all():  # an unused category: renumber the customers who ordered
+        codes = (np.cumsum(present) - 1)[codes]
+        uniques = np.asarray(uniques)[present]
+    first, second = second_purchase(codes, days, len(uniques))
+    return np.asarray(uniques, dtype=object), first, second
 
 
 @dataclass(frozen=True)
@@ -231,9 +271,9 @@ def f2_conversion(orders: pd.DataFrame, horizon_days: int = 90, *, as_of: date |
     o, as_day = _restrict(orders, as_of)
     ids, first, second = _first_second(o)
     has2 = second >= 0
-    gap = np.where(has2, second - first, -1)
+    gap = days_to_second(first, second)
     eligible = first + h <= as_day
-    converted = eligible & has2 & (gap <= h)
+    converted = eligible & converted_within(gap, h)
     n_el = int(eligible.sum())
     n_cv = int(converted.sum())
     days = pd.Series(gap[has2].astype(np.int64), index=pd.Index(ids[has2], name="customer_id", dtype="str"),
@@ -273,7 +313,7 @@ def f2_by_cohort(orders: pd.DataFrame, horizon_days: int = 90, period: str = "mo
     n = p_last - p0 + 1
     rel = p - p0
     eligible = first + h <= as_day
-    converted = eligible & (second >= 0) & (second - first <= h)
+    converted = eligible & converted_within(days_to_second(first, second), h)
     customers = np.bincount(rel, minlength=n)
     el = np.bincount(rel, weights=eligible, minlength=n).astype(np.int64)
     cv = np.bincount(rel, weights=converted, minlength=n).astype(np.int64)

@@ -2,14 +2,14 @@
 
 Semantics (README "What the numbers mean"):
 
-* An **order** is a distinct order id (per customer) when an order id is mapped,
-  otherwise one row.  Only lines with a positive amount that are not returns
-  make an order; returns and cancellations lower monetary value but are not orders.
-* Fee lines (a product code from ``loyalty/data/non_product_codes.json``: postage,
-  fees, adjustments) count in monetary value like any line but never make an
-  order on their own: an order needs at least one product line, and a fee-only
-  order id is not an order.  Positive fee lines still count in the gross value
-  behind ``aov``.
+* An **order** is the order lines of one ``order_key`` (a distinct order id per
+  customer when an order id is mapped, otherwise one row), dated by the earliest
+  of them.  Which lines are order lines is the typed lines' ``is_order_line``
+  column (the rule is :func:`loyalty.lines.is_order_line`: a positive amount, not
+  a return, not a fee line); returns and cancellations lower monetary value but
+  are not orders, and fee lines (postage, fees, adjustments) count in monetary
+  value but never make an order on their own.  Positive fee lines still count in
+  the gross value behind ``aov`` (:func:`loyalty.lines.is_purchase`).
 * Lines dated after the as-of date are ignored (and counted).
 * ``recency_days`` = as-of date − date of the last order, in whole days (NaN when
   the customer never ordered, e.g. only returns).
@@ -32,6 +32,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from loyalty import lines
 from loyalty.i18n import error
 from loyalty.quality import Customers, Transactions, require_rows
 
@@ -118,31 +119,50 @@ def build_features(tx: Transactions, *, as_of: date | None = None,
     amount = _zero_nan(rows(f["amount"].to_numpy(dtype=float)))
     is_return = rows(f["is_return"].to_numpy(dtype=bool))
     okey = rows(f["order_key"].to_numpy())
-    start = as_of_day - window_days  # window is (start, as_of]
-    in_window = day > start
+    in_window = day > as_of_day - window_days  # window is (as-of − window_days, as-of]
 
-    purchase = (amount > 0) & ~is_return
-    discounted_line = np.zeros(len(amount), dtype=bool)
-    has_discount_info = False
-    if "discount" in f:
-        disc = rows(f["discount"].to_numpy(dtype=float))
-        discounted_line |= disc > 0  # NaN > 0 is False
-        has_discount_info = True
-    if "coupon" in f:
-        discounted_line |= rows(_has_text(f["coupon"]))
-        has_discount_info = True
-
-    # one record per order: customer, first day, discounted?  (fee lines make no order)
-    makes_order = purchase
-    if "is_fee" in f:
-        makes_order = purchase & ~rows(f["is_fee"].to_numpy(dtype=bool))
+    discounted_line, has_discount_info = _discounted_lines(f, rows)
+    # one record per order: customer, first day, discounted?  (only order lines make orders)
+    makes_order = rows(lines.order_line_mask(f))
     pc, pk, pd_, pdisc = (codes[makes_order], okey[makes_order], day[makes_order],
                           discounted_line[makes_order])
     if tx.has_order_id:
         oc, od, ox = _per_order(pk, pc, pd_, pdisc)
     else:
         oc, od, ox = pc, pd_, pdisc
+    purchase = lines.is_purchase(amount, is_return)  # gross value (fee lines included)
+    money = {
+        "monetary": np.bincount(codes, weights=np.where(in_window, amount, 0.0), minlength=n),
+        "revenue_total": np.bincount(codes, weights=amount, minlength=n),
+        "gross": np.bincount(codes, weights=np.where(purchase, amount, 0.0), minlength=n),
+        "returns_amount": np.bincount(codes, weights=np.where(is_return, amount, 0.0), minlength=n),
+    }
+    frame = _feature_frame(uniques, oc, od, ox, money, as_of_day=as_of_day, window_days=window_days,
+                           has_discount_info=has_discount_info)
+    notes: list[tuple[str, dict]] = []
+    if rows_after:
+        notes.append(("note.rows_after_as_of", {"rows": rows_after}))
+    return Features(frame=frame, as_of=as_of, window_days=window_days, source="transactions",
+                    rows_after_as_of=rows_after, notes=notes)
 
+
+def _discounted_lines(f: pd.DataFrame, rows) -> tuple[np.ndarray, bool]:
+    """Lines with a discount > 0 or a coupon (of the rows ``rows`` keeps), and whether the
+    data has either column."""
+    discounted = np.zeros(len(f), dtype=bool)
+    if "discount" in f:
+        discounted |= f["discount"].to_numpy(dtype=float) > 0  # NaN > 0 is False
+    if "coupon" in f:
+        discounted |= _has_text(f["coupon"])
+    return rows(discounted), "discount" in f or "coupon" in f
+
+
+def _feature_frame(uniques: pd.Index, oc: np.ndarray, od: np.ndarray, ox: np.ndarray, money: dict, *,
+                   as_of_day: int, window_days: int, has_discount_info: bool) -> pd.DataFrame:
+    """The feature frame from one record per order (customer code, first day, discounted?)
+    and the money per customer (monetary, revenue_total, gross, returns_amount)."""
+    n = len(uniques)
+    start = as_of_day - window_days  # window is (start, as_of]
     orders_total = np.bincount(oc, minlength=n)
     frequency = np.bincount(oc, weights=(od > start), minlength=n).astype(np.int64)
     discounted_orders = np.bincount(oc, weights=ox, minlength=n)
@@ -151,42 +171,30 @@ def build_features(tx: Transactions, *, as_of: date | None = None,
     np.maximum.at(last, oc, od)
     np.minimum.at(first, oc, od)
     has_order = orders_total > 0
-
-    monetary = np.bincount(codes, weights=np.where(in_window, amount, 0.0), minlength=n)
-    revenue_total = np.bincount(codes, weights=amount, minlength=n)
-    gross = np.bincount(codes, weights=np.where(purchase, amount, 0.0), minlength=n)
-    returns_amount = np.bincount(codes, weights=np.where(is_return, amount, 0.0), minlength=n)
-
     last = np.where(has_order, last, 0)
     first = np.where(has_order, first, 0)
-    recency = np.where(has_order, as_of_day - last, np.nan)
-    tenure = np.where(has_order, as_of_day - first, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
-        aov = np.where(has_order, gross / np.maximum(orders_total, 1), np.nan)
+        aov = np.where(has_order, money["gross"] / np.maximum(orders_total, 1), np.nan)
         dshare = (np.where(has_order, discounted_orders / np.maximum(orders_total, 1), np.nan)
                   if has_discount_info else np.full(n, np.nan))
     epoch = np.datetime64("1970-01-01", "D")
     frame = pd.DataFrame({
-        "recency_days": recency,
+        "recency_days": np.where(has_order, as_of_day - last, np.nan),
         "frequency": frequency,
-        "monetary": monetary,
-        "first_order": np.where(has_order, first, 0).astype("timedelta64[D]") + epoch,
-        "last_order": np.where(has_order, last, 0).astype("timedelta64[D]") + epoch,
-        "tenure_days": tenure,
+        "monetary": money["monetary"],
+        "first_order": first.astype("timedelta64[D]") + epoch,
+        "last_order": last.astype("timedelta64[D]") + epoch,
+        "tenure_days": np.where(has_order, as_of_day - first, np.nan),
         "orders_total": orders_total.astype(np.int64),
-        "revenue_total": revenue_total,
+        "revenue_total": money["revenue_total"],
         "aov": aov,
         "discount_share": dshare,
-        "returns_amount": returns_amount,
+        "returns_amount": money["returns_amount"],
     }, index=pd.Index(uniques, name="customer_id", dtype="str"))
     for col in ("first_order", "last_order"):
         frame[col] = frame[col].astype("datetime64[s]").where(has_order)
     frame["orders_per_year"] = frame["frequency"] * (365.0 / window_days)
-    notes: list[tuple[str, dict]] = []
-    if rows_after:
-        notes.append(("note.rows_after_as_of", {"rows": rows_after}))
-    return Features(frame=frame, as_of=as_of, window_days=window_days, source="transactions",
-                    rows_after_as_of=rows_after, notes=notes)
+    return frame
 
 
 def _zero_nan(a: np.ndarray) -> np.ndarray:

@@ -18,26 +18,23 @@ Returns and cancellations (a negative amount or quantity, or a 取引区分 such
 返品/キャンセル) are used: they lower monetary value but are not orders.  A row
 marked as a return by its type but carrying a positive amount is turned
 negative, and the report counts it.
+
+This is the pandas typed-lines step: each used line gets ``is_return``,
+``is_fee`` (with a product code), ``is_order_line`` and an ``order_key`` here,
+by the rules of :mod:`loyalty.lines`; every later figure reads those columns.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import re
-import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from loyalty import values
+from loyalty import line_keys, lines, values
 from loyalty.i18n import error, t
 from loyalty.mapping import ColumnMapping, require_complete, role_spec
 from loyalty.reading import RawTable
@@ -51,37 +48,12 @@ EXCLUSION_ORDER = (
     "duplicate",
 )
 
-#: A 取引区分 / transaction type containing one of these marks a return or cancellation.
-RETURN_MARKERS = re.compile(r"返品|返金|キャンセル|取消|取り消し|赤伝|cancel|return|refund|void", re.IGNORECASE)
-_RETURN_MARKERS = RETURN_MARKERS
-
 TEXT_ROLES = ("order_id", "product", "product_code", "category", "channel", "coupon", "transaction_type")
-
-#: The list of product codes that are not products (postage, fees, adjustments).
-NON_PRODUCT_CODES_FILE = Path(__file__).parent / "data" / "non_product_codes.json"
+NUMERIC_ROLES = ("amount", "quantity", "unit_price", "discount")
 
 #: Tables with fewer rows are typed column after column in this thread (the
 #: thread pool only pays off on large tables).
 PARALLEL_MIN_ROWS = 50_000
-
-
-def normalise_code(code: str) -> str:
-    """A product code as compared with the non-product list: NFKC, trimmed, upper case."""
-    return unicodedata.normalize("NFKC", code).strip().upper()
-
-
-@lru_cache(maxsize=None)
-def non_product_codes() -> frozenset[str]:
-    """The product codes of lines that are not products (``loyalty/data/non_product_codes.json``).
-
-    Such a line (postage, a fee, a manual adjustment) keeps its amount in monetary
-    value but never makes an order on its own: an order needs a product line.
-
-    Returns:
-        The codes, normalised by :func:`normalise_code`.
-    """
-    data = json.loads(NON_PRODUCT_CODES_FILE.read_text(encoding="utf-8"))
-    return frozenset(normalise_code(c) for c in data["codes"])
 
 
 @dataclass
@@ -99,7 +71,7 @@ class QualityReport:
         sign_flipped: return rows whose positive amount was made negative.
         zero_amount: used rows with an amount of 0 (not orders).
         fee_lines: used rows whose product code is a non-product code (postage, fees,
-            adjustments: :func:`non_product_codes`); they count in monetary value but
+            adjustments: :func:`loyalty.lines.non_product_codes`); they count in monetary value but
             never make an order on their own.
         files: per file: name, rows read, used, excluded, encoding, sheet, date format
             note, and the reader's notes (``notes``: a list of ``{"key", "values"}``,
@@ -155,12 +127,14 @@ class Transactions:
 
     ``frame`` columns: customer_id (str), order_date (datetime64, midnight),
     amount (float, net; negative = return), order_key (int64: one value per
-    order), is_return (bool), file (str), row (int64 original row number), and
-    where mapped: quantity, unit_price, discount (float), order_id, product,
-    product_code, category, channel, coupon, transaction_type (str), and with a
-    product code, is_fee (bool: a postage/fee/adjustment line, see
-    :func:`non_product_codes`).  A table with a product code but no product
-    name uses the code as ``product``.
+    order), is_return (bool), is_order_line (bool: the line makes an order,
+    :func:`loyalty.lines.is_order_line`), file (str), row (int64 original row
+    number), and where mapped: quantity, unit_price, discount (float), order_id,
+    product, product_code, category, channel, coupon, transaction_type (str), and
+    with a product code, is_fee (bool: a postage/fee/adjustment line, see
+    :func:`loyalty.lines.non_product_codes`).  A table with a product code but no
+    product name uses the code as ``product``.  An order is the order lines of
+    one order key, dated by the earliest of them.
 
     ``customer_codes`` is a cache the quality step fills for the feature step:
     ``(array, codes, uniques)`` where ``codes`` numbers ``frame["customer_id"]``
@@ -197,19 +171,20 @@ def prepare_transactions(tables: list[tuple[RawTable, ColumnMapping]], *,
     excluded_parts: list[pd.DataFrame] = []
     has_order_id = all(m.has("order_id") for _, m in tables) and bool(tables)
     key_offset = 0
-    codes = None
+    typed = None
     for raw, mapping in tables:
         require_complete(mapping, raw.name)
-        part, excl, info, key_offset, codes = _prepare_one(raw, mapping, drop_duplicates, today, report,
-                                                           has_order_id, key_offset)
-        parts.append(part)
-        if len(excl):
-            excluded_parts.append(excl)
-        report.files.append(info)
+        typed = type_table(raw, mapping, drop_duplicates=drop_duplicates, today=today, has_order_id=has_order_id,
+                           key_offset=key_offset)
+        key_offset = typed.next_key
+        _add_to_report(report, typed)
+        parts.append(typed.frame)
+        if len(typed.excluded):
+            excluded_parts.append(typed.excluded)
     cache = None
     if len(parts) == 1:
         frame = parts[0]  # already 0..n-1 indexed: no copy
-        cache = (frame["customer_id"].array, *codes)
+        cache = (frame["customer_id"].array, *typed.customer_codes)
     else:
         frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     report.rows_used = len(frame)
@@ -234,169 +209,266 @@ def require_rows(tx: Transactions) -> None:
                 reason={lang: t(f"reason.{worst}", lang) for lang in ("ja", "en")})
 
 
-def _prepare_one(raw: RawTable, mapping: ColumnMapping, drop_duplicates: bool, today: date,
-                 report: QualityReport, has_order_id: bool, key_offset: int):
+@dataclass
+class TypedTable:
+    """One transaction table typed and checked (see :func:`prepare_transactions`).
+
+    Attributes:
+        frame: its clean lines (the columns of :attr:`Transactions.frame`).
+        excluded: its excluded rows: file, row number, reason key, then the original cells.
+        info: its entry of :attr:`QualityReport.files`.
+        excluded_by_reason: reason key -> rows, in ``EXCLUSION_ORDER``.
+        counts: what the report adds up: rows_read, duplicates, returns,
+            returns_amount, sign_flipped, zero_amount, fee_lines.
+        notes: catalogue keys (with values) worth telling the user.
+        next_key: the first order key free for the next table.
+        customer_codes: ``(codes, uniques)`` of the clean lines' customer ids, numbered
+            in sorted id order (see :attr:`Transactions.customer_codes`).
+    """
+
+    frame: pd.DataFrame
+    excluded: pd.DataFrame
+    info: dict
+    excluded_by_reason: dict[str, int]
+    counts: dict[str, float]
+    notes: list[tuple[str, dict]]
+    next_key: int
+    customer_codes: tuple[np.ndarray, pd.Index]
+
+
+def _add_to_report(report: QualityReport, typed: TypedTable) -> None:
+    """Add one table's counts to the report."""
+    for key, value in typed.counts.items():
+        setattr(report, key, getattr(report, key) + value)
+    for key, count in typed.excluded_by_reason.items():
+        report.excluded_by_reason[key] += count
+    report.notes.extend(typed.notes)
+    report.files.append(typed.info)
+
+
+def type_table(raw: RawTable, mapping: ColumnMapping, *, drop_duplicates: bool = False,
+               today: date | None = None, has_order_id: bool | None = None, key_offset: int = 0) -> TypedTable:
     """Type, check and clean one transaction table (see :func:`prepare_transactions`).
 
+    Every mapped column is parsed once.  Arrow kernels and numpy release the GIL,
+    so on a large table (:data:`PARALLEL_MIN_ROWS`) the columns are typed on a
+    two-thread pool while this thread works on what is ready (codes, duplicates,
+    the checks).
+
+    Args:
+        raw: the table as read.
+        mapping: its complete column mapping.
+        drop_duplicates: exclude exact duplicate rows (else counted and kept).
+        today: order dates after it are "future" (default: today).
+        has_order_id: whether order keys come from order ids (default: whether
+            this table maps one).
+        key_offset: the first order key to use.
+
     Returns:
-        ``(clean frame, excluded rows, file info, next order key, (customer codes, uniques))``.
+        :class:`TypedTable`.
     """
-    src = raw.frame
-    n = len(src)
-    report.rows_read += n
+    today = today or date.today()
+    has_order_id = mapping.has("order_id") if has_order_id is None else has_order_id
+    with _Work(parallel=len(raw.frame) >= PARALLEL_MIN_ROWS) as work:
+        jobs = _Jobs.submit(raw.frame, mapping, work)
+        checked = _check_rows(raw, jobs, drop_duplicates, today)
+        frame, counts = _clean_lines(raw, jobs, checked)
+    ccodes = checked.kept(checked.id_codes)
+    if has_order_id:
+        order_key = line_keys.combine_codes(ccodes, checked.kept(jobs.order.result()), complete=checked.every)
+        order_key = order_key + key_offset
+        next_key = int(order_key.max()) + 1 if len(order_key) else key_offset
+    else:
+        order_key = np.arange(key_offset, key_offset + len(frame), dtype=np.int64)
+        next_key = key_offset + len(frame)
+    frame["order_key"] = order_key
+    frame["file"] = raw.name
+    frame["row"] = checked.kept(raw.row_numbers)
+    counts.update(rows_read=len(raw.frame), duplicates=int(checked.duplicated.sum()))
     date_col = mapping.column("order_date")
-    numeric = [r for r in ("amount", "quantity", "unit_price", "discount") if mapping.has(r)]
-    text_roles = [r for r in TEXT_ROLES if mapping.has(r)]
-    with _Work(parallel=n >= PARALLEL_MIN_ROWS) as work:
-        return _prepare_one_typed(raw, mapping, drop_duplicates, today, report, has_order_id, key_offset,
-                                  work, date_col, numeric, text_roles)
+    notes = [("note.dates_ambiguous", {"file": raw.name, "column": date_col})] if jobs.dates_ambiguous else []
+    return TypedTable(frame=frame, excluded=checked.excluded_rows(raw), info=_file_info(raw, mapping, checked, jobs),
+                      excluded_by_reason=checked.by_reason, counts=counts, notes=notes, next_key=next_key,
+                      customer_codes=(ccodes, checked.id_uniques))
 
 
-def _prepare_one_typed(raw, mapping, drop_duplicates, today, report, has_order_id, key_offset, work,
-                       date_col, numeric, text_roles):
+@dataclass
+class _Jobs:
+    """The parsing jobs of one table's mapped columns (futures, see :class:`_Work`)."""
+
+    mapping: ColumnMapping
+    ids: object
+    dates: object
+    numbers: dict[str, object]
+    text: dict[str, object]
+    order: object = None
+    fee: object = None
+    marker: object = None
+
+    @classmethod
+    def submit(cls, src: pd.DataFrame, mapping: ColumnMapping, work: "_Work") -> "_Jobs":
+        """Start parsing every mapped column; jobs are submitted in the order they are
+        needed, and a job that waits for another is always submitted after it."""
+        col = lambda role: src[mapping.column(role)]  # noqa: E731
+        jobs = cls(mapping=mapping, ids=work.submit(values.normalize_ids, col("customer_id")),
+                   dates=work.submit(values.parse_dates, col("order_date")), numbers={}, text={})
+        text_roles = [r for r in TEXT_ROLES if mapping.has(r)]
+        if "order_id" in text_roles:
+            jobs.text["order_id"] = work.submit(line_keys.stripped, col("order_id"))
+            jobs.order = work.submit(lambda: line_keys.order_id_codes(jobs.text["order_id"].result()))
+        jobs.numbers = {c: work.submit(values.parse_amounts, src[c])
+                        for c in dict.fromkeys(mapping.column(r) for r in NUMERIC_ROLES if mapping.has(r))}
+        for role in text_roles:
+            if role not in jobs.text:
+                jobs.text[role] = work.submit(line_keys.stripped, col(role))
+        if "product_code" in jobs.text:
+            jobs.fee = work.submit(lambda: lines.fee_line(jobs.text["product_code"].result()))
+        if "transaction_type" in jobs.text:
+            jobs.marker = work.submit(lambda: lines.return_marker(jobs.text["transaction_type"].result()))
+        return jobs
+
+    def number(self, role: str):
+        """The parsed column of a numeric role (None when not mapped)."""
+        return self.numbers[self.mapping.column(role)].result() if self.mapping.has(role) else None
+
+    def number_array(self, role: str) -> np.ndarray | None:
+        """A numeric role's values as float (NaN when empty or unreadable; None when not mapped)."""
+        parsed = self.number(role)
+        return None if parsed is None else parsed.values.to_numpy(dtype=float, na_value=np.nan)
+
+    @property
+    def dates_ambiguous(self) -> bool:
+        """Whether the date column could be read day-first as well as month-first."""
+        return bool(self.dates.result().ambiguous)
+
+
+@dataclass
+class _Checked:
+    """The checks of one table's rows (see :func:`_check_rows`)."""
+
+    reason: np.ndarray
+    taken: np.ndarray
+    by_reason: dict[str, int]
+    duplicated: np.ndarray
+    amount: np.ndarray
+    id_codes: np.ndarray
+    id_uniques: pd.Index
+
+    @property
+    def every(self) -> bool:
+        """Whether no row was excluded."""
+        return not self.taken.any()
+
+    def kept(self, a):
+        """The kept rows of an array (no copy when every row is kept) or of a Series (0-based index)."""
+        if isinstance(a, pd.Series):
+            return a.reset_index(drop=True) if self.every else a[~self.taken].reset_index(drop=True)
+        return a if self.every else a[~self.taken]
+
+    def excluded_rows(self, raw: RawTable) -> pd.DataFrame:
+        """The excluded rows: file, row number, reason key, then the original cells."""
+        if self.every:  # nothing excluded: no excluded-rows frame to build
+            return pd.DataFrame({"file": pd.Series(dtype="str"), "row": pd.Series(dtype="int64"),
+                                 "reason": pd.Series(dtype="str")})
+        excl = pd.DataFrame({"file": raw.name, "row": raw.row_numbers[self.taken], "reason": self.reason[self.taken]})
+        return pd.concat([excl, raw.frame.loc[self.taken].reset_index(drop=True)], axis=1)
+
+
+def _check_rows(raw: RawTable, jobs: _Jobs, drop_duplicates: bool, today: date) -> _Checked:
+    """Run the checks in ``EXCLUSION_ORDER``: each failing row counts once, under its first failed check."""
     src = raw.frame
     n = len(src)
-    # Every mapped column is parsed once.  Arrow kernels and numpy release the GIL,
-    # so on a large table the columns are typed on a two-thread pool while this
-    # thread works on what is ready (codes, duplicates, the checks); jobs are
-    # submitted in the order they are needed, a job that waits for another is
-    # always submitted after it.
-    f_ids = work.submit(values.normalize_ids, src[mapping.column("customer_id")])
-    f_dates = work.submit(values.parse_dates, src[date_col])
-    f_text = {}
-    if "order_id" in text_roles:
-        f_text["order_id"] = work.submit(_stripped, src[mapping.column("order_id")])
-        f_order = work.submit(lambda: _order_id_codes(f_text["order_id"].result()))
-    f_num = {col: work.submit(values.parse_amounts, src[col])
-             for col in dict.fromkeys(mapping.column(r) for r in numeric)}
-    for role in text_roles:
-        if role not in f_text:
-            f_text[role] = work.submit(_stripped, src[mapping.column(role)])
-    f_fee = f_marker = None
-    if "product_code" in f_text:
-        f_fee = work.submit(lambda: _is_fee(f_text["product_code"].result()))
-    if "transaction_type" in f_text:
-        f_marker = work.submit(lambda: _matches(f_text["transaction_type"].result(), _RETURN_MARKERS))
-    ids, dates = f_ids.result(), f_dates.result()
-    num = {r: f_num[mapping.column(r)].result() for r in numeric}
-
-    if "amount" in num:
-        amt = num["amount"]
+    ids, dates = jobs.ids.result(), jobs.dates.result()
+    if jobs.mapping.has("amount"):
+        amt = jobs.number("amount")
         amount = amt.values.to_numpy(dtype=float, na_value=np.nan)
         amount_bad = (amt.empty | amt.bad).to_numpy()
     else:
-        q, p = num["quantity"], num["unit_price"]
-        amount = (q.values.to_numpy(dtype=float, na_value=np.nan)
-                  * p.values.to_numpy(dtype=float, na_value=np.nan))
+        q, p = jobs.number("quantity"), jobs.number("unit_price")
+        amount = jobs.number_array("quantity") * jobs.number_array("unit_price")
         amount_bad = (q.empty | q.bad | p.empty | p.bad).to_numpy()
-
-    missing_id = ids.isna().to_numpy()
-    bad_date = (dates.empty | dates.bad).to_numpy()
-    bad_count = ~raw.field_count_ok
-    date_values = dates.values
-    day_us = date_values.to_numpy().astype("datetime64[us]", copy=False).view(np.int64)
+    day_us = dates.values.to_numpy().astype("datetime64[us]", copy=False).view(np.int64)
     future = day_us > np.datetime64(today, "us").astype(np.int64)  # NaT is the smallest int64: never future
-    id_codes, id_uniques = _sorted_codes(ids)
+    id_codes, id_uniques = line_keys.sorted_codes(ids)
     keys = [id_codes, day_us, amount]
-    keys += [num[r].values.to_numpy(dtype=float, na_value=np.nan) for r in ("quantity", "unit_price", "discount")
-             if r in num]
-    order_codes = None
-    if "order_id" in f_text:
-        order_codes = f_order.result()
-        keys.append(order_codes)
-    dup = _duplicated_rows(src, keys)
-    report.duplicates += int(dup.sum())
-
-    checks = [missing_id, bad_date, amount_bad, bad_count, future,
-              dup if drop_duplicates else np.zeros(n, dtype=bool)]
+    keys += [jobs.number_array(r) for r in ("quantity", "unit_price", "discount") if jobs.mapping.has(r)]
+    if jobs.order is not None:
+        keys.append(jobs.order.result())
+    dup = line_keys.duplicated_rows(src, keys)
+    checks = [ids.isna().to_numpy(), (dates.empty | dates.bad).to_numpy(), amount_bad, ~raw.field_count_ok,
+              future, dup if drop_duplicates else np.zeros(n, dtype=bool)]
     reason = np.full(n, "", dtype=object)
     taken = np.zeros(n, dtype=bool)
+    by_reason = {}
     for key, mask in zip(EXCLUSION_ORDER, checks):
         hit = mask & ~taken
-        count = int(hit.sum())
-        report.excluded_by_reason[key] += count
-        if count:
+        by_reason[key] = int(hit.sum())
+        if by_reason[key]:
             reason[hit] = key
             taken |= hit
-    every = not taken.any()
-    keep = ~taken
+    return _Checked(reason=reason, taken=taken, by_reason=by_reason, duplicated=dup, amount=amount,
+                    id_codes=id_codes, id_uniques=id_uniques)
 
-    def kept(col: pd.Series) -> pd.Series:
-        return col.reset_index(drop=True) if every else col[keep].reset_index(drop=True)
 
-    def kept_np(a: np.ndarray) -> np.ndarray:
-        return a if every else a[keep]
+def _clean_lines(raw: RawTable, jobs: _Jobs, checked: _Checked) -> tuple[pd.DataFrame, dict]:
+    """The kept rows as typed columns, with the line types of :mod:`loyalty.lines`.
 
-    if every:  # nothing excluded: no excluded-rows frame to build
-        excl = pd.DataFrame({"file": pd.Series(dtype="str"), "row": pd.Series(dtype="int64"),
-                             "reason": pd.Series(dtype="str")})
-    else:
-        excl = pd.DataFrame({"file": raw.name, "row": raw.row_numbers[taken], "reason": reason[taken]})
-        excl = pd.concat([excl, src.loc[taken].reset_index(drop=True)], axis=1)
-
+    Returns:
+        ``(frame, counts)``: counts of returns, returns_amount, sign_flipped, zero_amount, fee_lines.
+    """
+    kept = checked.kept
     out = pd.DataFrame({
-        "customer_id": kept(ids),
-        "order_date": kept(date_values),
-        "amount": kept_np(amount),
+        "customer_id": kept(jobs.ids.result()),
+        "order_date": kept(jobs.dates.result().values),
+        "amount": kept(checked.amount),
     })
     for role in ("quantity", "unit_price", "discount"):
-        if role in num:
-            out[role] = kept_np(num[role].values.to_numpy(dtype=float, na_value=np.nan))
+        if jobs.mapping.has(role):
+            out[role] = kept(jobs.number_array(role))
     for role in TEXT_ROLES:
-        if role in f_text:
-            out[role] = kept(f_text[role].result())
-    if "product_code" in f_text and "product" not in f_text:
+        if role in jobs.text:
+            out[role] = kept(jobs.text[role].result())
+    if "product_code" in jobs.text and "product" not in jobs.text:
         out["product"] = out["product_code"]  # only a code: it names the product
 
-    marker = np.zeros(len(out), dtype=bool)
-    if f_marker is not None:
-        marker = kept_np(f_marker.result())
-    flip = marker & (out["amount"].to_numpy() > 0)
-    if flip.any():
-        out.loc[flip, "amount"] = -out.loc[flip, "amount"]
+    is_fee = kept(jobs.fee.result()) if jobs.fee is not None else None
+    typed = lines.type_lines(out["amount"].to_numpy(),
+                             marker=kept(jobs.marker.result()) if jobs.marker is not None else None,
+                             quantity=out["quantity"].to_numpy() if "quantity" in out else None,
+                             is_fee=is_fee)
+    if typed.flipped.any():
+        out["amount"] = typed.amount
         if "quantity" in out:
-            out.loc[flip, "quantity"] = -out.loc[flip, "quantity"].abs()
-    report.sign_flipped += int(flip.sum())
-    amounts_out = out["amount"].to_numpy()
-    neg_qty = (out["quantity"].to_numpy() < 0) if "quantity" in out else np.zeros(len(out), dtype=bool)
-    is_return = (amounts_out < 0) | neg_qty | marker
-    out["is_return"] = is_return
-    report.returns += int(is_return.sum())
-    report.returns_amount += float(np.minimum(amounts_out[is_return], 0).sum())
-    report.zero_amount += int(((amounts_out == 0) & ~is_return).sum())
-    if f_fee is not None:
-        is_fee = kept_np(f_fee.result())
+            out.loc[typed.flipped, "quantity"] = -out.loc[typed.flipped, "quantity"].abs()
+    out["is_return"] = typed.is_return
+    if is_fee is not None:
         out["is_fee"] = is_fee
-        report.fee_lines += int(is_fee.sum())
+    out["is_order_line"] = typed.is_order_line
+    amount = typed.amount
+    counts = {"returns": int(typed.is_return.sum()),
+              "returns_amount": float(np.minimum(amount[typed.is_return], 0).sum()),
+              "sign_flipped": int(typed.flipped.sum()),
+              "zero_amount": int(((amount == 0) & ~typed.is_return).sum()),
+              "fee_lines": int(is_fee.sum()) if is_fee is not None else 0}
+    return out, counts
 
-    ccodes = kept_np(id_codes)
-    if has_order_id:
-        ocodes = kept_np(order_codes)
-        order_key = _combine_codes(ccodes, ocodes, complete=every) + key_offset
-        key_offset = int(order_key.max()) + 1 if len(order_key) else key_offset
-    else:
-        order_key = np.arange(key_offset, key_offset + len(out), dtype=np.int64)
-        key_offset += len(out)
-    out["order_key"] = order_key
-    out["file"] = raw.name
-    out["row"] = kept_np(raw.row_numbers)
 
-    info = {
+def _file_info(raw: RawTable, mapping: ColumnMapping, checked: _Checked, jobs: _Jobs) -> dict:
+    """The entry of :attr:`QualityReport.files` for one table."""
+    used = int((~checked.taken).sum())
+    return {
         "file": raw.name,
         "sheet": raw.sheet,
         "encoding": raw.encoding,
         "delimiter": raw.delimiter,
-        "rows_read": n,
-        "rows_used": int(keep.sum()),
-        "rows_excluded": int(taken.sum()),
-        "date_format": dates.note,
-        "dates_ambiguous": bool(dates.ambiguous),
+        "rows_read": len(raw.frame),
+        "rows_used": used,
+        "rows_excluded": len(raw.frame) - used,
+        "date_format": jobs.dates.result().note,
+        "dates_ambiguous": jobs.dates_ambiguous,
         "mapping": dict(mapping.roles),
         "notes": [{"key": k, "values": dict(v)} for k, v in raw.notes],
     }
-    if dates.ambiguous:
-        report.notes.append(("note.dates_ambiguous", {"file": raw.name, "column": date_col}))
-    return out, excl, info, key_offset, (ccodes, id_uniques)
 
 
 class _Done:
@@ -426,258 +498,6 @@ class _Work:
     def __exit__(self, *exc) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _sorted_codes(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """Codes of the ids numbered in sorted id order (missing: -1), and the sorted distinct ids.
-
-    The same as ``pd.factorize(ids, sort=True)``, cheaper: ids that are digits of
-    one width (member numbers such as "0012345") are numbered through their
-    integer values, whose order is then the text order; other ids are found in
-    order of appearance and only the distinct ids (not the rows) are sorted.
-    """
-    arr = pa.array(ids.array)
-    width = _digits_width(arr)
-    if width is not None:
-        ints = pc.cast(arr, pa.int64())
-        null = np.asarray(ints.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-        values_ = np.asarray(pc.fill_null(ints, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
-        keys = pd.arrays.IntegerArray(values_, null) if null.any() else values_
-        codes, uniques = pd.factorize(keys, sort=True)
-        text = pc.utf8_lpad(pc.cast(pa.array(np.asarray(uniques, dtype=np.int64)), pa.large_string()), width, "0")
-        return codes.astype(np.int64, copy=False), pd.Index(text.to_pandas(), dtype="str")
-    codes, uniques = pd.factorize(ids)
-    if len(uniques) < 2:
-        return codes.astype(np.int64, copy=False), pd.Index(uniques, dtype="str")
-    order = np.asarray(pc.sort_indices(pa.array(uniques.array)))
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order), dtype=np.int64)
-    if len(codes) and codes.min() >= 0:
-        sorted_codes = rank[codes]
-    else:
-        sorted_codes = np.where(codes >= 0, rank[np.maximum(codes, 0)], -1)
-    return sorted_codes, pd.Index(pa.array(uniques.array).take(pa.array(order)).to_pandas(), dtype="str")
-
-
-def _digits_width(arr: pa.Array | pa.ChunkedArray) -> int | None:
-    """The common length of the values when every present one is 1–18 ASCII digits
-    of that one length (then text order = number order), else None."""
-    if len(arr) == 0 or arr.null_count == len(arr):
-        return None
-    if not pc.all(pc.ascii_is_decimal(arr)).as_py():
-        return None
-    lo_hi = pc.min_max(pc.binary_length(arr)).as_py()
-    if lo_hi["min"] != lo_hi["max"] or lo_hi["max"] > 18:
-        return None
-    return int(lo_hi["max"])
-
-
-def _is_fee(codes: pd.Series) -> np.ndarray:
-    """Rows whose product code is a non-product code (tested once per distinct code)."""
-    arr = pa.array(codes.array)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
-    if len(arr) == 0:
-        return np.zeros(0, dtype=bool)
-    distinct = pc.unique(arr).drop_null()
-    fees = non_product_codes()
-    hit = [v for v in distinct.to_pylist() if normalise_code(v) in fees]
-    if not hit:
-        return np.zeros(len(arr), dtype=bool)
-    mask = pc.is_in(arr, value_set=pa.array(hit, type=arr.type))
-    return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
-
-
-def _stripped(col: pd.Series) -> pd.Series:
-    """A text column with surrounding white space removed.
-
-    When nothing was removed (the usual case) the column itself is returned and
-    the trimmed copy dropped at once, so the clean table shares the text of the
-    table as read instead of holding a second copy of it.
-    """
-    if not len(col):
-        return col
-    out = col.str.strip()
-    size = _text_bytes(col)
-    if size is not None and _text_bytes(out) == size:  # trimming only removes: equal size = unchanged
-        return col
-    return out
-
-
-def _text_bytes(col: pd.Series) -> int | None:
-    """Total bytes of an Arrow-backed text column, from its offsets alone (None if not Arrow)."""
-    if not isinstance(col.array, pd.arrays.ArrowStringArray):
-        return None
-    arr = pa.array(col.array)
-    total = 0
-    for ch in (arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]):
-        if len(ch):
-            offs = np.frombuffer(ch.buffers()[1], dtype=np.int64 if pa.types.is_large_string(ch.type) else np.int32)
-            total += int(offs[ch.offset + len(ch)]) - int(offs[ch.offset])
-    return total
-
-
-def _matches(col: pd.Series, pattern: re.Pattern) -> np.ndarray:
-    """Rows whose text matches ``pattern``, testing each distinct value once."""
-    codes, uniques = pd.factorize(col)
-    if not len(uniques):
-        return np.zeros(len(col), dtype=bool)
-    hit = np.append(np.asarray(uniques.str.contains(pattern, na=False), dtype=bool), False)
-    return hit[codes]  # code -1 (missing) takes the appended False
-
-
-def _hash_rows(keys: list[np.ndarray]) -> np.ndarray:
-    """A 64-bit mix of several 8-byte arrays (equal inputs give equal hashes)."""
-    h = np.zeros(len(keys[0]), dtype=np.uint64)
-    mult = np.uint64(0x9E3779B97F4A7C15)
-    with np.errstate(over="ignore"):
-        for k in keys:
-            v = np.ascontiguousarray(k)
-            v = v.view(np.uint64) if v.dtype.itemsize == 8 else v.astype(np.int64).view(np.uint64)
-            h = (h ^ v) * mult
-            h ^= h >> np.uint64(29)
-    return h
-
-
-def _duplicated_rows(src: pd.DataFrame, keys: list[np.ndarray]) -> np.ndarray:
-    """Rows that exactly repeat an earlier row of ``src`` (all cells equal, missing = missing).
-
-    Comparing every column of a million-row table is the costly part of the
-    report, so rows are first compared on a hash of a few 8-byte keys derived
-    from their cells (customer code, parsed date, parsed amount, order id code).
-    Equal rows have equal keys and so equal hashes: only rows whose hash repeats
-    can be duplicates.  The full comparison then runs on those candidates alone,
-    in their original order, which gives exactly ``src.duplicated(keep="first")``
-    (a hash collision only adds a candidate, never hides a duplicate).
-
-    Args:
-        src: the table as read (text cells).
-        keys: arrays aligned with ``src``, each a function of a row's cells.
-
-    Returns:
-        Boolean array, True for the second and later copies of a row.
-    """
-    n = len(src)
-    out = np.zeros(n, dtype=bool)
-    if n < 2:
-        return out
-    cand = pd.Series(_hash_rows(keys)).duplicated(keep=False).to_numpy()
-    pos = np.flatnonzero(cand)
-    if len(pos):
-        sub = pd.DataFrame({i: _take_rows(src.iloc[:, i], pos) for i in range(src.shape[1])})
-        out[pos] = sub.duplicated(keep="first").to_numpy()
-    return out
-
-
-def _take_rows(col: pd.Series, pos: np.ndarray) -> pd.Series:
-    """``col.iloc[pos]`` for sorted positions, taken chunk by chunk from an Arrow
-    column (Arrow's take on a many-chunk column costs several times more)."""
-    if not isinstance(col.array, pd.arrays.ArrowStringArray):
-        return col.iloc[pos].reset_index(drop=True)
-    arr = pa.array(col.array)
-    if not isinstance(arr, pa.ChunkedArray) or arr.num_chunks <= 1:
-        return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([arr.take(pa.array(pos))])))
-    bounds = np.cumsum([0] + [len(c) for c in arr.chunks])
-    cuts = np.searchsorted(pos, bounds)
-    pieces = [arr.chunk(i).take(pa.array(pos[cuts[i]:cuts[i + 1]] - bounds[i]))
-              for i in range(arr.num_chunks) if cuts[i + 1] > cuts[i]]
-    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(pieces, type=arr.type)))
-
-
-def _order_id_codes(order_id: pd.Series) -> np.ndarray:
-    """Codes of stripped order ids: equal ids share a code; missing and blank ids get 0.
-
-    Order numbers that are plain digits without leading zeros (the usual case) are
-    numbered through their integer values, which is exact (one number, one text)
-    and much cheaper than hashing the text; codes are numbered by first appearance
-    either way.
-    """
-    arr = pa.array(order_id.array)
-    as_int = _plain_integers(arr)
-    if as_int is not None:
-        ints, null = as_int
-        if not null.any() and len(ints) > 1:
-            step = np.diff(ints)
-            if (step >= 0).all():
-                # numbers in ascending order (exports sorted by order number): the
-                # first appearance of each is where it changes
-                codes = np.empty(len(ints), dtype=np.int64)
-                codes[0] = 1
-                np.cumsum(step != 0, out=codes[1:])
-                codes[1:] += 1
-                return codes
-        keys = pd.arrays.IntegerArray(ints, null) if null.any() else ints
-        return pd.factorize(keys)[0].astype(np.int64) + 1  # missing: -1 + 1 = 0
-    ocode = pd.factorize(order_id)[0].astype(np.int64) + 1
-    blank = (order_id.str.len() == 0).to_numpy(dtype=bool, na_value=False)
-    if blank.any():
-        ocode[blank] = 0
-    return ocode
-
-
-def _plain_integers(arr: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray] | None:
-    """The values as int64 when every present one is 1–18 ASCII digits without a
-    leading zero (so that different texts are different numbers), else None.
-
-    Returns:
-        ``(ints, missing)``; missing values are 0 in ``ints``.
-    """
-    if len(arr) == 0 or arr.null_count == len(arr):
-        return None
-    if not pc.all(pc.ascii_is_decimal(arr)).as_py():  # false for "" as well
-        return None
-    lengths = pc.binary_length(arr)
-    if (pc.max(lengths).as_py() or 0) > 18:
-        return None
-    lead_zero = pc.and_(pc.starts_with(arr, "0"), pc.greater(lengths, 1))
-    if pc.any(lead_zero).as_py():
-        return None
-    ints = pc.cast(arr, pa.int64())
-    null = np.asarray(ints.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-    return np.asarray(pc.fill_null(ints, 0).to_numpy(zero_copy_only=False), dtype=np.int64), null
-
-
-def _combine_codes(id_codes: np.ndarray, order_codes: np.ndarray, *, complete: bool = False) -> np.ndarray:
-    """One int64 per distinct (customer, order id) pair, numbered by first appearance.
-
-    When every order id belongs to one customer and none is blank (the usual
-    case), the pairs are the order ids themselves and their codes are reused.
-
-    Args:
-        id_codes: customer codes of the rows (equal ids = equal codes).
-        order_codes: :func:`_order_id_codes` of the rows.
-        complete: the rows are all the rows ``order_codes`` were made for (none
-            dropped), so its codes 1..k are dense and numbered by first appearance.
-
-    Returns:
-        int64 array of codes 0..k-1.
-    """
-    if not len(order_codes):
-        return np.zeros(0, dtype=np.int64)
-    if order_codes.min() > 0:
-        k = int(order_codes.max())
-        owner = np.zeros(k + 1, dtype=np.int64)
-        owner[order_codes] = id_codes  # (which row's write wins does not matter to the test below)
-        if (owner[order_codes] == id_codes).all():  # each order id belongs to one customer
-            if complete:
-                return order_codes - 1
-            present = np.zeros(k + 1, dtype=bool)
-            present[order_codes] = True
-            codes = (np.cumsum(present) - 1)[order_codes]  # dense: rank among the ids still present
-            if _first_appearance(codes):
-                return codes.astype(np.int64, copy=False)
-    span = int(order_codes.max(initial=0)) + 1
-    combined = id_codes.astype(np.int64) * span + order_codes
-    return pd.factorize(combined)[0].astype(np.int64)
-
-
-def _first_appearance(codes: np.ndarray) -> bool:
-    """Whether dense codes 0..k-1 are numbered by first appearance (as factorize numbers them):
-    each code is at most one more than the largest code before it."""
-    if not len(codes):
-        return True
-    before = np.maximum.accumulate(codes)[:-1]
-    return bool(codes[0] == 0 and (codes[1:] <= before + 1).all())
 
 
 @dataclass

@@ -21,9 +21,9 @@ day is after the as-of date is incomplete (``complete`` is False): its
 retention is understated because the period is not over, so summaries skip it.
 
 What counts as an order is the product's rule (as in :mod:`loyalty.features`):
-a distinct order id per customer when one is mapped, otherwise one row; only
-lines with a positive amount that are not returns make an order, dated by its
-earliest line.  Everything is vectorised (no Python loop per customer).
+the order lines (``is_order_line``, :mod:`loyalty.lines`) of one ``order_key``,
+dated by the earliest of them.  Everything is vectorised (no Python loop per
+customer).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from loyalty import lines
 from loyalty.i18n import error
 
 #: Periods the period-by-period views support.
@@ -103,15 +104,16 @@ def customer_orders(tx, *, as_of: date | None = None) -> pd.DataFrame:
     Args:
         tx: clean transactions (a :class:`loyalty.quality.Transactions` or its
             frame) with customer_id, order_date, amount and, when present,
-            is_return and order_key.
+            is_order_line and order_key (a hand-made frame without
+            is_order_line gets the rule applied: :func:`loyalty.lines.order_line_mask`).
         as_of: ignore lines dated after this day (default: keep all).
 
     Returns:
         A frame with columns customer_id (categorical over the ids, sorted) and
-        order_date (datetime64, midnight), sorted by customer then date.  Without an ``order_key``
-        column every purchase line is an order; without ``is_return``, a line
-        is a return when its amount is negative; fee lines (``is_fee``: postage,
-        fees) make no order, as in :func:`loyalty.features.build_features`.
+        order_date (datetime64, midnight), sorted by customer then date: one row
+        per order key among the order lines, dated by its earliest line (without
+        an ``order_key`` column, every order line is an order), as in
+        :func:`loyalty.features.build_features`.
 
     Raises:
         LoyaltyError: the frame lacks customer_id, order_date or amount.
@@ -120,13 +122,8 @@ def customer_orders(tx, *, as_of: date | None = None) -> pd.DataFrame:
     for col in ("customer_id", "order_date", "amount"):
         if col not in f.columns:
             raise error("error.metrics_missing_column", column=col)
-    amount = np.nan_to_num(f["amount"].to_numpy(dtype=float, na_value=np.nan), nan=0.0)
-    is_return = (f["is_return"].to_numpy(dtype=bool) if "is_return" in f.columns
-                 else amount < 0)
     day = pd.to_datetime(f["order_date"]).to_numpy().astype("datetime64[D]").astype(np.int64)
-    keep = (amount > 0) & ~is_return & (day > np.iinfo(np.int64).min)
-    if "is_fee" in f.columns:  # postage and fee lines never make an order on their own
-        keep &= ~f["is_fee"].to_numpy(dtype=bool)
+    keep = lines.order_line_mask(f) & (day > np.iinfo(np.int64).min)
     if as_of is not None:
         keep &= day <= _day(as_of)
     codes, uniques = pd.factorize(f["customer_id"], sort=True)

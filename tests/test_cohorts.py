@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from loyalty.cohorts import cohort_table, days_to_second_distribution, f2_by_cohort, f2_conversion
+from loyalty.cohorts import (cohort_table, converted_within, days_to_second, days_to_second_distribution, f2_by_cohort,
+                             f2_conversion, second_purchase)
 from loyalty.errors import LoyaltyError
 
 
@@ -76,6 +77,20 @@ def test_f2_conversion_rule():
     assert r.as_of == date(2024, 5, 31)
     r91 = f2_conversion(_orders(rows), 91, as_of=date(2024, 5, 31))
     assert (r91.eligible, r91.converted) == (3, 2)  # a, b, c still eligible; a (90) and b (91) convert
+
+
+def test_second_purchase_is_the_first_order_on_a_later_day():
+    # customer 0: two orders on day 10 (one purchase), then day 12 and day 11 (in any row order);
+    # 1: one order; 2: two orders on one day only; 3: no order at all
+    codes = np.array([0, 0, 1, 0, 2, 2, 0])
+    days = np.array([10, 10, 50, 12, 7, 7, 11])
+    first, second = second_purchase(codes, days, 4)
+    assert first.tolist() == [10, 50, 7, -1]
+    assert second.tolist() == [11, -1, -1, -1]
+    gap = days_to_second(first, second)
+    assert gap[0] == 1 and np.isnan(gap[1:]).all()
+    assert converted_within(gap, 1).tolist() == [True, False, False, False]  # the boundary counts
+    assert converted_within(gap, 0).tolist() == [False] * 4
 
 
 def test_f2_with_nobody_eligible_and_bad_horizons():

@@ -118,3 +118,18 @@ def test_the_window_starts_window_days_minus_one_before_the_as_of_date():
     assert window_start(date(2024, 12, 31), 365) == date(2024, 1, 2)  # (2024-01-01, 2024-12-31] in a leap year
     f = features_of(csv_input("会員番号,注文日,金額\n1,2024/06/30,100\n"), as_of=date(2024, 6, 30), window_days=30)[1]
     assert f.window_start == date(2024, 6, 1)
+
+
+def test_orders_come_from_the_typed_lines_is_order_line_column():
+    # the typed-lines step marks every order line once; features read that column and never the
+    # rule itself: unmarking B2's line (0456's second order on 2024-01-10) takes that order away
+    from loyalty.features import build_features
+
+    ds, _ = features_of(csv_input(FIXTURE))
+    tx = ds.transactions
+    f = tx.frame
+    assert f["is_order_line"].tolist() == [True, True, True, True, False, True, True, True]
+    f.loc[f["order_id"] == "B2", "is_order_line"] = False
+    row = build_features(tx, as_of=date(2024, 6, 30)).frame.loc["0456"]
+    assert (row["frequency"], row["orders_total"], row["monetary"]) == (1, 1, 12500.0)
+    assert row["aov"] == 12500.0  # gross value (both purchase lines) over the one order left

@@ -13,8 +13,10 @@ import pytest
 
 from loyalty import definition as defn
 from loyalty import golden_route as gr
+from loyalty.cohorts import f2_conversion
 from loyalty.errors import LoyaltyError
 from loyalty.pipeline import InputFile, build_features, load_dataset
+from loyalty.retention import customer_orders
 from loyalty.scoring import score
 from tests.helpers import csv_input
 
@@ -171,9 +173,21 @@ def test_first_purchases_profile(fp):
     assert (r5["spend_30"], r5["spend_90"]) == (5000, 10000)  # …but lowers the net spend
     assert fp.loc["R6", "days_since_first"] == 180
     assert np.isnan(fp.loc["R2", "second_order_days"])
-    assert fp.loc["N1", "second_order_days"] == 0  # two orders on the first day
+    # two orders on the first day: two orders, but the second is part of the first purchase (F2 needs
+    # an order on a later day), so N1 has no second purchase yet
+    assert fp.loc["N1", "orders_so_far"] == 2 and np.isnan(fp.loc["N1", "second_order_days"])
     assert fp.loc["N1", "first_product"] == "ローション"  # the one that comes first in the file
     assert fp.loc["N3", "orders_so_far"] == 1  # the line after the as-of date is ignored
+
+
+def test_second_orders_are_the_metrics_pages_second_purchases(shop, fp):
+    # one F2 rule (loyalty.cohorts.second_purchase): the same days to the second purchase, customer
+    # by customer, as the metrics page's F2; N1's two first-day orders are one purchase on both
+    ds, _ = shop
+    f2 = f2_conversion(customer_orders(ds.transactions, as_of=AS_OF), 30, as_of=AS_OF)
+    mine = fp["second_order_days"].dropna().astype(np.int64)
+    assert mine.to_dict() == f2.days.to_dict()
+    assert mine.to_dict() == {"L1": 20, "L2": 10, "L3": 40, "L4": 100, "R1": 200, "R3": 5, "R5": 60}
 
 
 def test_without_an_order_id_one_day_is_one_order():
@@ -207,8 +221,9 @@ def test_attribute_values_bands_and_observability(shop, fp):
         "d0", "d1", "d2", "d3", "d4", "none", "none"]
     assert labels[("second_order", "d2")] == "31〜45日"
     assert labels[("second_order", "none")] == "180日以内になし"
-    # new customers: a second order already made is known, a missing one is not yet
-    assert values.loc["N1", "second_order"] == "d0"
+    # new customers: a second order already made is known, a missing one is not yet (N1's second
+    # invoice on its first day is not a second purchase)
+    assert pd.isna(values.loc["N1", "second_order"])
     assert pd.isna(values.loc["N2", "second_order"]) and pd.isna(values.loc["N3", "second_order"])
     # the first 30/90 days need 30/90 days of observation
     assert pd.isna(values.loc["N2", "orders_30"]) and values.loc["N3", "orders_30"] == "n0"
@@ -357,9 +372,10 @@ def test_top_and_middle_as_loyal(shop, fp):
 def test_new_customers_scored_by_hand(result):
     new = result.new_customers.set_index("customer_id")
     assert sorted(new.index) == ["N1", "N2", "N3"]
-    # N1: ローション 4.5 × full 2.25 × 紹介 4 × second order on day 0 1.5
-    assert new.loc["N1", "route_score"] == pytest.approx(math.log2(4.5 * 2.25 * 4 * 1.5))
-    assert new.loc["N1", "unknown"] == 0
+    # N1: ローション 4.5 × full 2.25 × 紹介 4; its two first-day orders are one purchase: the second
+    # order is not known yet
+    assert new.loc["N1", "route_score"] == pytest.approx(math.log2(4.5 * 2.25 * 4))
+    assert new.loc["N1", "unknown"] == 1
     # N2: トライアル and 広告 are hidden (no loyal customer) → 0; discounted 0.375; no second order yet
     assert new.loc["N2", "route_score"] == pytest.approx(math.log2(0.375))
     assert new.loc["N2", "unknown"] == 1
@@ -459,17 +475,13 @@ RETAIL_FEE_CODES = ["POST", "DOT", "C2", "M", "D", "S", "B", "CRUK", "PADS", "BA
 
 
 @pytest.fixture(scope="module")
-def retail():
+def retail_data():
+    """Online Retail read by the app (dataset, features) and with plain pandas (product purchase
+    lines of identified customers)."""
     if not RETAIL.exists():
         pytest.skip(f"the shared datasets folder is absent here ({RETAIL}); CI always has it")
-    data = RETAIL.read_bytes()
-    ds = load_dataset([InputFile(RETAIL.name, data)])
+    ds = load_dataset([InputFile(RETAIL.name, RETAIL.read_bytes())])
     feats = build_features(ds, as_of=RETAIL_AS_OF, window_days=365)
-    d = defn.preset("b2c")
-    d.rfm.mode = "quantile"  # the yen thresholds do not suit pounds
-    tiers = score(feats.frame, d).frame["tier"].astype("str")
-    result = gr.analyse(ds.transactions, feats.frame, tiers, RETAIL_AS_OF)
-    # the same data read with plain pandas: product purchase lines of identified customers
     raw = pd.read_csv(RETAIL, dtype={"InvoiceNo": "str", "CustomerID": "str", "StockCode": "str"})
     raw["row"] = np.arange(len(raw))
     raw["day"] = pd.to_datetime(raw["InvoiceDate"]).dt.normalize()
@@ -477,9 +489,29 @@ def retail():
     fee = raw["StockCode"].str.strip().str.upper().isin(RETAIL_FEE_CODES)
     buy = raw[raw["CustomerID"].notna() & (raw["amount"] > 0) & (raw["Quantity"] > 0) & ~fee
               & ~raw["InvoiceNo"].str.startswith("C") & (raw["day"] <= pd.Timestamp(RETAIL_AS_OF))]
+    return ds, feats, buy
+
+
+@pytest.fixture(scope="module")
+def retail(retail_data):
+    ds, feats, buy = retail_data
+    d = defn.preset("b2c")
+    d.rfm.mode = "quantile"  # the yen thresholds do not suit pounds
+    tiers = score(feats.frame, d).frame["tier"].astype("str")
+    result = gr.analyse(ds.transactions, feats.frame, tiers, RETAIL_AS_OF)
     return result, tiers, buy
 
 
+def _plain_second_purchase(buy: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Per customer: first order day and days to the first invoice on a later day (NaN: none)."""
+    days = buy.groupby(["CustomerID", "InvoiceNo"])["day"].min().reset_index()
+    first = days.groupby("CustomerID")["day"].min()
+    later = days[days["day"] > days["CustomerID"].map(first)]
+    second = later.groupby("CustomerID")["day"].min().reindex(first.index)
+    return first, (second - first).dt.days
+
+
+@pytest.mark.slow
 def test_online_retail_cohort_and_loyal_counts(retail):
     result, tiers, buy = retail
     first = buy.groupby("CustomerID")["day"].min()
@@ -490,15 +522,11 @@ def test_online_retail_cohort_and_loyal_counts(retail):
     assert len(result.new_customers) == len(new)
 
 
+@pytest.mark.slow
 def test_online_retail_second_order_pattern_and_f2(retail):
     result, tiers, buy = retail
-    invoices = buy.groupby(["CustomerID", "InvoiceNo"]).agg(day=("day", "min"), row=("row", "min")).reset_index()
-    invoices = invoices.sort_values(["CustomerID", "day", "row"])
-    invoices["n"] = invoices.groupby("CustomerID").cumcount()
-    first = invoices[invoices["n"] == 0].set_index("CustomerID")
-    second = invoices[invoices["n"] == 1].set_index("CustomerID")["day"]
-    gap = (second.reindex(first.index) - first["day"]).dt.days
-    in_cohort = first["day"] <= pd.Timestamp(RETAIL_AS_OF) - pd.Timedelta(days=180)
+    first, gap = _plain_second_purchase(buy)  # a second invoice on the first day is no second purchase
+    in_cohort = first <= pd.Timestamp(RETAIL_AS_OF) - pd.Timedelta(days=180)
     loyal = (tiers.reindex(first.index) == "top") & in_cohort
     within14 = gap <= 14
     a = int((within14 & loyal).sum())
@@ -516,6 +544,37 @@ def test_online_retail_second_order_pattern_and_f2(retail):
     assert totals["f2_rate"] == pytest.approx(((gap <= 90) & in_cohort).sum() / in_cohort.sum())
 
 
+@pytest.mark.slow
+def test_online_retail_f2_is_the_metrics_page_f2_for_the_same_customers(retail_data, retail):
+    # one F2 rule: the golden route's converters are the metrics page's converters among its cohort
+    ds, _, _ = retail_data
+    result, _, _ = retail
+    f2 = f2_conversion(customer_orders(ds.transactions, as_of=RETAIL_AS_OF), 90, as_of=RETAIL_AS_OF)
+    fp = gr.first_purchases(ds.transactions, RETAIL_AS_OF)
+    cohort = fp.index[fp["days_since_first"] >= 180]
+    converted = int((f2.days.reindex(cohort) <= 90).sum())
+    _, totals = result.entries["product"]
+    assert (totals["customers"], totals["f2"]) == (len(cohort), converted) == (2819, 1297)  # 46.0%
+
+
+@pytest.mark.slow
+def test_online_retail_figures_quoted_in_the_readme(retail_data):
+    # README "Golden route": as-of 2011-12-09, window 365 days, the BtoC preset as it is, loyal = top
+    # and middle tiers, compared = first order at least 180 days before the as-of date
+    ds, feats, _ = retail_data
+    tiers = score(feats.frame, defn.preset("b2c")).frame["tier"].astype("str")
+    settings = gr.GoldenRouteSettings(min_history_days=180, loyal_tiers=("top", "middle"))
+    r = gr.analyse(ds.transactions, feats.frame, tiers, RETAIL_AS_OF, settings)
+    assert (r.cohort, r.loyal) == (2819, 1085)
+    row = _row(r.patterns.shown, "second_order", "d0")
+    assert (row["loyal"], row["rest"]) == (232, 78)  # 21.4% of 1,085 vs 4.5% of 1,734
+    assert (round(row["share_loyal"], 3), round(row["share_rest"], 3)) == (0.214, 0.045)
+    assert [round(row[k], 2) for k in ("lift", "lift_low", "lift_high")] == [4.75, 3.72, 6.07]
+    _, totals = r.entries["product"]
+    assert (totals["f2"], round(totals["f2_rate"], 3)) == (1297, 0.460)
+
+
+@pytest.mark.slow
 def test_online_retail_entry_product_is_the_highest_value_line(retail):
     result, tiers, buy = retail
     firsts = buy.sort_values(["CustomerID", "day", "row"]).groupby("CustomerID").head(1)
@@ -544,7 +603,8 @@ def test_every_attribute_has_its_labels():
 
 
 def test_english_count_bands_read_as_counts():
-    from loyalty.golden_route import ITEM_EDGES, _count_labels
+    from loyalty.golden_route.attributes import _count_labels
+    from loyalty.golden_route.settings import ITEM_EDGES
 
     items = _count_labels(ITEM_EDGES, "golden.band.items", "en")
     assert items["n0"] == "1 item" and "item1" not in " ".join(items.values())

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from loyalty import definition as defn
 from loyalty.features import build_features
 from loyalty.pipeline import InputFile, load_dataset
-from loyalty.quality import _combine_codes, _duplicated_rows, _order_id_codes
+from loyalty.line_keys import combine_codes, duplicated_rows, order_id_codes
 from loyalty.scoring import Scorer
 
 TODAY = date(2025, 1, 1)
@@ -86,14 +86,14 @@ def test_duplicate_prefilter_is_exact_when_keys_collide():
     # rows equal on every key but one cell: not duplicates; keys that all collide
     src = pd.DataFrame({"a": ["x", "x", "x", "y", "x"], "b": ["1", "2", "1", "1", None]}, dtype="str")
     same = np.zeros(len(src), dtype=np.int64)
-    np.testing.assert_array_equal(_duplicated_rows(src, [same, same]), [False, False, True, False, False])
+    np.testing.assert_array_equal(duplicated_rows(src, [same, same]), [False, False, True, False, False])
 
 
 def test_blank_and_missing_order_ids_are_one_order_per_customer():
     oid = pd.Series(["A", "", None, "A", "B"], dtype="str")
-    codes = _order_id_codes(oid)
+    codes = order_id_codes(oid)
     assert codes[1] == codes[2] == 0
-    keys = _combine_codes(np.array([0, 0, 0, 1, 0]), codes)
+    keys = combine_codes(np.array([0, 0, 0, 1, 0]), codes)
     assert keys.tolist() == [0, 1, 1, 2, 3]
 
 

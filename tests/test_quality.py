@@ -149,3 +149,25 @@ def test_the_readers_notes_are_copied_into_the_report_per_file():
                                    {"key": "note.rel_empty_rows_skipped", "values": {"count": 1}},
                                    {"key": "note.rel_apostrophes_removed", "values": {"count": 1}}]
     assert r.to_dict()["files"][0]["notes"] == r.files[0]["notes"]
+
+
+def test_one_table_is_typed_into_a_value_the_caller_adds_up():
+    from loyalty.pipeline import read_inputs
+    from loyalty.quality import prepare_transactions, type_table
+
+    (info,) = read_inputs([csv_input(MESSY, name="messy.csv")])
+    typed = type_table(info.raw, info.mapping, today=TODAY, key_offset=100)
+    # the table's own figures; nothing else is touched
+    assert typed.excluded_by_reason == {"missing_customer_id": 2, "bad_date": 1, "bad_amount": 2,
+                                        "field_count": 0, "future_date": 1, "duplicate": 0}
+    assert typed.counts == {"returns": 2, "returns_amount": -1100.0, "sign_flipped": 1, "zero_amount": 1,
+                            "fee_lines": 0, "rows_read": 11, "duplicates": 1}
+    assert typed.frame["order_key"].tolist() == [100, 101, 102, 103, 104]  # no order id: one per line
+    assert typed.next_key == 105
+    assert typed.frame["is_order_line"].tolist() == [True, False, False, True, False]  # c1, c6 返品, c7 -300, c1, c8 0
+    assert typed.info["rows_used"] == 5 and typed.excluded["row"].tolist() == [3, 4, 5, 6, 7, 8]
+    # two tables: the caller sums their figures and their order keys do not collide
+    tx = prepare_transactions([(info.raw, info.mapping), (info.raw, info.mapping)], today=TODAY)
+    assert (tx.report.rows_read, tx.report.returns, tx.report.duplicates) == (22, 4, 2)
+    assert tx.report.excluded_by_reason["bad_amount"] == 4
+    assert tx.frame["order_key"].tolist() == list(range(10))

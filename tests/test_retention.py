@@ -65,6 +65,22 @@ def test_fee_lines_make_no_order():
     assert out["order_date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-01-05"]
 
 
+def test_customer_orders_read_the_typed_lines_is_order_line_column():
+    # with the typed lines' column, only it decides: a's first line is not an order line here,
+    # so order 1 is dated by its other line (01-06)
+    tx = pd.DataFrame({
+        "customer_id": ["a", "a", "b"],
+        "order_date": pd.to_datetime(["2024-01-05", "2024-01-06", "2024-01-07"]),
+        "amount": [100.0, 50.0, 30.0],
+        "is_return": [False] * 3,
+        "is_order_line": [False, True, False],
+        "order_key": [1, 1, 2],
+    })
+    out = customer_orders(tx)
+    assert out["customer_id"].tolist() == ["a"]
+    assert out["order_date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-01-06"]
+
+
 def test_customer_orders_without_order_key_counts_every_purchase_line():
     tx = pd.DataFrame({"customer_id": ["x", "x", "x"], "order_date": pd.to_datetime(["2024-01-01"] * 3),
                        "amount": [5.0, 5.0, -5.0]})

@@ -141,7 +141,7 @@ def test_fee_lines_follow_the_same_rule_in_sql(tmp_path, order_ids):
 def test_fee_codes_are_decided_in_sql_when_there_are_too_many_distinct_codes(tmp_path, monkeypatch):
     path = tmp_path / "fees.csv"
     path.write_text(FEES, encoding="utf-8")
-    monkeypatch.setattr(wh, "DISTINCT_IN_PYTHON", 2)  # forces the SQL form of every per-value rule
+    monkeypatch.setattr(wh.typed, "DISTINCT_IN_PYTHON", 2)  # forces the SQL form of every per-value rule
     _, pandas_features = _pandas_features(path)
     _same(pandas_features.frame, _sql_features(str(path)).features.frame)
 
@@ -245,17 +245,34 @@ def test_postgres_sql_is_generated_without_connecting():
 
 def test_bigquery_and_snowflake_sql_compile_too():
     mapping = ColumnMapping("transactions", {"customer_id": "cid", "order_date": "d", "amount": "a"})
-    for dialect in ("bigquery", "snowflake"):
+    for dialect, window_start in (("bigquery", "DATE(2023, 7, 1)"), ("snowflake", "DATE_FROM_PARTS(2023, 7, 1)")):
         sql = wh.feature_sql({"cid": "int64", "d": "date", "a": "float64"}, mapping, as_of=date(2024, 6, 30),
                              today=TODAY, dialect=dialect)
-        sqlglot.parse_one(sql, read=dialect)
+        parsed = sqlglot.parse_one(sql, read=dialect)
+        # without an order id: one scan, one aggregation by customer, the window start as a literal
+        assert [len(g.expressions) for g in parsed.find_all(sqlglot.exp.Group)] == [1]
+        assert window_start in sql and " JOIN " not in sql.upper()
+        assert sorted(parsed.named_selects) == sorted(
+            ["cid", "monetary", "revenue_total", "gross", "returns_amount", "orders_total", "frequency",
+             "discounted_orders", "first_day", "last_day"])
+
+
+def test_order_ids_that_differ_only_by_spaces_are_one_order_in_sql(tmp_path):
+    # the customer ids are clean (compared as stored), but " A1 " is order A1 as in pandas
+    text = "注文番号,会員番号,注文日,金額\nA1,c1,2024/05/01,100\n A1 ,c1,2024/05/02,50\nA2,c1,2024/06/01,30\n"
+    path = tmp_path / "spaced_ids.csv"
+    path.write_text(text, encoding="utf-8")
+    _, pandas_features = _pandas_features(path)
+    sql = _sql_features(str(path)).features.frame
+    _same(pandas_features.frame, sql)
+    assert sql.loc["c1", "orders_total"] == 2
 
 
 def test_checks_give_the_same_counts_in_one_grouped_scan_and_per_column(fixture_csv, monkeypatch):
     with wh.open_source(str(fixture_csv)) as src:
         mapping = wh.source_mapping(src)
         q, rules = wh.run_checks(src.table, mapping, clean_ids=False, today=TODAY, as_of=AS_OF)
-        monkeypatch.setattr(wh, "CHECK_GROUPS_MAX", 1)  # too many combinations: one query per column
+        monkeypatch.setattr(wh.checks, "CHECK_GROUPS_MAX", 1)  # too many combinations: one query per column
         q2, rules2 = wh.run_checks(src.table, mapping, clean_ids=False, today=TODAY, as_of=AS_OF)
     # 13 lines: one without an id, one unreadable date; A9 (2024-07-02) is after the as-of date
     assert q == q2 == {"rows_read": 13, "missing_customer_id": 1, "bad_date": 1, "bad_amount": 0,
@@ -267,7 +284,7 @@ def test_checks_give_the_same_counts_in_one_grouped_scan_and_per_column(fixture_
 
 def test_fallback_checks_give_the_same_features(fixture_csv, monkeypatch):
     expected = _sql_features(str(fixture_csv))
-    monkeypatch.setattr(wh, "CHECK_GROUPS_MAX", 1)
+    monkeypatch.setattr(wh.checks, "CHECK_GROUPS_MAX", 1)
     result = _sql_features(str(fixture_csv))
     _same(expected.features.frame, result.features.frame)
     assert result.report == expected.report
@@ -281,12 +298,12 @@ def test_frame_from_an_unordered_warehouse_result_is_sorted():
                       "gross": [4.0, 0.0, 3.0], "returns_amount": [0.0, -2.0, 0.0],
                       "orders_total": pa.array([2, None, 1], pa.int64()), "frequency": [1, 0, 1],
                       "discounted_orders": [1, 0, 0], "first_day": day, "last_day": day})
-    f = wh._features_frame(table, date(2024, 6, 30), 365)
+    f = wh.query._features_frame(table, date(2024, 6, 30), 365)
     assert f.index.tolist() == ["B", "a", "b"]  # code point order, as pandas sorts
     assert f["recency_days"].tolist()[0] == 181 and np.isnan(f.loc["a", "recency_days"])
     assert f["aov"].tolist()[2] == 2.0 and f.loc["a", "orders_total"] == 0
     assert f.loc["b", "last_order"] == pd.Timestamp("2024-06-01") and pd.isna(f.loc["a", "first_order"])
-    assert wh._in_order(pa.array(["B", "a", "b"])) and not wh._in_order(pa.array(["a", "B"]))
+    assert wh.query._in_order(pa.array(["B", "a", "b"])) and not wh.query._in_order(pa.array(["a", "B"]))
 
 
 def test_csv_that_turns_out_to_be_cp932_after_the_first_megabyte(tmp_path, monkeypatch):
@@ -299,8 +316,8 @@ def test_csv_that_turns_out_to_be_cp932_after_the_first_megabyte(tmp_path, monke
     assert path.stat().st_size > (1 << 20)
     _, pandas_features = _pandas_features(path)
     transcoded = []
-    real = wh._transcode_cp932
-    monkeypatch.setattr(wh, "_transcode_cp932", lambda *a: transcoded.append(a) or real(*a))
+    real = wh.source._transcode_cp932
+    monkeypatch.setattr(wh.source, "_transcode_cp932", lambda *a: transcoded.append(a) or real(*a))
     result = _sql_features(str(path))
     assert len(transcoded) == 1  # not at opening (the head is ASCII): on the first scan's error
     _same(pandas_features.frame, result.features.frame)
