@@ -333,6 +333,20 @@ def _outcome(raw, camp: Campaign, outcome: str, dataset: _Lazy, days: int, notes
     return lines.frame[outcome], LINE_OUTCOMES[outcome]
 
 
+def _column_of_another_table(by: str, camp: Campaign, dataset: "_Lazy") -> pd.Series:
+    """A column of another input (a customer table with an id column), per campaign customer."""
+    from loyalty.mapping import detect_mapping
+
+    for other, _f in dataset.rest:
+        id_col = detect_mapping(list(other.frame.columns), "customers").column("customer_id")
+        if by in other.frame.columns and id_col is not None and camp.has_ids:
+            ids = values.normalize_ids(other.frame[id_col])
+            table = pd.Series(other.frame[by].to_numpy(), index=ids.to_numpy())
+            table = table[~table.index.duplicated(keep="first")]
+            return camp.frame["customer_id"].map(table)
+    raise error("error.effect_no_column", column=by)
+
+
 def _breakdown(raw, camp: Campaign, by: str, group: str, dataset: _Lazy, definition, notes: list, lang: str):
     """The "by" value of each campaign customer, the order of the values, and their labels."""
     from loyalty.definition import TIER_KEYS
@@ -343,9 +357,9 @@ def _breakdown(raw, camp: Campaign, by: str, group: str, dataset: _Lazy, definit
     if by not in ("tier", "segment"):
         if by == group:
             raise error("error.effect_by_is_group", column=by)
-        if by not in raw.frame.columns:
-            raise error("error.effect_no_column", column=by, file=raw.name)
-        return raw.frame.loc[camp.frame.index, by], None, {}
+        if by in raw.frame.columns:
+            return raw.frame.loc[camp.frame.index, by], None, {}
+        return _column_of_another_table(by, camp, dataset), None, {}
     if not camp.has_ids:
         raise error("error.effect_by_needs_scores", by=by)
     ds = dataset.get("error.effect_by_needs_scores", by=by)

@@ -430,3 +430,49 @@ def test_tiers_need_ids_and_data_to_score(tmp_path, capsys):
     assert main(["effect", str(tmp_path / "h.csv"), "--group", "グループ", "--control", "B",
                  "--outcome", "visit"]) == 2
     assert "グループの列「グループ」があるファイルが見つかりません" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- the sample campaign
+
+SAMPLE = ROOT / "sample_data"
+
+
+@pytest.fixture(scope="module")
+def sample_run():
+    files = [InputFile(n, (SAMPLE / n).read_bytes())
+             for n in ("campaign_assignment.csv", "orders_cp932.csv", "customers.csv")]
+    return files, cp.run(files, group="配信グループ", control="holdout", outcome="conversion", by="tier")
+
+
+def test_the_sample_campaign_lifts_the_middle_tier_only(sample_run):
+    _files, result = sample_run
+    e = result.effect
+    assert e.overall[["group", "n"]].values.tolist() == [["mail", 1386], ["holdout", 615]]
+    assert [round(x * 100, 1) for x in e.overall["mean"]] == [18.6, 12.4]
+    seg = e.segments[~e.segments["is_control"]].set_index("by")
+    assert seg["verdict"].to_dict() == {"top": "unclear", "middle": "lift", "low": "unclear"}
+    assert round(seg.loc["middle", "uplift"] * 100, 1) == 12.1
+    assert result.labels["middle"] == "中堅層"
+    assert ef.targets(e)["by"].tolist() == ["middle"]
+    assert ("effect.note.scored_at", {"as_of": "2026/09/01"}) in result.notes
+
+
+def test_a_breakdown_by_a_column_of_the_customer_table(sample_run):
+    files, _ = sample_run
+    result = cp.run(files, group="配信グループ", control="holdout", outcome="spend", by="年代")
+    assert result.effect.kind == "mean"
+    assert result.effect.segments["by"].drop_duplicates().tolist() == ["20代", "30代", "40代", "50代", "60代以上"]
+    assert result.effect.segments["n"].sum() == 2001
+
+
+@pytest.mark.slow
+def test_the_generator_writes_the_committed_campaign_file():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("sample_generate_effect", SAMPLE / "generate.py")
+    gen = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = gen
+    spec.loader.exec_module(gen)
+    rows = gen.campaign_rows(gen.build().customers, gen.SEED)
+    text = gen._csv_text(gen.CAMPAIGN_COLUMNS, rows, "\r\n").encode("utf-8-sig")
+    assert text == (SAMPLE / "campaign_assignment.csv").read_bytes()
