@@ -340,11 +340,48 @@ def _column_of_another_table(by: str, camp: Campaign, dataset: "_Lazy") -> pd.Se
     for other, _f in dataset.rest:
         id_col = detect_mapping(list(other.frame.columns), "customers").column("customer_id")
         if by in other.frame.columns and id_col is not None and camp.has_ids:
-            ids = values.normalize_ids(other.frame[id_col])
-            table = pd.Series(other.frame[by].to_numpy(), index=ids.to_numpy())
-            table = table[~table.index.duplicated(keep="first")]
-            return camp.frame["customer_id"].map(table)
+            return column_by_id(other.frame, id_col, by, camp)
     raise error("error.effect_no_column", column=by)
+
+
+def column_by_id(table: pd.DataFrame, id_column: str, column: str, camp: Campaign) -> pd.Series:
+    """A column of another table (a customer table), looked up by customer id for each
+    campaign customer (NaN where the id is not there; the first row of a repeated id).
+
+    Args:
+        table: the other table (text cells).
+        id_column: its customer id column.
+        column: the column wanted.
+        camp: who got the measure (with ids).
+
+    Returns:
+        A Series indexed like ``camp.frame``.
+    """
+    ids = values.normalize_ids(table[id_column])
+    lookup = pd.Series(table[column].to_numpy(), index=ids.to_numpy())
+    lookup = lookup[lookup.index.notna() & ~lookup.index.duplicated(keep="first")]
+    return camp.frame["customer_id"].map(lookup)
+
+
+def numeric_columns(table: pd.DataFrame, skip=()) -> dict[str, str]:
+    """The columns that can be outcomes: every non-empty cell a number.
+
+    Args:
+        table: the cells as read (text).
+        skip: columns not to consider (id, group).
+
+    Returns:
+        column -> ``"rate"`` (only 0 and 1) or ``"mean"``, in table order.
+    """
+    out = {}
+    for col in table.columns:
+        if col in skip:
+            continue
+        parsed = values.parse_amounts(table[col])
+        if parsed.bad.any() or parsed.empty.all():
+            continue
+        out[col] = "rate" if parsed.values.dropna().isin([0.0, 1.0]).all() else "mean"
+    return out
 
 
 def _breakdown(raw, camp: Campaign, by: str, group: str, dataset: _Lazy, definition, notes: list, lang: str):

@@ -70,6 +70,9 @@ GROUP_HEADERS = ("group", "グループ", "配信グループ", "施策グルー
                  "arm", "variant", "テスト区分", "配信区分", "対象区分")
 SEND_DATE_HEADERS = ("senddate", "sentdate", "send", "配信日", "送信日", "実施日", "配信日時", "送信日時",
                      "施策実施日", "date", "日付")
+OUTCOME_HEADERS = ("visit", "conversion", "cv", "来店", "購入", "来訪", "反応", "response", "click", "クリック",
+                   "開封", "open", "成約", "申込")
+SPEND_HEADERS = ("spend", "購入金額", "売上", "売上金額", "金額", "revenue", "sales", "amount")
 CONTROL_WORDS = ("control", "holdout", "hold out", "no email", "no e-mail", "対照群", "対照", "非配信",
                  "配信なし", "未配信", "コントロール", "ホールドアウト")
 #: The columns of :attr:`Effect.overall` and :attr:`Effect.segments` (``by`` only in the latter).
@@ -372,3 +375,12 @@ def detect_control(groups) -> str | None:
             return str(g)
     return None
 
+
+def detect_outcome_column(columns: list[str]) -> str | None:
+    """The column whose header suggests a 0/1 outcome (:data:`OUTCOME_HEADERS`), or None."""
+    return _find(columns, OUTCOME_HEADERS)
+
+
+def detect_spend_column(columns: list[str]) -> str | None:
+    """The column whose header suggests spend (:data:`SPEND_HEADERS`), or None."""
+    return _find(columns, SPEND_HEADERS)
