@@ -86,7 +86,7 @@ def _columns(src: ue.Source) -> tuple[str | None, str, str]:
         id_col = None if id_col == ue.NO_ID else id_col
     candidates = [c for c in cols if c != id_col and 2 <= src.raw.frame[c].nunique(dropna=True) <= ue.MAX_GROUPS]
     if not candidates:
-        raise_no_group()
+        _no_group_column()
     found = ef.detect_group_column(candidates)
     group = c2.selectbox(t("effect.ctl.group"), candidates, index=candidates.index(found) if found else 0,
                          key=f"w_eff_group_{key}", help=t("effect.ctl.group_help"))
@@ -97,7 +97,7 @@ def _columns(src: ue.Source) -> tuple[str | None, str, str]:
     return id_col, group, control
 
 
-def raise_no_group() -> None:
+def _no_group_column() -> None:
     """Stop the page: no column can be the group column."""
     st.warning(t("effect.no_group_column", most=ue.MAX_GROUPS), icon=":material/warning:")
     st.stop()
@@ -193,7 +193,7 @@ def _notes(a: ue.Analysis) -> None:
         st.caption(t(key, **values))
 
 
-def _overview(a: ue.Analysis, ch: ue.Choices) -> None:
+def _overview(a: ue.Analysis) -> None:
     """Per treated group: its level against the control's, the uplift, its interval, spend per customer."""
     e = a.effect
     rows = e.overall.set_index("group")
@@ -212,9 +212,10 @@ def _overview(a: ue.Analysis, ch: ue.Choices) -> None:
                   help=t("effect.kpi.interval_help"))
         if a.spend is not None:
             s = a.spend.overall.set_index("group").loc[g]
+            interval = ue.interval_text(s["low"], s["high"], a.spend, a.money)
             m4.metric(t("effect.kpi.spend"), ue.diff_text(s["uplift"], a.spend, a.money) if s["enough"] else "—",
-                      help=t("effect.kpi.spend_help", interval=ue.interval_text(s["low"], s["high"], a.spend,
-                                                                                 a.money)))
+                      delta=t("effect.kpi.spend_interval", interval=interval) if s["enough"] else None,
+                      delta_color="off", delta_arrow="off", help=t("effect.kpi.spend_help"))
         st.caption(t(f"effect.verdict_line.{r['verdict']}", group=g, control=e.control))
 
 
@@ -285,7 +286,7 @@ def render() -> None:
         state.show_error(exc)
         return
     _notes(a)
-    _overview(a, ch)
+    _overview(a)
     _chart(a)
     comparison = _table(a)
     _targets(a, comparison, ch, src)

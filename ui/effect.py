@@ -413,5 +413,5 @@ def uplift_chart(a: Analysis) -> alt.Chart | None:
                                                 x2="high:Q")
     points = base.mark_point(filled=True, size=90, opacity=1).encode(x="uplift:Q")
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[6, 3], color="#333").encode(x="x:Q")
-    step = BAR_STEP * (1 + 0.6 * (len(groups) - 1))
-    return (zero + bars + points).properties(height=alt.Step(step))
+    # with several treated groups the step is per group (each segment gets one row per group)
+    return (zero + bars + points).properties(height=alt.Step(BAR_STEP))
