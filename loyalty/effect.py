@@ -65,7 +65,7 @@ LINE_OUTCOMES = {"visit": "rate", "conversion": "rate", "spend": "mean"}
 KINDS = ("rate", "mean")
 VERDICTS = ("lift", "drop", "unclear", "too_small", "control")
 #: Header names (normalised as :func:`loyalty.mapping.normalise_header` does) that suggest
-#: the group column, the send-date column, and control-group values.
+#: the group, send-date, outcome and spend columns, and control-group values.
 GROUP_HEADERS = ("group", "グループ", "配信グループ", "施策グループ", "群", "区分", "segment", "treatment",
                  "arm", "variant", "テスト区分", "配信区分", "対象区分")
 SEND_DATE_HEADERS = ("senddate", "sentdate", "send", "配信日", "送信日", "実施日", "配信日時", "送信日時",
