@@ -25,6 +25,7 @@ PAGES = [
     ("pages/metrics.py", "nav.metrics", ":material/monitoring:"),
     ("pages/clv.py", "nav.clv", ":material/trending_up:"),
     ("pages/golden_route.py", "nav.golden_route", ":material/route:"),
+    ("pages/effect.py", "nav.effect", ":material/campaign:"),
     ("pages/export.py", "nav.export", ":material/download:"),
 ]
 HERE = Path(__file__).parent

@@ -1,4 +1,4 @@
-"""The command line: ``python -m loyalty score|definition|quality|clv``.
+"""The command line: ``python -m loyalty score|definition|quality|clv|effect``.
 
 A stable interface (DESIGN §5).  Bad input prints a short message on standard
 error and exits with status 2 — never a traceback.  Set ``LOYALTY_DEBUG=1`` to
@@ -85,11 +85,32 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--output", metavar="FILE", help="write per-customer values (CSV or XLSX)")
     c.add_argument("--map", action="append", default=[], metavar="ROLE=COLUMN")
     c.add_argument("--sheet", metavar="NAME")
+    _effect_parser(sub)
     for command in (s, q, c):
         # also after the command (`score x.csv --currency GBP`); it then wins over the global one
         command.add_argument("--currency", choices=list(fmt.CURRENCIES), type=str.upper, default=argparse.SUPPRESS,
                              help="as the global --currency")
     return p
+
+
+def _effect_parser(sub) -> None:
+    e = sub.add_parser("effect", help="campaign effect: treated vs held-out control, overall and per segment")
+    e.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="the table with the group column (one row per customer), plus transaction/customer files")
+    e.add_argument("--group", required=True, metavar="COLUMN", help="column with each customer's group")
+    e.add_argument("--control", required=True, metavar="VALUE", help="the held-out control group's value")
+    e.add_argument("--outcome", required=True, metavar="COLUMN",
+                   help="outcome column (0/1 or an amount), or visit|conversion|spend from the transactions")
+    e.add_argument("--by", metavar="tier|segment|COLUMN", help="break down by tier, RFM segment or a column")
+    e.add_argument("--days", type=int, help="days after the send date counted for visit/conversion/spend "
+                                           "(default: 30, loyalty.effect.DEFAULT_DAYS)")
+    e.add_argument("--send-date", metavar="YYYY-MM-DD", help="one send date for everyone (default: a send-date column)")
+    e.add_argument("--id-column", metavar="COLUMN", help="customer id column (default: detected; none = one row each)")
+    e.add_argument("--definition", metavar="FILE", help="definition JSON for --by tier|segment")
+    e.add_argument("--preset", choices=list(defn.PRESETS), help="preset definition for --by tier|segment")
+    e.add_argument("--json", action="store_true", help="print JSON")
+    e.add_argument("--map", action="append", default=[], metavar="ROLE=COLUMN")
+    e.add_argument("--sheet", metavar="NAME")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -315,4 +336,24 @@ def cmd_clv(args, lang: str) -> int:
     return 0
 
 
-_COMMANDS = {"definition": cmd_definition, "score": cmd_score, "quality": cmd_quality, "clv": cmd_clv}
+def cmd_effect(args, lang: str) -> int:
+    from loyalty import campaign
+
+    if args.definition and args.preset:
+        raise error("error.definition_and_preset")
+    d = defn.load(args.definition) if args.definition else defn.preset(args.preset or "b2c")
+    result = campaign.run(_inputs(args.inputs, kind=None, maps=_parse_maps(args.map), sheet=args.sheet),
+                          group=args.group, control=args.control, outcome=args.outcome, by=args.by,
+                          days=args.days, send_date=_parse_date(args.send_date, "--send-date"),
+                          id_column=args.id_column, definition=d, lang=lang)
+    for key, values in result.notes:
+        print(t(key, lang, **values), file=sys.stderr)
+    if args.json:
+        print(json.dumps(result.effect.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(campaign.text_lines(result, lang)))
+    return 0
+
+
+_COMMANDS = {"definition": cmd_definition, "score": cmd_score, "quality": cmd_quality, "clv": cmd_clv,
+             "effect": cmd_effect}

@@ -7,7 +7,7 @@ the files a marketer would get from the shop's back office, CRM/MA tool and, for
 examples, a SaaS vendor's account list. Every name is invented.
 
 Run ``python sample_data/generate.py`` (optionally with an output directory) to rewrite all
-files. The result depends only on ``SEED``: the same bytes on every run and every day.
+files (the last, ``campaign_assignment.csv``, is the campaign-effect demo: see :func:`campaign_rows`). The result depends only on ``SEED``: the same bytes on every run and every day.
 
 Behaviour types simulated (the "ground truth"; never written into the files, available
 from :func:`build` for tests and demos):
@@ -53,6 +53,7 @@ ORDERS_CSV = "orders_cp932.csv"
 ORDERS_XLSX = "orders.xlsx"
 CUSTOMERS_CSV = "customers.csv"
 B2B_CSV = "b2b_accounts.csv"
+CAMPAIGN_CSV = "campaign_assignment.csv"
 
 ORDER_COLUMNS = [
     "受注番号", "会員番号", "注文日時", "商品コード", "商品名", "カテゴリ", "数量", "単価",
@@ -63,6 +64,7 @@ CUSTOMER_COLUMNS = [
     "メールクリック率(%)", "ログイン回数(年間)", "イベント参加回数", "SNS反応数",
     "レビュー投稿数", "問い合わせ件数", "NPS", "満足度",
 ]
+CAMPAIGN_COLUMNS = ["会員番号", "配信グループ", "配信日"]
 B2B_COLUMNS = [
     "取引先ID", "会社名", "業種", "従業員規模", "年間契約額", "月額利用料", "契約年数",
     "契約月数", "関与部門数", "年間定例回数", "最終利用日", "問い合わせ件数", "導入事例協力",
@@ -855,6 +857,50 @@ def b2b_rows(rng: np.random.Generator, n: int = 60) -> list[list]:
 # --------------------------------------------------------------------------------------
 
 
+# --------------------------------------------------------------------------------------
+# A campaign with a held-out control group (the 施策効果 page's demo)
+# --------------------------------------------------------------------------------------
+
+#: An autumn e-mail with a coupon, sent on this day to every member who had ordered
+#: by then; a random 30% were held out (group "holdout"), the rest got it ("mail").
+CAMPAIGN_SEND = date(2026, 9, 1)
+CAMPAIGN_DAYS = 30
+CAMPAIGN_MAILED_SHARE = 0.7
+#: How much the mail multiplies the chance of an order in the 30 days after the send, per
+#: behaviour type: loyal customers buy anyway, the middle and bargain hunters respond.
+CAMPAIGN_EFFECT = {"loyal": 1.05, "middle": 1.9, "bargain": 1.5, "engaged": 2.5, "lapsed": 1.0,
+                   "one_off": 1.0, "new": 1.4}
+
+
+def campaign_rows(customers: list[Customer], seed: int) -> list[list]:
+    """Who got the campaign mail and who was held out, one row per member.
+
+    The purchases were simulated without any campaign, so the group is drawn after
+    the fact, from whether the member ordered in the window (send, send + 30 days]:
+    with p the type's order rate in the window, π the mailed share and RR the
+    type's effect, p₀ = p / (π·RR + 1 − π) and p₁ = RR·p₀, and Bayes' rule gives
+    P(mail | ordered) = π·RR / (π·RR + 1 − π) and
+    P(mail | no order) = π(1 − p₁) / (π(1 − p₁) + (1 − π)(1 − p₀)).  Groups and
+    orders then look as a randomised test with these effects would.  Its own
+    random stream: the other files do not change.
+    """
+    rng = np.random.default_rng(seed + 3)
+    send = _d(CAMPAIGN_SEND)
+    members = sorted((c for c in customers if c.order_days and c.order_days[0] <= send),
+                     key=lambda c: c.member_id)
+    ordered = {c.member_id: any(send < d <= send + CAMPAIGN_DAYS for d in c.order_days) for c in members}
+    rate = {k: np.mean([ordered[c.member_id] for c in members if c.kind == k] or [0.0]) for k in TYPES}
+    pi, rows = CAMPAIGN_MAILED_SHARE, []
+    for c in members:
+        rr = CAMPAIGN_EFFECT[c.kind]
+        p0 = rate[c.kind] / (pi * rr + 1 - pi)
+        p1 = rr * p0
+        q = pi * rr / (pi * rr + 1 - pi) if ordered[c.member_id] else \
+            pi * (1 - p1) / (pi * (1 - p1) + (1 - pi) * (1 - p0))
+        rows.append([c.member_id, "mail" if rng.random() < q else "holdout", f"{CAMPAIGN_SEND:%Y/%m/%d}"])
+    return rows
+
+
 @dataclass
 class Dataset:
     customers: list[Customer]
@@ -886,13 +932,15 @@ def main(out_dir: str | Path | None = None, seed: int = SEED) -> dict[str, Path]
     out = Path(out_dir) if out_dir is not None else OUT_DIR
     out.mkdir(parents=True, exist_ok=True)
     ds = build(seed)
-    paths = {name: out / name for name in (ORDERS_CSV, ORDERS_XLSX, CUSTOMERS_CSV, B2B_CSV)}
+    paths = {name: out / name for name in (ORDERS_CSV, ORDERS_XLSX, CUSTOMERS_CSV, B2B_CSV, CAMPAIGN_CSV)}
     paths[ORDERS_CSV].write_bytes(_encode_cp932(_csv_text(ORDER_COLUMNS, ds.order_rows, "\r\n")))
     _write_xlsx(paths[ORDERS_XLSX], ds.order_rows, len(ds.orders))
     paths[CUSTOMERS_CSV].write_bytes(
         _csv_text(CUSTOMER_COLUMNS, ds.customer_rows, "\n").encode("utf-8-sig"))
     paths[B2B_CSV].write_bytes(
         _csv_text(B2B_COLUMNS, ds.b2b_rows, "\r\n").encode("utf-8-sig"))
+    paths[CAMPAIGN_CSV].write_bytes(
+        _csv_text(CAMPAIGN_COLUMNS, campaign_rows(ds.customers, seed), "\r\n").encode("utf-8-sig"))
     return paths
 
 
