@@ -28,6 +28,7 @@ import pandas as pd
 from loyalty import values
 from loyalty.effect import DEFAULT_DAYS
 from loyalty.i18n import error
+from loyalty.lines import order_line_mask
 
 
 @dataclass
@@ -120,20 +121,16 @@ def outcome_values(table: pd.DataFrame, column: str, *, file: str | None = None)
 def order_lines(lines: pd.DataFrame) -> np.ndarray:
     """Which transaction lines are order lines (they make an order: a conversion).
 
+    The rule is :func:`loyalty.lines.order_line_mask` (the typed ``is_order_line``
+    column, or the same rule on a hand-made frame).
+
     Args:
         lines: typed transaction lines (``loyalty.quality.Transactions.frame``).
 
     Returns:
         A bool array, one per line.
     """
-    # TODO(is_order_line): the typed lines are gaining an `is_order_line` column (the order
-    # rule computed once); when every frame has it, return that column and drop the fallback.
-    if "is_order_line" in lines.columns:
-        return lines["is_order_line"].to_numpy(dtype=bool)
-    line = (lines["amount"].to_numpy(dtype=float) > 0) & ~lines["is_return"].to_numpy(dtype=bool)
-    if "is_fee" in lines.columns:
-        line &= ~lines["is_fee"].to_numpy(dtype=bool)
-    return line
+    return order_line_mask(lines)
 
 
 @dataclass
