@@ -89,12 +89,6 @@ def test_rebalance_keeps_whole_weights_summing_to_100():
     assert defn.equal_weights(["r", "f", "m"]) == {"r": 34.0, "f": 33.0, "m": 33.0}
 
 
-def test_tier_ranges_do_not_overlap_at_the_cut_offs():
-    d = defn.preset("b2c").copy(tiers={"top": 75.0, "middle": 45.5})
-    assert defn.tier_ranges(d, "ja") == {"top": "75以上", "middle": "45.5以上75未満", "low": "45.5未満"}
-    assert defn.tier_ranges(d, "en") == {"top": "75 and over", "middle": "45.5 to under 75", "low": "under 45.5"}
-
-
 def test_a_preset_is_a_fresh_copy_each_time():
     first = defn.preset("b2c")
     first.tiers["top"] = 1.0
