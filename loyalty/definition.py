@@ -418,10 +418,23 @@ def _cuts(v: object, path: str, bad) -> list[float]:
     for i, x in enumerate(v):
         if not _is_number(x) or x < 0:
             raise bad(f"{path}[{i}]", "error.definition_cuts")
-    for i in range(1, 4):
-        if not v[i] > v[i - 1]:
-            raise bad(f"{path}[{i}]", "error.definition_cuts_order")
+    i = first_unordered_cut(v)
+    if i is not None:
+        raise bad(f"{path}[{i}]", "error.definition_cuts_order")
     return [float(x) for x in v]
+
+
+def first_unordered_cut(cuts) -> int | None:
+    """Where a list of cut points stops rising.
+
+    Args:
+        cuts: cut points, meant to be strictly ascending.
+
+    Returns:
+        The index of the first cut that is not above the one before it, or None
+        when every cut is above the one before: ``first_unordered_cut([30, 60, 60, 90]) == 2``.
+    """
+    return next((i for i in range(1, len(cuts)) if not cuts[i] > cuts[i - 1]), None)
 
 
 def validate_measures(value: object, bad) -> list[dict]:
