@@ -95,3 +95,11 @@ def test_a_preset_is_a_fresh_copy_each_time():
     first.factors.clear()
     again = defn.preset("b2c")
     assert again.tiers["top"] == 80.0 and len(again.factors) == 5
+
+
+def test_first_unordered_cut_points_at_the_cut_that_does_not_rise():
+    assert defn.first_unordered_cut([30, 60, 90, 179]) is None
+    assert defn.first_unordered_cut([30, 60, 60, 179]) == 2  # equal is not rising
+    assert defn.first_unordered_cut([30, 20, 10, 5]) == 1
+    assert defn.first_unordered_cut([1.5, 2.0, 2.5, 2.4]) == 3
+    assert defn.first_unordered_cut([7]) is None
