@@ -204,5 +204,6 @@ def test_a_relative_import_cycle_is_found(tree):
 def test_a_page_importing_a_page_and_ui_importing_pages_are_found(tree):
     (tree / "pages" / "two.py").write_text("def render():\n    from pages.one import helper\n")
     (tree / "ui" / "helper.py").write_text("import pages\n")
-    assert page_imports_of_pages(tree) == ["pages/two.py:2 imports pages.one", "pages/two.py:2 imports pages.one.helper",
+    assert page_imports_of_pages(tree) == ["pages/two.py:2 imports pages.one",
+                                           "pages/two.py:2 imports pages.one.helper",
                                            "ui/helper.py:1 imports pages"]
