@@ -1,10 +1,13 @@
-"""The pure helpers pages draw from (ui/quality_view.py, ui/segments_ui.py): tables and
-texts computed from small hand-made inputs, without a Streamlit run."""
+"""The pure helpers pages draw from (ui/quality_view.py, ui/segments_ui.py, ui/workshop.py):
+tables and texts computed from small hand-made inputs, without a Streamlit run."""
+
+from types import SimpleNamespace
 
 import pandas as pd
 
 from loyalty.quality import EXCLUSION_ORDER
 from ui import quality_view, segments_ui
+from ui import workshop as uw
 
 
 def test_encoding_names_as_known_in_japan():
@@ -73,3 +76,75 @@ def test_on_screen_keeps_the_listed_columns_and_cuts_the_rows():
     assert len(shown) == 3 and cut
     shown, cut = segments_ui.on_screen(table, 4)
     assert len(shown) == 4 and not cut
+
+
+TIERS_EN = {"top": "Top", "middle": "Mid", "low": "Low"}
+
+
+def _scores(tiers, points):
+    index = pd.Index(["A", "B", "C", "D"], name="customer_id")
+    frame = pd.DataFrame({"tier": pd.Categorical(tiers, categories=["top", "middle", "low"]),
+                          "points_recency": [p[0] for p in points], "points_nps": [p[1] for p in points]},
+                         index=index)
+    frame["loyalty_score"] = frame["points_recency"] + frame["points_nps"]
+    return SimpleNamespace(frame=frame)
+
+
+def _proposals():
+    # "Sales" and "CS" agree on A (top) and D (low); B and C swap between top and middle.
+    # C is scored only by "Sales": the comparison keeps the customers both scored.
+    sales = _scores(["top", "top", "middle", "low"], [(50, 40), (45, 40), (30, 30), (5, 5)])
+    cs = _scores(["top", "middle", "top", "low"], [(40, 50), (20, 45), (20, 70), (5, 5)])
+    cs.frame = cs.frame.drop(index="C")
+    return {"Sales": sales, "CS": cs}
+
+
+def test_proposals_are_compared_on_the_customers_all_of_them_scored():
+    features = pd.DataFrame({"monetary": [100.0, 50.0, 30.0, None]}, index=pd.Index(list("ABCD")))
+    cmp, customers, narrowed = uw.on_common_customers(_proposals(), features)
+    assert (customers, narrowed) == (3, True)
+    assert cmp.names == ["Sales", "CS"]
+    assert cmp.monetary.to_dict() == {"A": 100.0, "B": 50.0, "D": 0.0}  # no amount: ¥0
+    cmp, _, _ = uw.on_common_customers(_proposals(), pd.DataFrame(index=pd.Index(list("ABCD"))))
+    assert cmp.monetary.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_sizes_as_text_on_screen_and_as_numbers_in_the_workbook():
+    cmp, _, _ = uw.on_common_customers(_proposals(), pd.DataFrame({"monetary": [100.0, 50.0, 30.0, 50.0]},
+                                                                  index=pd.Index(list("ABCD"))))
+    customers, revenue = uw.size_tables(cmp.tier_table(), cmp.names)
+    assert customers.to_dict("index") == {"Sales": {"top": 2, "middle": 0, "low": 1},
+                                          "CS": {"top": 1, "middle": 1, "low": 1}}
+    assert revenue.loc["CS"].tolist() == [0.5, 0.25, 0.25]
+    view = uw.sizes_view(cmp.names, customers, revenue, TIERS_EN, "en")
+    assert view.to_dict("records") == [
+        {"Proposal": "Sales", "Top (customers)": "2", "Top (revenue share)": "75.0%", "Mid (customers)": "0",
+         "Mid (revenue share)": "0.0%", "Low (customers)": "1", "Low (revenue share)": "25.0%"},
+        {"Proposal": "CS", "Top (customers)": "1", "Top (revenue share)": "50.0%", "Mid (customers)": "1",
+         "Mid (revenue share)": "25.0%", "Low (customers)": "1", "Low (revenue share)": "25.0%"}]
+    sheet, kinds = uw.sizes_sheet(cmp.names, customers, revenue, TIERS_EN, "en")
+    assert sheet["Top (customers)"].tolist() == [2, 1] and sheet["Top (revenue share)"].tolist() == [0.75, 0.5]
+    assert kinds == {"Top (customers)": "int", "Top (revenue share)": "pct", "Mid (customers)": "int",
+                     "Mid (revenue share)": "pct", "Low (customers)": "int", "Low (revenue share)": "pct"}
+
+
+def test_agreement_migration_and_disagreements_as_shown():
+    cmp, _, _ = uw.on_common_customers(_proposals(), pd.DataFrame({"monetary": [1.0, 1.0, 1.0, 1.0]},
+                                                                  index=pd.Index(list("ABCD"))))
+    jac = uw.jaccard_long(cmp.agreement("top"))
+    assert jac.to_dict("records") == [
+        {"a": "Sales", "b": "Sales", "jaccard": 1.0, "overlap": 2},
+        {"a": "Sales", "b": "CS", "jaccard": 0.5, "overlap": 1},
+        {"a": "CS", "b": "Sales", "jaccard": 0.5, "overlap": 1},
+        {"a": "CS", "b": "CS", "jaccard": 1.0, "overlap": 1}]
+    view, moved = uw.migration_view(cmp.migration("Sales", "CS"), TIERS_EN, "Sales", "CS", "en")
+    assert moved == 1  # B: top under Sales, middle under CS
+    assert (view.index.name, view.columns.name) == ("Tier in Sales", "Tier in CS")
+    assert view.loc["Top", "Mid"] == 1 and view.loc["Top", "Top"] == 1 and view.loc["Low", "Low"] == 1
+    tiers_ja = {"top": "最重要", "middle": "中堅", "low": "低"}
+    dis = uw.disagreement_view(cmp.disagreements(n=2), cmp.names, tiers_ja, "ja")
+    assert dis.to_dict("records") == [
+        {"顧客ID": "B", "Sales": "85（最重要）", "CS": "65（中堅）", "スコアの差": 20.0,
+         "差を生んだ要素": "R：最終購入の近さ", "その要素の点差": 25.0},
+        {"顧客ID": "A", "Sales": "90（最重要）", "CS": "90（最重要）", "スコアの差": 0.0,
+         "差を生んだ要素": "NPS（推奨度）", "その要素の点差": 0.0}]  # no gap: the first factor by name
