@@ -1,4 +1,5 @@
-"""The pure helpers pages draw from (ui/quality_view.py, ui/segments_ui.py, ui/workshop.py):
+"""The pure helpers pages draw from (ui/quality_view.py, ui/segments_ui.py, ui/workshop.py,
+ui/golden_route.py):
 tables and texts computed from small hand-made inputs, without a Streamlit run."""
 
 from types import SimpleNamespace
@@ -6,6 +7,7 @@ from types import SimpleNamespace
 import pandas as pd
 
 from loyalty.quality import EXCLUSION_ORDER
+from ui import golden_route as ug
 from ui import quality_view, segments_ui
 from ui import workshop as uw
 
@@ -148,3 +150,22 @@ def test_agreement_migration_and_disagreements_as_shown():
          "差を生んだ要素": "R：最終購入の近さ", "その要素の点差": 25.0},
         {"顧客ID": "A", "Sales": "90（最重要）", "CS": "90（最重要）", "スコアの差": 0.0,
          "差を生んだ要素": "NPS（推奨度）", "その要素の点差": 0.0}]  # no gap: the first factor by name
+
+
+def test_golden_route_patterns_shown_by_group_and_verdict():
+    patterns = pd.DataFrame({"group": ["product", "channel", "product", "engagement"],
+                             "verdict": ["golden", "golden", "weak", "golden"]}, index=[10, 11, 12, 13])
+    assert ug.patterns_shown(patterns, ["product", "engagement"], False).index.tolist() == [10, 12, 13]
+    assert ug.patterns_shown(patterns, ["product", "engagement"], True).index.tolist() == [10, 13]
+    assert ug.patterns_shown(patterns, [], False).empty
+
+
+def test_golden_route_entries_shown_with_the_loyal_rate_interval():
+    entries = pd.DataFrame({"entry": ["コーヒー豆", "ギフト"], "customers": [120, 40], "loyal": [30, 4],
+                            "loyal_rate": [0.25, 0.1], "loyal_rate_low": [0.1975, 0.04],
+                            "loyal_rate_high": [0.3012, 0.2345], "f2": [60, 10], "f2_rate": [0.5, 0.25],
+                            "loyal_rate_f2": [0.4, 0.2], "hidden_column": [1, 2]})
+    shown = ug.entries_shown(entries)
+    assert list(shown.columns) == ["entry", "customers", "loyal", "loyal_rate", "loyal_rate_interval", "f2",
+                                   "f2_rate", "loyal_rate_f2"]
+    assert shown["loyal_rate_interval"].tolist() == ["19.8%〜30.1%", "4.0%〜23.5%"]
