@@ -1,5 +1,5 @@
 """The pure helpers pages draw from (ui/quality_view.py, ui/segments_ui.py, ui/workshop.py,
-ui/golden_route.py):
+ui/golden_route.py, ui/metrics.py):
 tables and texts computed from small hand-made inputs, without a Streamlit run."""
 
 from types import SimpleNamespace
@@ -8,6 +8,7 @@ import pandas as pd
 
 from loyalty.quality import EXCLUSION_ORDER
 from ui import golden_route as ug
+from ui import metrics as um
 from ui import quality_view, segments_ui
 from ui import workshop as uw
 
@@ -169,3 +170,31 @@ def test_golden_route_entries_shown_with_the_loyal_rate_interval():
     assert list(shown.columns) == ["entry", "customers", "loyal", "loyal_rate", "loyal_rate_interval", "f2",
                                    "f2_rate", "loyal_rate_f2"]
     assert shown["loyal_rate_interval"].tolist() == ["19.8%〜30.1%", "4.0%〜23.5%"]
+
+
+def test_ltv_ranking_highest_first_with_its_inputs_and_no_ltv_last():
+    index = pd.Index(["A", "B", "C", "D"], name="customer_id")
+    values = pd.Series([120_000.4, None, 300_000.6, 120_000.4], index=index)
+    comp = pd.DataFrame({"aov": [10_000.0, 0.0, 30_000.0, 20_000.0], "orders_per_year": [4.0, 0.0, 5.0, 2.0]},
+                        index=index)
+    tiers = pd.Series(pd.Categorical(["middle", "low", "top", "middle"], categories=["top", "middle", "low"]),
+                      index=index)
+    table = um.ltv_ranking(values, comp, tiers, TIERS_EN)
+    assert table["ltv"].isna().tolist() == [False, False, False, True]
+    assert table.fillna({"ltv": -1.0}).to_dict("records") == [
+        {"customer_id": "C", "tier_label": "Top", "aov": 30_000.0, "orders_per_year": 5.0, "ltv": 300_001.0},
+        {"customer_id": "A", "tier_label": "Mid", "aov": 10_000.0, "orders_per_year": 4.0, "ltv": 120_000.0},
+        {"customer_id": "D", "tier_label": "Mid", "aov": 20_000.0, "orders_per_year": 2.0, "ltv": 120_000.0},
+        {"customer_id": "B", "tier_label": "Low", "aov": 0.0, "orders_per_year": 0.0, "ltv": -1.0}]
+    assert um.ltv_ranking(values, comp, tiers, TIERS_EN, rows=2)["customer_id"].tolist() == ["C", "A"]
+
+
+def test_pareto_bases_and_values():
+    features = pd.DataFrame({"frequency": [3, 0, 1], "monetary": [900.0, 0.0, 100.0],
+                             "revenue_total": [1500.0, 300.0, 100.0]}, index=["A", "B", "C"])
+    assert um.pareto_bases("transactions", features.columns) == ["window", "all_time"]
+    assert um.pareto_bases("customers", features.columns) == ["table"]
+    assert um.pareto_bases("customers", ["nps"]) == []
+    assert um.pareto_values(features, "window").to_dict() == {"A": 900.0, "C": 100.0}  # B: no order in the window
+    assert um.pareto_values(features, "all_time").to_dict() == {"A": 1500.0, "B": 300.0, "C": 100.0}
+    assert um.pareto_values(features, "table").to_dict() == {"A": 900.0, "B": 0.0, "C": 100.0}
