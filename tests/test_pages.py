@@ -39,9 +39,6 @@ def test_every_download_goes_through_the_shared_button():
 
 # A page is thin: a render() the file calls last, one function per tab or section.
 PAGE_FUNCTION_MAX_LINES = 200
-# pages/clv.py is reshaped by the CLV work (its own branch); once it has a render(), this
-# strict xfail turns into a failure: then drop the name from here.
-PAGES_BEING_RESHAPED = {"clv.py"}
 
 
 def _page_shape_problems(path: Path) -> list[str]:
@@ -78,10 +75,7 @@ def _page_shape_problems(path: Path) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(p.name, marks=pytest.mark.xfail(strict=True, reason="reshaped on its own branch"))
-    if p.name in PAGES_BEING_RESHAPED else p.name
-    for p in sorted((ROOT / "pages").glob("*.py"))])
+@pytest.mark.parametrize("name", [p.name for p in sorted((ROOT / "pages").glob("*.py"))])
 def test_every_page_is_a_render_function_with_nothing_else_at_the_top(name):
     assert _page_shape_problems(ROOT / "pages" / name) == []
 
