@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from loyalty.export import Sheet
 from loyalty.i18n import catalogue, t
 
 # key -> Excel kind (see loyalty.export.Sheet): text, int, yen, float, score, pct, date
@@ -71,8 +72,6 @@ def header(key: str, lang: str = "ja") -> str:
 
 def excel_sheet(frame: pd.DataFrame, name: str, lang: str = "ja"):
     """A :class:`loyalty.export.Sheet` with localized headers and formats."""
-    from loyalty.export import Sheet
-
     renamed = frame.rename(columns={c: header(c, lang) for c in frame.columns})
     kinds = {header(c, lang): kind_of(c) for c in frame.columns}
     return Sheet(name=name, frame=renamed, kinds=kinds)

@@ -37,7 +37,8 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from loyalty.i18n import error, t
+from loyalty.i18n import error
+from loyalty.segments import SegmentRule, default_segments, parse_rules
 
 SCHEMA = "loyalty-definition"
 VERSION = 1
@@ -46,6 +47,7 @@ RFM_MODES = ("threshold", "quantile")
 FACTOR_MODES = ("threshold", "quantile", "as_is")
 RFM_KEYS = ("recency", "frequency", "monetary")
 TIER_KEYS = ("top", "middle", "low")
+MEASURE_FIELDS = ("target", "title", "detail", "channel", "timing", "kpi")  # a measure row (loyalty.measures)
 _DATA = Path(__file__).parent / "data"
 _TOP_KEYS = {"schema", "version", "name", "preset", "as_of", "window_days", "rfm", "factors", "tiers",
              "tier_labels", "segments", "measures", "persona_notes", "description"}
@@ -100,38 +102,6 @@ class RFMSetting:
     recency: list[float] = field(default_factory=lambda: [30, 60, 90, 179])
     frequency: list[float] = field(default_factory=lambda: [2, 3, 6, 10])
     monetary: list[float] = field(default_factory=lambda: [10000, 30000, 50000, 100000])
-
-
-@dataclass
-class SegmentRule:
-    """A named RFM segment: inclusive score ranges on R, F and M."""
-
-    key: str
-    ja: str
-    en: str
-    r: tuple[int, int]
-    f: tuple[int, int]
-    m: tuple[int, int]
-
-    def label(self, lang: str) -> str:
-        """The label in ``lang``."""
-        return self.ja if lang == "ja" else self.en
-
-
-@lru_cache(maxsize=None)
-def _segment_data() -> dict:
-    return json.loads((_DATA / "segments.json").read_text(encoding="utf-8"))
-
-
-def default_segments() -> list[SegmentRule]:
-    """The standard named segments (``loyalty/data/segments.json``)."""
-    return [SegmentRule(key=r["key"], ja=r["ja"], en=r["en"], r=tuple(r["r"]), f=tuple(r["f"]),
-                        m=tuple(r["m"])) for r in _segment_data()["rules"]]
-
-
-def catch_all_segment() -> dict:
-    """The catch-all segment's key and labels."""
-    return dict(_segment_data()["catch_all"])
 
 
 @dataclass
@@ -321,22 +291,41 @@ def from_dict(data: object, file: str = "definition.json") -> Definition:
         raise bad("preset", "error.definition_choice", choices=", ".join(PRESETS))
     d.preset = p
     d.description = _str(data.get("description", ""), "description", bad)
-
-    as_of = data.get("as_of")
-    if as_of is None:
-        d.as_of = None
-    else:
-        try:
-            d.as_of = date.fromisoformat(str(as_of))
-        except ValueError:
-            raise bad("as_of", "error.definition_date") from None
-
+    d.as_of = _as_of(data.get("as_of"), bad)
     w = data.get("window_days", 365)
     if not isinstance(w, int) or isinstance(w, bool) or not 1 <= w <= 3650:
         raise bad("window_days", "error.definition_range", low=1, high=3650)
     d.window_days = w
+    d.rfm = _rfm(data.get("rfm", {}), bad)
+    if data.get("factors") is not None:
+        d.factors = _factors(data["factors"], bad)
+    d.tiers = _tiers(data.get("tiers", {"top": 80, "middle": 50}), bad)
+    d.tier_labels = _tier_labels(data.get("tier_labels", {}), bad)
+    if "segments" in data:
+        d.segments = parse_rules(data["segments"], bad)
+    measures = data.get("measures")
+    if measures is not None:
+        d.measures = validate_measures(measures, lambda path, key="error.definition_field", **kw:
+                                       bad(f"measures{path}", key, **kw))
+    notes = data.get("persona_notes", {})
+    if not isinstance(notes, dict) or any(not isinstance(v, str) for v in notes.values()):
+        raise bad("persona_notes", "error.definition_not_object")
+    d.persona_notes = dict(notes)
+    return d
 
-    rfm = data.get("rfm", {})
+
+def _as_of(value: object, bad) -> date | None:
+    """The ``as_of`` field: None (the latest order date) or an ISO date."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise bad("as_of", "error.definition_date") from None
+
+
+def _rfm(rfm: object, bad) -> RFMSetting:
+    """The ``rfm`` section: mode and the four cut points of each axis."""
     if not isinstance(rfm, dict):
         raise bad("rfm", "error.definition_not_object")
     extra = sorted(set(rfm) - {"mode", *RFM_KEYS})
@@ -345,48 +334,52 @@ def from_dict(data: object, file: str = "definition.json") -> Definition:
     mode = rfm.get("mode", "threshold")
     if mode not in RFM_MODES:
         raise bad("rfm.mode", "error.definition_choice", choices=", ".join(RFM_MODES))
-    d.rfm = RFMSetting(mode=mode,
-                       recency=_cuts(rfm.get("recency", RFMSetting().recency), "rfm.recency", bad),
-                       frequency=_cuts(rfm.get("frequency", RFMSetting().frequency), "rfm.frequency", bad),
-                       monetary=_cuts(rfm.get("monetary", RFMSetting().monetary), "rfm.monetary", bad))
+    default = RFMSetting()
+    return RFMSetting(mode=mode, **{axis: _cuts(rfm.get(axis, getattr(default, axis)), f"rfm.{axis}", bad)
+                                    for axis in RFM_KEYS})
 
-    factors = data.get("factors", None)
-    if factors is not None:
-        if not isinstance(factors, list) or not factors:
-            raise bad("factors", "error.definition_factors_empty")
-        catalogue = factor_catalogue()
-        seen: set[str] = set()
-        parsed: list[FactorSetting] = []
-        for i, item in enumerate(factors):
-            path = f"factors[{i}]"
-            if not isinstance(item, dict):
-                raise bad(path, "error.definition_not_object")
-            extra = sorted(set(item) - {"key", "weight", "mode", "cuts"})
-            if extra:
-                raise bad(f"{path}.{extra[0]}", "error.definition_unknown_field")
-            key = item.get("key")
-            if key not in catalogue:
-                raise bad(f"{path}.key", "error.definition_choice", choices=", ".join(catalogue))
-            if key in seen:
-                raise bad(f"{path}.key", "error.definition_duplicate", value=key)
-            seen.add(key)
-            weight = item.get("weight")
-            if not _is_number(weight) or weight < 0:
-                raise bad(f"{path}.weight", "error.definition_range", low=0, high=100)
-            fmode = item.get("mode")
-            if fmode is not None and (fmode not in FACTOR_MODES or (key in RFM_KEYS)):
-                raise bad(f"{path}.mode", "error.definition_choice", choices=", ".join(FACTOR_MODES))
-            cuts = item.get("cuts")
-            if cuts is not None:
-                if key in RFM_KEYS:
-                    raise bad(f"{path}.cuts", "error.definition_rfm_cuts_in_factor")
-                cuts = _cuts(cuts, f"{path}.cuts", bad)
-            parsed.append(FactorSetting(key=key, weight=float(weight), mode=fmode, cuts=cuts))
-        if sum(f.weight for f in parsed) <= 0:
-            raise bad("factors", "error.definition_weights_zero")
-        d.factors = parsed
 
-    tiers = data.get("tiers", {"top": 80, "middle": 50})
+def _factors(factors: object, bad) -> list[FactorSetting]:
+    """The ``factors`` list: known keys once each, weights ≥ 0 summing to more than 0."""
+    if not isinstance(factors, list) or not factors:
+        raise bad("factors", "error.definition_factors_empty")
+    seen: set[str] = set()
+    parsed = [_factor(item, f"factors[{i}]", seen, bad) for i, item in enumerate(factors)]
+    if sum(f.weight for f in parsed) <= 0:
+        raise bad("factors", "error.definition_weights_zero")
+    return parsed
+
+
+def _factor(item: object, path: str, seen: set[str], bad) -> FactorSetting:
+    """One entry of ``factors`` (``seen``: the keys before it, this one is added)."""
+    catalogue = factor_catalogue()
+    if not isinstance(item, dict):
+        raise bad(path, "error.definition_not_object")
+    extra = sorted(set(item) - {"key", "weight", "mode", "cuts"})
+    if extra:
+        raise bad(f"{path}.{extra[0]}", "error.definition_unknown_field")
+    key = item.get("key")
+    if key not in catalogue:
+        raise bad(f"{path}.key", "error.definition_choice", choices=", ".join(catalogue))
+    if key in seen:
+        raise bad(f"{path}.key", "error.definition_duplicate", value=key)
+    seen.add(key)
+    weight = item.get("weight")
+    if not _is_number(weight) or weight < 0:
+        raise bad(f"{path}.weight", "error.definition_range", low=0, high=100)
+    fmode = item.get("mode")
+    if fmode is not None and (fmode not in FACTOR_MODES or (key in RFM_KEYS)):
+        raise bad(f"{path}.mode", "error.definition_choice", choices=", ".join(FACTOR_MODES))
+    cuts = item.get("cuts")
+    if cuts is not None:
+        if key in RFM_KEYS:
+            raise bad(f"{path}.cuts", "error.definition_rfm_cuts_in_factor")
+        cuts = _cuts(cuts, f"{path}.cuts", bad)
+    return FactorSetting(key=key, weight=float(weight), mode=fmode, cuts=cuts)
+
+
+def _tiers(tiers: object, bad) -> dict[str, float]:
+    """The ``tiers`` cut-offs: top > middle, both 0–100."""
     if not isinstance(tiers, dict):
         raise bad("tiers", "error.definition_not_object")
     for k in ("top", "middle"):
@@ -398,27 +391,15 @@ def from_dict(data: object, file: str = "definition.json") -> Definition:
         raise bad(f"tiers.{extra[0]}", "error.definition_unknown_field")
     if not tiers["top"] > tiers["middle"]:
         raise bad("tiers.top", "error.definition_tiers_order")
-    d.tiers = {"top": float(tiers["top"]), "middle": float(tiers["middle"])}
+    return {"top": float(tiers["top"]), "middle": float(tiers["middle"])}
 
-    labels = data.get("tier_labels", {})
+
+def _tier_labels(labels: object, bad) -> dict[str, str]:
+    """The optional own tier names: a tier key to a non-blank text."""
     if not isinstance(labels, dict) or any(k not in TIER_KEYS or not isinstance(v, str) or not v.strip()
                                            for k, v in labels.items()):
         raise bad("tier_labels", "error.definition_labels")
-    d.tier_labels = {k: v.strip() for k, v in labels.items()}
-
-    if "segments" in data:
-        d.segments = _segments(data["segments"], bad)
-    measures = data.get("measures")
-    if measures is not None:
-        from loyalty.measures import validate_measures
-
-        d.measures = validate_measures(measures, lambda path, key="error.definition_field", **kw:
-                                       bad(f"measures{path}", key, **kw))
-    notes = data.get("persona_notes", {})
-    if not isinstance(notes, dict) or any(not isinstance(v, str) for v in notes.values()):
-        raise bad("persona_notes", "error.definition_not_object")
-    d.persona_notes = dict(notes)
-    return d
+    return {k: v.strip() for k, v in labels.items()}
 
 
 def _is_number(v: object) -> bool:
@@ -437,40 +418,56 @@ def _cuts(v: object, path: str, bad) -> list[float]:
     for i, x in enumerate(v):
         if not _is_number(x) or x < 0:
             raise bad(f"{path}[{i}]", "error.definition_cuts")
-    for i in range(1, 4):
-        if not v[i] > v[i - 1]:
-            raise bad(f"{path}[{i}]", "error.definition_cuts_order")
+    i = first_unordered_cut(v)
+    if i is not None:
+        raise bad(f"{path}[{i}]", "error.definition_cuts_order")
     return [float(x) for x in v]
 
 
-def _segments(v: object, bad) -> list[SegmentRule]:
-    if not isinstance(v, list) or not v:
-        raise bad("segments", "error.definition_segments")
-    out: list[SegmentRule] = []
-    seen: set[str] = set()
-    for i, item in enumerate(v):
-        path = f"segments[{i}]"
-        if not isinstance(item, dict):
-            raise bad(path, "error.definition_not_object")
-        key = item.get("key")
-        if not isinstance(key, str) or not key.strip():
-            raise bad(f"{path}.key", "error.definition_text")
-        if key in seen or key == catch_all_segment()["key"]:
-            raise bad(f"{path}.key", "error.definition_duplicate", value=key)
-        seen.add(key)
-        ranges = {}
-        for axis in ("r", "f", "m"):
-            rng = item.get(axis)
-            if (not isinstance(rng, list) or len(rng) != 2 or not all(isinstance(x, int) and not isinstance(x, bool)
-                                                                       for x in rng)
-                    or not 1 <= rng[0] <= rng[1] <= 5):
-                raise bad(f"{path}.{axis}", "error.definition_segment_range")
-            ranges[axis] = (rng[0], rng[1])
-        ja = item.get("ja", key)
-        en = item.get("en", key)
-        if not isinstance(ja, str) or not isinstance(en, str):
-            raise bad(f"{path}.ja", "error.definition_text")
-        out.append(SegmentRule(key=key, ja=ja, en=en, **ranges))
+def first_unordered_cut(cuts) -> int | None:
+    """Where a list of cut points stops rising.
+
+    Args:
+        cuts: cut points, meant to be strictly ascending.
+
+    Returns:
+        The index of the first cut that is not above the one before it, or None
+        when every cut is above the one before: ``first_unordered_cut([30, 60, 60, 90]) == 2``.
+    """
+    return next((i for i in range(1, len(cuts)) if not cuts[i] > cuts[i - 1]), None)
+
+
+def validate_measures(value: object, bad) -> list[dict]:
+    """Check a definition's ``measures`` list (see :mod:`loyalty.measures` for what a row means).
+
+    Args:
+        value: the parsed JSON value.
+        bad: ``bad(path, key, **kw)`` returning a LoyaltyError for a field path.
+
+    Returns:
+        The cleaned list: every row with all of ``MEASURE_FIELDS``, missing texts as "".
+
+    Raises:
+        LoyaltyError: through ``bad`` when a row or field is invalid.
+    """
+    if not isinstance(value, list):
+        raise bad("", "error.definition_measures")
+    out = []
+    for i, row in enumerate(value):
+        if not isinstance(row, dict):
+            raise bad(f"[{i}]", "error.definition_measures")
+        target = row.get("target")
+        if not isinstance(target, str) or not (target.startswith("tier:") or target.startswith("segment:")):
+            raise bad(f"[{i}].target", "error.definition_measures")
+        clean = {"target": target}
+        for k in MEASURE_FIELDS[1:]:
+            v = row.get(k, "")
+            if v is None:
+                v = ""
+            if not isinstance(v, str):
+                raise bad(f"[{i}].{k}", "error.definition_text")
+            clean[k] = v
+        out.append(clean)
     return out
 
 
@@ -509,14 +506,6 @@ def rebalance(weights: dict[str, float], changed: str, value: float, total: floa
     for k in weights:
         out[k] = float(value) if k == changed else float(floors[others.index(k)])
     return out
-
-
-def tier_ranges(definition: "Definition", lang: str = "ja") -> dict[str, str]:
-    """Each tier's score range in words, without overlap at the cut-offs
-    (top = score ≥ top cut-off; middle = ≥ middle and < top; low = < middle):
-    「80以上」「50以上80未満」「50未満」."""
-    top, middle = f"{definition.tiers['top']:g}", f"{definition.tiers['middle']:g}"
-    return {k: t(f"polish.range.{k}", lang, top=top, middle=middle) for k in TIER_KEYS}
 
 
 def equal_weights(keys: list[str], total: float = 100.0) -> dict[str, float]:

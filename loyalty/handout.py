@@ -33,12 +33,14 @@ import numpy as np
 import pandas as pd
 
 from loyalty import fmt
-from loyalty.definition import TIER_KEYS, Definition, tier_ranges
+from loyalty.definition import TIER_KEYS, Definition
 from loyalty.features import Features
 from loyalty.i18n import t
+from loyalty.labels import segment_labels, tier_label, tier_ranges
 from loyalty.measures import measures_for
 from loyalty.nps import nps as compute_nps
 from loyalty.personas import Persona, build_personas, note_for
+from loyalty.scoring import weights_used
 from loyalty.summary import group_summary
 
 __all__ = ["FONT_STACK", "HANDOUT_FACTS", "handout_html", "segment_chart_spec", "svg_of", "tier_chart_spec"]
@@ -321,9 +323,6 @@ def handout_html(features: Features, scored: pd.DataFrame, definition: Definitio
     Returns:
         The HTML document as text.
     """
-    from loyalty.scoring import tier_label
-    from loyalty.segments import segment_labels
-
     f = features.frame
     created = created or datetime.now()
     colors = tier_colors or TIER_COLORS
@@ -425,8 +424,6 @@ def handout_html(features: Features, scored: pd.DataFrame, definition: Definitio
                 parts.append(f'<p class="more">{_e(t("handout.more_measures", lang, n=len(every) - len(rows)))}</p>')
         parts.append("</div>")
         cards.append("".join(parts))
-
-    from loyalty.scoring import weights_used
 
     used, dropped = weights_used(definition, scored)
     sep = t("polish.list_sep", lang)

@@ -5,7 +5,8 @@ A definition may carry its own edited list; then that list is used as written
 (the app saves the whole list, in the language it was edited in, as soon as one
 target's measures are edited; "reset" goes back to the catalogue, ``None``).
 A measure row has: target ("tier:top", "segment:at_risk", …), title, detail,
-channel, timing, kpi.
+channel, timing, kpi (``MEASURE_FIELDS``; a definition file's list is checked
+by :func:`loyalty.definition.validate_measures`).
 
 Targets are the three tiers and the definition's named segments plus the
 catch-all (:func:`targets`); every one has at least one catalogue measure.
@@ -20,9 +21,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from loyalty.definition import MEASURE_FIELDS, TIER_KEYS
 from loyalty.i18n import t
+from loyalty.labels import segment_labels, tier_label
+from loyalty.segments import segment_keys
 
-MEASURE_FIELDS = ("target", "title", "detail", "channel", "timing", "kpi")
 _FILE = Path(__file__).parent / "data" / "measures.json"
 
 
@@ -90,14 +93,10 @@ def targets(definition, lang: str = "ja") -> list[tuple[str, str]]:
         order, then the catch-all segment.  Segment names carry the prefix
         「セグメント:」 so they cannot be confused with a tier.
     """
-    from loyalty.definition import TIER_KEYS, catch_all_segment
-    from loyalty.scoring import tier_label
-    from loyalty.segments import segment_labels
-
     out = [(target_of("tier", k), t("measure.target.tier", lang, label=tier_label(k, definition, lang)))
            for k in TIER_KEYS]
     labels = segment_labels(definition.segments, lang)
-    for key in [s.key for s in definition.segments] + [catch_all_segment()["key"]]:
+    for key in segment_keys(definition.segments):
         out.append((target_of("segment", key), t("measure.target.segment", lang, label=labels.get(key, key))))
     return out
 
@@ -198,37 +197,3 @@ def action_plan(definition_measures: list[dict] | None, definition, lang: str = 
     frame = pd.DataFrame(records, columns=list(ACTION_PLAN_COLUMNS))
     frame["customers"] = frame["customers"].astype("Int64")
     return frame
-
-
-def validate_measures(value: object, bad) -> list[dict]:
-    """Check a definition's ``measures`` list.
-
-    Args:
-        value: the parsed JSON value.
-        bad: ``bad(path, key, **kw)`` returning a LoyaltyError for a field path.
-
-    Returns:
-        The cleaned list.
-
-    Raises:
-        LoyaltyError: through ``bad`` when a row or field is invalid.
-    """
-    if not isinstance(value, list):
-        raise bad("", "error.definition_measures")
-    out = []
-    for i, row in enumerate(value):
-        if not isinstance(row, dict):
-            raise bad(f"[{i}]", "error.definition_measures")
-        target = row.get("target")
-        if not isinstance(target, str) or not (target.startswith("tier:") or target.startswith("segment:")):
-            raise bad(f"[{i}].target", "error.definition_measures")
-        clean = {"target": target}
-        for k in MEASURE_FIELDS[1:]:
-            v = row.get(k, "")
-            if v is None:
-                v = ""
-            if not isinstance(v, str):
-                raise bad(f"[{i}].{k}", "error.definition_text")
-            clean[k] = v
-        out.append(clean)
-    return out

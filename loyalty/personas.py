@@ -48,10 +48,12 @@ import numpy as np
 import pandas as pd
 
 from loyalty import fmt
-from loyalty.definition import TIER_KEYS, Definition, catch_all_segment
+from loyalty.definition import TIER_KEYS, Definition
 from loyalty.i18n import t
+from loyalty.labels import segment_labels, tier_label
 from loyalty.measures import target_of
 from loyalty.nps import nps as compute_nps
+from loyalty.segments import catch_all_segment
 
 __all__ = ["FACTS", "FactSpec", "Persona", "PersonaFact", "build_personas", "comparison_table", "note_for",
            "persona_frame", "with_note"]
@@ -383,11 +385,7 @@ def _labels(definition: Definition, by: str, lang: str) -> dict[str, str]:
     if by == "all":
         return {"all": t("persona.all", lang)}
     if by == "tier":
-        from loyalty.scoring import tier_label
-
         return {k: tier_label(k, definition, lang) for k in TIER_KEYS}
-    from loyalty.segments import segment_labels
-
     return segment_labels(definition.segments, lang)
 
 

@@ -25,7 +25,7 @@ import pandas as pd
 
 from loyalty.definition import RFM_KEYS, TIER_KEYS, Definition, factor_catalogue
 from loyalty.rfm import as_is_scores, quantile_scores
-from loyalty.segments import compile_rules
+from loyalty.segments import compile_rules, segment_keys
 
 _GIVEN = {"recency": "r_score_given", "frequency": "f_score_given", "monetary": "m_score_given"}
 _RFM_SOURCE = {"recency": "recency_days", "frequency": "frequency", "monetary": "monetary"}
@@ -249,9 +249,8 @@ class Scorer:
             cell = (rfm["recency"].astype(np.int16) - 1) * 25 + (rfm["frequency"] - 1) * 5 + (rfm["monetary"] - 1)
             cols["rfm_segment"] = pd.Categorical.from_codes(table.ravel().take(cell), categories=keys)
         else:
-            keys = [s.key for s in definition.segments]
             cols["rfm_segment"] = pd.Categorical.from_codes(np.full(self.n, -1, dtype=np.int8),
-                                                            categories=keys + ["other"])
+                                                            categories=segment_keys(definition.segments))
         frame = pd.DataFrame(cols, index=self.index, copy=False)
         return ScoreResult(frame=frame, weights=weights, dropped=dropped, collapsed=collapsed,
                            missing_values=missing)
@@ -340,12 +339,3 @@ def weights_used(definition: Definition, scored: pd.DataFrame) -> tuple[dict[str
     used = {f.key: float(f.weight) for f in definition.factors if f.key not in dropped}
     total = sum(used.values())
     return {k: (w * 100.0 / total if total > 0 else 0.0) for k, w in used.items()}, dropped
-
-
-def tier_label(key: str, definition: Definition | None, lang: str = "ja") -> str:
-    """A tier's label: the definition's own name, else the catalogue's."""
-    from loyalty.i18n import t
-
-    if definition is not None and key in definition.tier_labels:
-        return definition.tier_labels[key]
-    return t(f"tier.{key}", lang)

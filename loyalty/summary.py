@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from loyalty.definition import TIER_KEYS, Definition
+from loyalty.labels import segment_labels, tier_label
 
 SUMMARY_COLUMNS = ("customers", "customer_share", "revenue", "revenue_share", "avg_recency_days",
                    "avg_frequency", "avg_monetary", "avg_r", "avg_f", "avg_m", "avg_score")
@@ -126,9 +127,6 @@ def customer_table(features: pd.DataFrame, scored: pd.DataFrame, definition: Def
     Returns:
         The table (customer_id as a column, sorted by id).
     """
-    from loyalty.scoring import tier_label
-    from loyalty.segments import segment_labels
-
     f, s = features, scored
     out = pd.DataFrame(index=f.index)
     for col in ("recency_days", "frequency", "monetary"):

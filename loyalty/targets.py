@@ -38,6 +38,7 @@ from loyalty.columns import header as column_header
 from loyalty.definition import TIER_KEYS, Definition
 from loyalty.export import CsvExport, csv_bytes
 from loyalty.i18n import catalogue, t
+from loyalty.labels import segment_labels, tier_label
 from loyalty.measures import target_of, targets
 
 __all__ = ["LIST_COLUMNS", "list_file_name", "target_csv", "target_list", "target_lists_zip", "unencodable_cells"]
@@ -61,9 +62,6 @@ def _everyone(features: pd.DataFrame, scored: pd.DataFrame, definition: Definiti
     if "customer_name" in features:
         out["customer_name"] = features["customer_name"].astype("str")
     if form == "label":
-        from loyalty.scoring import tier_label
-        from loyalty.segments import segment_labels
-
         out["tier"] = _relabel(tier, {k: tier_label(k, definition, lang) for k in TIER_KEYS})
         if segment is not None:
             out["rfm_segment"] = _relabel(segment, segment_labels(definition.segments, lang))

@@ -34,13 +34,16 @@ import pandas as pd
 
 from loyalty import fmt
 from loyalty.columns import header, kind_of
-from loyalty.definition import TIER_KEYS, Definition, factor_catalogue, tier_ranges
+from loyalty.definition import TIER_KEYS, Definition, factor_catalogue
 from loyalty.export import Sheet, excel_bytes
 from loyalty.features import Features
 from loyalty.i18n import t
+from loyalty.labels import segment_labels, tier_label, tier_ranges
 from loyalty.measures import ACTION_PLAN_COLUMNS, action_plan
 from loyalty.personas import Persona, build_personas, persona_frame
+from loyalty.scoring import weights_used
 from loyalty.summary import customer_table, group_summary
+from loyalty.targets import counts_by_target
 
 __all__ = ["as_of_line", "definition_settings", "workbook_bytes", "workbook_sheets"]
 
@@ -66,8 +69,6 @@ def _group_table(summary: pd.DataFrame, labels: dict[str, str], label_col: str) 
 
 
 def _tier_labels(definition: Definition, lang: str) -> dict[str, str]:
-    from loyalty.scoring import tier_label
-
     return {k: tier_label(k, definition, lang) for k in TIER_KEYS}
 
 
@@ -158,8 +159,6 @@ def workbook_sheets(features: Features, scored: pd.DataFrame, definition: Defini
     f = features.frame
     created = created or datetime.now()
     tl = _tier_labels(definition, lang)
-    from loyalty.segments import segment_labels
-
     sl = segment_labels(definition.segments, lang)
     sheets: list[Sheet] = []
 
@@ -208,8 +207,6 @@ def workbook_sheets(features: Features, scored: pd.DataFrame, definition: Defini
                         title=[t("workbook.sheet_title.personas", lang)]))
 
     # -- action plan
-    from loyalty.targets import counts_by_target
-
     plan = action_plan(definition.measures, definition, lang, counts_by_target(scored))
     names = {c: t(f"workbook.col.plan.{c}", lang) for c in ACTION_PLAN_COLUMNS}
     sheets.append(Sheet(t("workbook.sheet.measures", lang), plan.rename(columns=names),
@@ -217,8 +214,6 @@ def workbook_sheets(features: Features, scored: pd.DataFrame, definition: Defini
                         title=[t("workbook.sheet_title.measures", lang)]))
 
     # -- the definition
-    from loyalty.scoring import weights_used
-
     _, dropped = weights_used(definition, scored)
     settings = definition_settings(definition, lang, as_of=as_of, dropped=dropped)
     names = {"item": t("workbook.col.item", lang), "value": t("workbook.col.value", lang)}

@@ -8,8 +8,6 @@ ensure_router()
 
 from datetime import date
 
-import altair as alt
-import pandas as pd
 import streamlit as st
 
 from loyalty import definition as defn
@@ -18,10 +16,9 @@ from loyalty.errors import LoyaltyError
 from loyalty.fmt import format_date, format_int, format_signed_int, format_yen
 from loyalty.segments import coverage
 from loyalty.summary import tier_moves
-from ui import components, state, workbench
-from ui.theme import ACCENT
+from ui import charts, components, state, workbench
+from ui.state import t
 
-t = state.t
 AXES = RFM_KEYS
 
 
@@ -50,28 +47,59 @@ def _mark_saved() -> None:
     state.set_definition(state.definition(), saved=True)
 
 
-st.title(t("definition.title"))
-st.caption(t("definition.caption"))
+def render() -> None:
+    """The tabs that tune the definition, and its effect against the saved one above them."""
+    st.title(t("definition.title"))
+    st.caption(t("definition.caption"))
+    d = state.definition()
+    workbench.ensure_widgets(d)
+    try:
+        data_as_of = state.as_of_default()
+        available = workbench.available_factors()
+    except LoyaltyError as exc:
+        state.show_error(exc)
+        st.page_link("pages/data.py", label=t("common.go_data"), icon=":material/upload_file:")
+        st.stop()
+    workbench.preset_hint(available)
 
-d = state.definition()
-workbench.ensure_widgets(d)
-try:
-    data_as_of = state.as_of_default()
-    available = workbench.available_factors()
-except LoyaltyError as exc:
-    state.show_error(exc)
-    st.page_link("pages/data.py", label=t("common.go_data"), icon=":material/upload_file:")
-    st.stop()
-workbench.preset_hint(available)
+    effect = st.container(border=True)
+    tab_basic, tab_rfm, tab_factors, tab_tiers, tab_segments, tab_file = st.tabs([
+        t("wb.tab.basic"), t("wb.tab.rfm"), t("wb.tab.factors"), t("wb.tab.tiers"), t("wb.tab.segments"),
+        t("wb.tab.file")])
+    problems: list[str] = []
+    with tab_basic:
+        _basic_tab(d, data_as_of)
+    with tab_rfm:
+        _rfm_tab()
+    with tab_factors:
+        chosen = _factors_tab(available, problems)
+    with tab_tiers:
+        _tiers_tab()
+    with tab_segments:
+        rules = _segments_editor()
+    d = _apply_widgets(d, chosen, rules, problems)
+    with tab_segments:
+        _segments_coverage(d)
+    with tab_file:
+        _file_tab(d)
+    with effect:
+        _effect(d, problems)
 
-effect = st.container(border=True)
-tab_basic, tab_rfm, tab_factors, tab_tiers, tab_segments, tab_file = st.tabs([
-    t("wb.tab.basic"), t("wb.tab.rfm"), t("wb.tab.factors"), t("wb.tab.tiers"), t("wb.tab.segments"),
-    t("wb.tab.file")])
-problems: list[str] = []
 
-# --- basics -------------------------------------------------------------------------
-with tab_basic:
+def _apply_widgets(d, chosen: list[str], rules: list[dict], problems: list[str]):
+    """Make the definition the widgets describe the working one (problems are added to
+    ``problems``); rerun when the sidebar, drawn before this page, shows what changed."""
+    new, more = workbench.definition_from_widgets(d, chosen, rules)
+    problems += more
+    if new.to_dict() != d.to_dict():
+        state.set_definition(new)
+        if (new.as_of, new.window_days, new.name) != (d.as_of, d.window_days, d.name):
+            st.rerun()  # the sidebar, drawn before this page, shows the as-of date, window and name
+    return new
+
+
+def _basic_tab(d, data_as_of) -> None:
+    """Preset, name, as-of date and window."""
     c1, c2 = st.columns([1, 2])
     presets = list(defn.PRESETS)
     if "w_preset" not in st.session_state:
@@ -92,39 +120,49 @@ with tab_basic:
     c3.number_input(t("definition.window"), min_value=7, max_value=3650, step=1, key="w_def_window",
                     help=t("definition.window_help"))
 
-# --- R, F, M --------------------------------------------------------------------------
-with tab_rfm:
+
+def _rfm_tab() -> None:
+    """Threshold or quantile mode, and the four cut points of R, F and M."""
     st.radio(t("definition.mode"), ["threshold", "quantile"], key="w_def_mode", horizontal=True,
              format_func=lambda m: t(f"definition.mode.{m}"), help=t("definition.mode_help"))
-    if st.session_state["w_def_mode"] == "threshold":
-        cols = st.columns(3)
-        # ranges that leave the usual cut points room to move: a year (or the window) of days, 30 orders
-        slider_max = {"recency": max(365, int(st.session_state.get("w_def_window") or 0)), "frequency": 30}
-        for col, axis in zip(cols, AXES):
-            with col:
-                st.markdown(f"**{t(f'factor.{axis}')}**")
-                st.caption(t(f"definition.{axis}_help"))
-                for i in range(4):
-                    key = f"w_def_{axis}_{i}"
-                    label = t(f"definition.cut.{axis}.{i}")
-                    if axis == "monetary":
-                        st.number_input(label, min_value=0, max_value=1_000_000_000, step=1000, key=key,
-                                        help=t("wb.cut_help.monetary"))
-                        st.caption(format_yen(st.session_state[key]))
-                    else:
-                        top = max(slider_max[axis], int(st.session_state[key]))
-                        # a new range (a longer window) makes a new slider: carry the value over to
-                        # it, only then (setting it on every run would overwrite keys still in flight)
-                        if st.session_state.get(f"{key}__max", top) != top:
-                            st.session_state[key] = st.session_state[key]
-                        st.session_state[f"{key}__max"] = top
-                        st.slider(label, min_value=0 if axis == "recency" else 1, max_value=top, key=key,
-                                  format=t(f"wb.unit.{axis}"), help=t(f"wb.cut_help.{axis}"))
-    else:
+    if st.session_state["w_def_mode"] != "threshold":
         st.info(t("definition.quantile_info"))
+        return
+    # ranges that leave the usual cut points room to move: a year (or the window) of days, 30 orders
+    slider_max = {"recency": max(365, int(st.session_state.get("w_def_window") or 0)), "frequency": 30}
+    for col, axis in zip(st.columns(3), AXES):
+        with col:
+            st.markdown(f"**{t(f'factor.{axis}')}**")
+            st.caption(t(f"definition.{axis}_help"))
+            for i in range(4):
+                _cut_widget(axis, i, slider_max)
 
-# --- factors and weights --------------------------------------------------------------
-with tab_factors:
+
+def _cut_widget(axis: str, i: int, slider_max: dict[str, int]) -> None:
+    """Cut point ``i`` of one axis: a number box for amounts, a slider for days and orders."""
+    key = f"w_def_{axis}_{i}"
+    label = t(f"definition.cut.{axis}.{i}")
+    if axis == "monetary":
+        st.number_input(label, min_value=0, max_value=1_000_000_000, step=1000, key=key,
+                        help=t("wb.cut_help.monetary"))
+        st.caption(format_yen(st.session_state[key]))
+        return
+    top = max(slider_max[axis], int(st.session_state[key]))
+    # a new range (a longer window) makes a new slider: carry the value over to
+    # it, only then (setting it on every run would overwrite keys still in flight)
+    if st.session_state.get(f"{key}__max", top) != top:
+        st.session_state[key] = st.session_state[key]
+    st.session_state[f"{key}__max"] = top
+    st.slider(label, min_value=0 if axis == "recency" else 1, max_value=top, key=key,
+              format=t(f"wb.unit.{axis}"), help=t(f"wb.cut_help.{axis}"))
+
+
+def _factors_tab(available: set[str], problems: list[str]) -> list[str]:
+    """Which factors, their weights (summing to 100) and how each non-RFM factor is scored.
+
+    Returns:
+        The factors chosen, in order (no factor adds a problem to ``problems``).
+    """
     st.caption(t("wb.factors_help"))
     catalogue_order = list(factor_catalogue())
     options = sorted(catalogue_order, key=lambda k: (k not in available, catalogue_order.index(k)))
@@ -141,6 +179,17 @@ with tab_factors:
     missing = [k for k in chosen if k not in available]
     if missing:
         st.warning(t("wb.factor_missing", factors=state.join_list(t(f"factor.{k}") for k in missing)))
+    _weight_sliders(chosen)
+    extra = [k for k in chosen if k not in RFM_KEYS]
+    if extra:
+        st.markdown(f"**{t('wb.factor_settings')}**")
+    for key in extra:
+        _factor_scoring(key)
+    return chosen
+
+
+def _weight_sliders(chosen: list[str]) -> None:
+    """One weight slider per factor (moving one rescales the others) and their total."""
     cols = st.columns(2)
     for i, key in enumerate(chosen):
         wkey = f"w_def_wt_{key}"
@@ -153,37 +202,42 @@ with tab_factors:
     total = sum(float(st.session_state.get(f"w_def_wt_{k}", 0)) for k in chosen)
     if chosen:
         st.caption(t("wb.weight_total", total=f"{total:g}"))
-    extra = [k for k in chosen if k not in RFM_KEYS]
-    if extra:
-        st.markdown(f"**{t('wb.factor_settings')}**")
-    for key in extra:
-        info = factor_catalogue()[key]
-        with st.expander(t(f"factor.{key}")):
-            mkey = f"w_def_fmode_{key}"
-            st.radio(t("wb.factor_mode"), ["threshold", "quantile", "as_is"], key=mkey, horizontal=True,
-                     format_func=lambda m: t(f"wb.mode.{m}"), help=t("polish.help.factor_mode"))
-            if st.session_state[mkey] == "threshold":
-                ccols = st.columns(4)
-                for j in range(4):
-                    label = t(f"wb.cut.{info.direction}.{j}")
-                    ccols[j].number_input(label, key=f"w_def_fcut_{key}_{j}", step=1.0, format="%g",
-                                          help=t("polish.help.factor_cut"))
 
-# --- tiers -------------------------------------------------------------------------------
-with tab_tiers:
+
+def _factor_scoring(key: str) -> None:
+    """How one non-RFM factor becomes a 1–5 score: its mode and, for thresholds, four cuts."""
+    info = factor_catalogue()[key]
+    with st.expander(t(f"factor.{key}")):
+        mkey = f"w_def_fmode_{key}"
+        st.radio(t("wb.factor_mode"), ["threshold", "quantile", "as_is"], key=mkey, horizontal=True,
+                 format_func=lambda m: t(f"wb.mode.{m}"), help=t("polish.help.factor_mode"))
+        if st.session_state[mkey] == "threshold":
+            ccols = st.columns(4)
+            for j in range(4):
+                label = t(f"wb.cut.{info.direction}.{j}")
+                ccols[j].number_input(label, key=f"w_def_fcut_{key}_{j}", step=1.0, format="%g",
+                                      help=t("polish.help.factor_cut"))
+
+
+def _tiers_tab() -> None:
+    """The tier cut-offs (one range slider) and the tiers' own names."""
     tl = components.tier_labels()
     st.slider(t("definition.tiers"), min_value=0.0, max_value=100.0, step=1.0, key="w_def_tiers",
               format=t("wb.unit.points"),
               help=t("definition.tiers_help", top=tl["top"], middle=tl["middle"], low=tl["low"]))
     st.caption(t("wb.score_formula"))
     st.markdown(f"**{t('wb.tier_names')}**")
-    cols = st.columns(3)
-    for col, key in zip(cols, TIER_KEYS):
+    for col, key in zip(st.columns(3), TIER_KEYS):
         col.text_input(t("wb.tier_name", tier=t(f"tier.{key}")), key=f"w_def_label_{key}",
                        placeholder=t(f"tier.{key}"))
 
-# --- segment rules -------------------------------------------------------------------------
-with tab_segments:
+
+def _segments_editor() -> list[dict]:
+    """The segment rules as an editable table.
+
+    Returns:
+        The edited rules in the definition file's form.
+    """
     st.caption(t("wb.segments_help"))
     edited = st.data_editor(
         st.session_state["seg_editor_base"], key="w_def_segments", num_rows="dynamic", hide_index=True,
@@ -195,78 +249,20 @@ with tab_segments:
             **{c: st.column_config.NumberColumn(t(f"wb.seg.{c}"), min_value=1, max_value=5, step=1, required=True)
                for c in workbench.SEG_COLUMNS[3:]},
         })
-    rules = workbench.rules_from_frame(edited)
+    return workbench.rules_from_frame(edited)
 
-# --- build the definition from the widgets ----------------------------------------------
-rfm = {"mode": st.session_state["w_def_mode"]}
-for axis in AXES:
-    cuts = [st.session_state[f"w_def_{axis}_{i}"] for i in range(4)]
-    bad = next((i for i, (a, b) in enumerate(zip(cuts, cuts[1:])) if b <= a), None)
-    if bad is not None:
-        problems.append(t("definition.cuts_not_ascending", axis=t(f"factor.{axis}"),
-                          first=t(f"definition.cut.{axis}.{bad}"), first_value=f"{cuts[bad]:g}",
-                          second=t(f"definition.cut.{axis}.{bad + 1}"), second_value=f"{cuts[bad + 1]:g}"))
-        cuts = getattr(d.rfm, axis)
-    rfm[axis] = [float(x) for x in cuts]
-middle, top = st.session_state["w_def_tiers"]
-if not top > middle:
-    problems.append(t("definition.tiers_not_ascending"))
-    middle, top = d.tiers["middle"], d.tiers["top"]
-factors = []
-for key in chosen:
-    weight = float(st.session_state.get(f"w_def_wt_{key}", 0.0))
-    if key in RFM_KEYS:
-        factors.append(defn.FactorSetting(key, weight))
-        continue
-    mode = st.session_state.get(f"w_def_fmode_{key}", factor_catalogue()[key].mode)
-    cuts = [float(st.session_state.get(f"w_def_fcut_{key}_{j}", c))
-            for j, c in enumerate(factor_catalogue()[key].cuts)]
-    bad = next((i for i, (a, b) in enumerate(zip(cuts, cuts[1:])) if b <= a), None)
-    if mode == "threshold" and bad is not None:
-        direction = factor_catalogue()[key].direction
-        problems.append(t("wb.factor_cuts_not_ascending", factor=t(f"factor.{key}"),
-                          first=t(f"wb.cut.{direction}.{bad}"), first_value=f"{cuts[bad]:g}",
-                          second=t(f"wb.cut.{direction}.{bad + 1}"), second_value=f"{cuts[bad + 1]:g}"))
-        old = d.factor(key)
-        cuts = old.effective_cuts() if old else list(factor_catalogue()[key].cuts)
-    info = factor_catalogue()[key]
-    factors.append(defn.FactorSetting(key, weight, mode=None if mode == info.mode else mode,
-                                      cuts=None if list(cuts) == list(info.cuts) else cuts))
-if not factors or sum(f.weight for f in factors) <= 0:
-    factors = d.factors
-labels = {k: st.session_state[f"w_def_label_{k}"].strip() for k in TIER_KEYS
-          if st.session_state.get(f"w_def_label_{k}", "").strip()}
-try:
-    segments = defn.from_dict({"schema": defn.SCHEMA, "version": defn.VERSION, "segments": rules},
-                              file=t("wb.tab.segments")).segments
-except LoyaltyError as exc:
-    problems.append(exc.message(state.lang()))
-    segments = d.segments
-new = d.copy(
-    name=st.session_state["w_def_name"].strip() or d.name,
-    as_of=None if st.session_state["w_def_asof_auto"] else st.session_state.get("w_def_asof"),
-    window_days=int(st.session_state["w_def_window"]),
-    rfm=defn.RFMSetting(**rfm),
-    factors=factors,
-    tiers={"top": float(top), "middle": float(middle)},
-    tier_labels=labels,
-    segments=segments,
-)
-if new.to_dict() != d.to_dict():
-    state.set_definition(new)
-    if (new.as_of, new.window_days, new.name) != (d.as_of, d.window_days, d.name):
-        st.rerun()  # the sidebar, drawn before this page, shows the as-of date, window and name
-d = new
 
-with tab_segments:
+def _segments_coverage(d) -> None:
+    """Whether every R×F×M cell has a named segment."""
     cov = coverage(d.segments)
     if cov.get("other", 0):
         st.info(t("wb.segments_uncovered", cells=cov["other"]))
     else:
         st.caption(t("wb.segments_covered"))
 
-# --- file -------------------------------------------------------------------------------------
-with tab_file:
+
+def _file_tab(d) -> None:
+    """Save (download), revert, load (upload) and the JSON itself."""
     c1, c2 = st.columns(2)
     with c1:
         components.download_button(t("definition.download"), data=d.to_json().encode("utf-8"),
@@ -281,8 +277,10 @@ with tab_file:
     with st.expander(t("definition.json_preview")):
         st.code(d.to_json(), language="json")
 
-# --- the effect, shown at the top ---------------------------------------------------------
-with effect:
+
+def _effect(d, problems: list[str]) -> None:
+    """What the settings do, against the saved definition: problems, tier counts and
+    moves, factors left out, collapsed quantiles, the weights used."""
     for p in problems:
         st.error(p, icon="⚠️")
     try:
@@ -292,6 +290,20 @@ with effect:
         state.show_error(exc)
         st.stop()
     st.markdown(f"**{t('definition.effect_title')}**")
+    _tier_counts(res, base)
+    if res.dropped:
+        st.warning(t("segments.dropped", factors=state.join_list(t(f"factor.{k}") for k in res.dropped)))
+    for axis, empty in res.collapsed.items():
+        st.warning(t("definition.collapsed", axis=t(f"factor.{axis}"), scores=state.join_list(map(str, empty))))
+    if res.weights:
+        st.markdown(f"**{t('wb.weights_title')}**")
+        st.altair_chart(charts.weight_bars(res.weights, {k: t(f"factor.{k}") for k in res.weights},
+                                           weight_title=t("wb.weight_axis"), factor_title=t("wb.factor")),
+                        width="stretch")
+
+
+def _tier_counts(res, base) -> None:
+    """Customers per tier now (with the change against the saved definition) and how many moved."""
     tl = components.tier_labels()
     counts = res.frame["tier"].value_counts()
     cols = st.columns(4)
@@ -310,20 +322,6 @@ with effect:
             view.index.name = t("definition.moves_rows")
             view.columns.name = t("definition.moves_cols")
             st.dataframe(view, width="content")
-    if res.dropped:
-        st.warning(t("segments.dropped", factors=state.join_list(t(f"factor.{k}") for k in res.dropped)))
-    for axis, empty in res.collapsed.items():
-        st.warning(t("definition.collapsed", axis=t(f"factor.{axis}"), scores=state.join_list(map(str, empty))))
-    if res.weights:
-        w = pd.DataFrame({"factor": [t(f"factor.{k}") for k in res.weights],
-                          "weight": list(res.weights.values())})
-        base = alt.Chart(w).encode(
-            x=alt.X("weight:Q", title=t("wb.weight_axis"), scale=alt.Scale(domain=[0, 100]),
-                    axis=alt.Axis(labelAngle=0, grid=False)),
-            y=alt.Y("factor:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
-            tooltip=[alt.Tooltip("factor:N", title=t("wb.factor")),
-                     alt.Tooltip("weight:Q", format=".1f", title=t("wb.weight_axis"))])
-        bars = base.mark_bar(color=ACCENT, height=18)
-        text = base.mark_text(align="left", dx=4).encode(text=alt.Text("weight:Q", format=".0f"))
-        st.markdown(f"**{t('wb.weights_title')}**")
-        st.altair_chart((bars + text).properties(height=36 * len(w) + 40), width="stretch")
+
+
+render()

@@ -12,20 +12,29 @@ from loyalty.measures import ACTION_PLAN_COLUMNS, action_plan, targets  # noqa: 
 from loyalty.personas import comparison_table  # noqa: E402
 from loyalty.targets import counts_by_target  # noqa: E402
 from ui import components, deliverables, state  # noqa: E402
+from ui.state import t  # noqa: E402
 
-t = state.t
 
-st.title(t("personas.title"))
-ds, feats, res = components.load_or_stop()
-d = state.definition()
-total = len(res.frame)
-st.caption(t("personas.caption", name=state.definition_name(d), as_of=format_date(feats.as_of) if feats.as_of else "—",
-             customers=format_int(total)))
+def render() -> None:
+    """Personas per tier and per segment, and the measures editor, in three tabs."""
+    st.title(t("personas.title"))
+    ds, feats, res = components.load_or_stop()
+    d = state.definition()
+    st.caption(t("personas.caption", name=state.definition_name(d),
+                 as_of=format_date(feats.as_of) if feats.as_of else "—", customers=format_int(len(res.frame))))
+    tab_tiers, tab_segments, tab_measures = st.tabs(
+        [t("personas.tab.tiers"), t("personas.tab.segments"), t("personas.tab.measures")])
+    with tab_tiers:
+        _tiers_tab(feats, res)
+    with tab_segments:
+        _segments_tab(feats, res)
+    with tab_measures:
+        _measures_tab(d, res)
 
-tab_tiers, tab_segments, tab_measures = st.tabs(
-    [t("personas.tab.tiers"), t("personas.tab.segments"), t("personas.tab.measures")])
 
-with tab_tiers:
+def _tiers_tab(feats, res) -> None:
+    """A persona card per tier and the comparison with all customers."""
+    total = len(res.frame)
     st.caption(t("personas.help"))
     tier_personas = deliverables.personas(feats.frame, res.frame, "tier")
     for column, persona in zip(st.columns(3), tier_personas):
@@ -36,23 +45,28 @@ with tab_tiers:
         table = comparison_table(tier_personas, reference, state.lang())
         st.dataframe(table, width="stretch", height=deliverables.table_height(table))
 
-with tab_segments:
+
+def _segments_tab(feats, res) -> None:
+    """The segments compared side by side, and the card of the one picked."""
+    total = len(res.frame)
     segment_personas = deliverables.personas(feats.frame, res.frame, "segment")
     present = [p for p in segment_personas if p.customers]
     if not present:
         st.info(t("segments.no_rfm"))
-    else:
-        st.caption(t("personas.segments_help"))
-        reference = deliverables.personas(feats.frame, res.frame, "all")[0]
-        table = comparison_table(present, reference, state.lang())
-        st.dataframe(table, width="stretch", height=deliverables.table_height(table), key="persona_compare")
-        by_target = {p.target: p for p in present}
-        names = {k: t("personas.option", label=p.label, n=format_int(p.customers)) for k, p in by_target.items()}
-        pick = st.selectbox(t("personas.pick_segment"), list(by_target), key="w_persona_segment",
-                            format_func=names.__getitem__)
-        deliverables.persona_card(by_target[pick], total)
+        return
+    st.caption(t("personas.segments_help"))
+    reference = deliverables.personas(feats.frame, res.frame, "all")[0]
+    table = comparison_table(present, reference, state.lang())
+    st.dataframe(table, width="stretch", height=deliverables.table_height(table), key="persona_compare")
+    by_target = {p.target: p for p in present}
+    names = {k: t("personas.option", label=p.label, n=format_int(p.customers)) for k, p in by_target.items()}
+    pick = st.selectbox(t("personas.pick_segment"), list(by_target), key="w_persona_segment",
+                        format_func=names.__getitem__)
+    deliverables.persona_card(by_target[pick], total)
 
-with tab_measures:
+
+def _measures_tab(d, res) -> None:
+    """The measures of one target to edit, the reset, and the whole action plan."""
     st.caption(t("personas.measures_help"))
     counts = counts_by_target(res.frame)
     options = targets(d, state.lang())
@@ -71,6 +85,11 @@ with tab_measures:
             st.write(t("personas.reset_confirm"))
             st.button(t("personas.reset_button"), on_click=deliverables.reset_measures, type="primary",
                       key="w_measures_reset")
+    _action_plan(d, counts)
+
+
+def _action_plan(d, counts: dict[str, int]) -> None:
+    """The action plan table and its CSV download."""
     st.subheader(t("personas.plan"))
     plan = action_plan(d.measures, d, state.lang(), counts)
     st.dataframe(plan.drop(columns=["owner", "due"]), hide_index=True, width="stretch", key="action_plan",
@@ -80,3 +99,6 @@ with tab_measures:
                                file_name="loyalty_action_plan.csv", mime="text/csv", on_click="ignore",
                                icon=":material/download:", key="dl_plan_personas")
     st.page_link("pages/export.py", label=t("personas.to_export"), icon=":material/download:")
+
+
+render()

@@ -11,28 +11,44 @@ from loyalty.columns import excel_sheet
 from loyalty.fmt import format_date, format_int
 from loyalty.ltv import customer_ltv
 from loyalty.measures import measures_for
-from loyalty.summary import customer_table, group_summary, rf_matrix
 from loyalty.breakdown import factor_breakdown
+from loyalty.summary import customer_table, group_summary, rf_matrix
 from ui import charts, components, segments_ui, state
+from ui.segments_ui import ALL
+from ui.state import t
 
-t = state.t
 MAX_ROWS_SHOWN = 5_000
 
-st.title(t("segments.title"))
-ds, feats, res = components.load_or_stop()
-d = state.definition()
-tl = components.tier_labels()
-sl = components.seg_labels()
-st.caption(t("segments.caption", name=state.definition_name(d), as_of=format_date(feats.as_of) if feats.as_of else "—",
-             days=feats.window_days, customers=format_int(len(res.frame))))
-if res.dropped:
-    st.warning(t("segments.dropped", factors=state.join_list(t(f"factor.{k}") for k in res.dropped)))
+def render() -> None:
+    """Tiers, named segments, the customer list, repeaters and measures, in five tabs."""
+    st.title(t("segments.title"))
+    ds, feats, res = components.load_or_stop()
+    d = state.definition()
+    tl = components.tier_labels()
+    sl = components.seg_labels()
+    st.caption(t("segments.caption", name=state.definition_name(d),
+                 as_of=format_date(feats.as_of) if feats.as_of else "—",
+                 days=feats.window_days, customers=format_int(len(res.frame))))
+    if res.dropped:
+        st.warning(t("segments.dropped", factors=state.join_list(t(f"factor.{k}") for k in res.dropped)))
 
-tab_tiers, tab_segments, tab_list, tab_repeaters, tab_measures = st.tabs(
-    [t("segments.tab.tiers"), t("segments.tab.segments"), t("segments.tab.list"), t("rep.tab"),
-     t("segments.tab.measures")])
+    tab_tiers, tab_segments, tab_list, tab_repeaters, tab_measures = st.tabs(
+        [t("segments.tab.tiers"), t("segments.tab.segments"), t("segments.tab.list"), t("rep.tab"),
+         t("segments.tab.measures")])
+    with tab_tiers:
+        _tiers_tab(feats, res, d, tl)
+    with tab_segments:
+        _segments_tab(feats, res, sl)
+    with tab_list:
+        _list_tab(feats, res, d, tl, sl)
+    with tab_repeaters:
+        segments_ui.repeaters_tab(feats.frame, res.frame, tl)
+    with tab_measures:
+        _measures_tab(res, d, tl)
 
-with tab_tiers:
+
+def _tiers_tab(feats, res, d, tl: dict[str, str]) -> None:
+    """The tier table, the share chart and the score histogram."""
     summary = group_summary(res.frame, feats.frame, "tier")
     components.show_table(components.group_table(summary, tl, "tier_label").drop(columns=["avg_r", "avg_f", "avg_m"]),
                           key="tier_table")
@@ -52,69 +68,67 @@ with tab_tiers:
     st.caption(t("segments.tiers_help", top=tl["top"], middle=tl["middle"], low=tl["low"],
                  top_cut=f"{d.tiers['top']:g}", middle_cut=f"{d.tiers['middle']:g}"))
 
-with tab_segments:
-    if res.frame["rfm_segment"].notna().any():
-        seg = group_summary(res.frame, feats.frame, "rfm_segment")
-        left, right = st.columns([3, 2])
-        with left:
-            st.markdown(f"**{t('segments.segment_chart')}**")
-            st.altair_chart(charts.segment_bars(seg, sl, customers_label=t("col.customers"),
-                                                revenue_share_label=t("col.revenue_share"),
-                                                segment_label=t("common.segment")), width="stretch")
-        with right:
-            st.markdown(f"**{t('segments.rf_heatmap')}**")
-            st.altair_chart(charts.rf_heatmap(rf_matrix(res.frame), r_label=t("col.r_score"),
-                                              f_label=t("col.f_score"), count_label=t("col.customers")),
-                            width="stretch")
-            st.caption(t("segments.rf_help"))
-        components.show_table(components.group_table(seg[seg["customers"] > 0], sl, "rfm_segment_label")
-                              .drop(columns=["avg_r", "avg_f", "avg_m"]), key="segment_table")
-    else:
-        st.info(t("segments.no_rfm"))
 
-with tab_list:
+def _segments_tab(feats, res, sl: dict[str, str]) -> None:
+    """The named segments: bars, the R×F heatmap and the segment table."""
+    if not res.frame["rfm_segment"].notna().any():
+        st.info(t("segments.no_rfm"))
+        return
+    seg = group_summary(res.frame, feats.frame, "rfm_segment")
+    left, right = st.columns([3, 2])
+    with left:
+        st.markdown(f"**{t('segments.segment_chart')}**")
+        st.altair_chart(charts.segment_bars(seg, sl, customers_label=t("col.customers"),
+                                            revenue_share_label=t("col.revenue_share"),
+                                            segment_label=t("common.segment")), width="stretch")
+    with right:
+        st.markdown(f"**{t('segments.rf_heatmap')}**")
+        st.altair_chart(charts.rf_heatmap(rf_matrix(res.frame), r_label=t("col.r_score"),
+                                          f_label=t("col.f_score"), count_label=t("col.customers")),
+                        width="stretch")
+        st.caption(t("segments.rf_help"))
+    components.show_table(components.group_table(seg[seg["customers"] > 0], sl, "rfm_segment_label")
+                          .drop(columns=["avg_r", "avg_f", "avg_m"]), key="segment_table")
+
+
+def _list_tab(feats, res, d, tl: dict[str, str], sl: dict[str, str]) -> None:
+    """The customer list with its filters, one customer's breakdown, and the downloads."""
     table = customer_table(feats.frame, res.frame, d, state.lang(), ltv=customer_ltv(feats.frame),
                            breakdown=False)
     c1, c2, c3 = st.columns([1, 1, 2])
-    tier_pick = c1.selectbox(t("segments.filter_tier"), ["all", "top", "middle", "low"],
-                             format_func=lambda k: t("common.all") if k == "all" else tl[k], key="list_tier")
-    seg_keys = ["all"] + [k for k in sl if (table["rfm_segment"] == k).any()]
+    tier_pick = c1.selectbox(t("segments.filter_tier"), [ALL, "top", "middle", "low"],
+                             format_func=lambda k: t("common.all") if k == ALL else tl[k], key="list_tier")
+    seg_keys = [ALL] + [k for k in sl if (table["rfm_segment"] == k).any()]
     seg_pick = c2.selectbox(t("segments.filter_segment"), seg_keys,
-                            format_func=lambda k: t("common.all") if k == "all" else sl[k], key="list_segment")
+                            format_func=lambda k: t("common.all") if k == ALL else sl[k], key="list_segment")
     example = str(table["customer_id"].iloc[0]) if len(table) else "—"  # an id as this data writes them
     query = c3.text_input(t("segments.search"), key="list_search",
                           placeholder=t("segments.search_placeholder", example=example))
-    view = table
-    if tier_pick != "all":
-        view = view[view["tier"] == tier_pick]
-    if seg_pick != "all":
-        view = view[view["rfm_segment"] == seg_pick]
-    if query.strip():
-        view = view[view["customer_id"].str.contains(query.strip(), regex=False, na=False)]
-    view = view.sort_values("loyalty_score", ascending=False, kind="stable")
+    view = segments_ui.filter_customers(table, tier_pick, seg_pick, query)
     st.caption(t("segments.list_count", count=format_int(len(view)), total=format_int(len(table))))
-    shown = view.drop(columns=["tier", "rfm_segment"])
-    # on screen: what fits the page; the downloads carry every column (R/F/M scores too)
-    on_screen = ["customer_id", "tier_label", "rfm_segment_label", "loyalty_score", "recency_days", "frequency",
-                 "monetary", "ltv", "last_order"]
-    shown = shown[[c for c in on_screen if c in shown]]
-    if len(shown) > MAX_ROWS_SHOWN:
+    shown, truncated = segments_ui.on_screen(view, MAX_ROWS_SHOWN)
+    if truncated:
         st.caption(t("segments.list_truncated", shown=format_int(MAX_ROWS_SHOWN)))
-        shown = shown.head(MAX_ROWS_SHOWN)
     if len(shown):
         components.show_table(shown, height=420, key="customer_list")
     else:
         st.info(t("segments.list_empty"))
-
     if len(view):
-        st.markdown(f"**{t('bd.title')}**")
-        pick = st.selectbox(t("bd.customer"), view["customer_id"].head(500).tolist(), key="list_breakdown",
-                            help=t("bd.help"))
-        bd = factor_breakdown(pick, feats.frame, res.frame, res.weights, d)
-        segments_ui.breakdown(bd, float(res.frame.loc[pick, "loyalty_score"]),
-                              tl[str(res.frame.loc[pick, "tier"])])
+        _breakdown(view, feats, res, d, tl)
+    _list_downloads(view.copy())
 
-    export_view = view.copy()
+
+def _breakdown(view, feats, res, d, tl: dict[str, str]) -> None:
+    """One customer's points per factor (the first 500 of the list to pick from)."""
+    st.markdown(f"**{t('bd.title')}**")
+    pick = st.selectbox(t("bd.customer"), view["customer_id"].head(500).tolist(), key="list_breakdown",
+                        help=t("bd.help"))
+    bd = factor_breakdown(pick, feats.frame, res.frame, res.weights, d)
+    segments_ui.breakdown(bd, float(res.frame.loc[pick, "loyalty_score"]), tl[str(res.frame.loc[pick, "tier"])])
+
+
+def _list_downloads(export_view) -> None:
+    """The filtered list (every column) as Excel and as CSV."""
     sheet_name, sheet_lang = t("segments.sheet_name"), state.lang()
     d1, d2 = st.columns(2)
     components.download_button(
@@ -129,10 +143,9 @@ with tab_list:
         file_name="loyalty_customers.csv", mime="text/csv", on_click="ignore",
         icon=":material/download:", key="dl_csv", container=d2)
 
-with tab_repeaters:
-    segments_ui.repeaters_tab(feats.frame, res.frame, tl)
 
-with tab_measures:
+def _measures_tab(res, d, tl: dict[str, str]) -> None:
+    """The catalogue's (or the definition's) measures per tier."""
     st.caption(t("segments.measures_help"))
     for key in ("top", "middle", "low"):
         rows = measures_for(d.measures, f"tier:{key}", state.lang())
@@ -141,3 +154,6 @@ with tab_measures:
             for m in rows:
                 st.markdown(f"**{m['title']}**  \n{m['detail']}")
                 st.caption(t("segments.measure_meta", channel=m["channel"], timing=m["timing"], kpi=m["kpi"]))
+
+
+render()

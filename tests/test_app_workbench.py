@@ -236,3 +236,21 @@ def test_a_longer_window_keeps_the_recency_cut_points():
     assert [at.slider(key=f"w_def_recency_{i}").value for i in range(4)] == [30, 60, 90, 179]
     assert at.slider(key="w_def_recency_3").max == 500
     assert at.session_state["definition"].window_days == 500
+
+
+def test_cut_points_that_do_not_rise_are_reported_and_the_saved_ones_kept():
+    at = _app("pages/definition.py")
+    at.slider(key="w_def_recency_2").set_value(50).run()  # R cuts 30, 60, 50, 179
+    at.number_input(key="w_def_fcut_nps_1").set_value(3.0).run()  # NPS cuts 3, 3, 7, 9
+    assert not at.exception, [e.value for e in at.exception]
+    nps_cuts = [at.number_input(key=f"w_def_fcut_nps_{j}").value for j in range(4)]
+    assert [e.value for e in at.error] == [
+        t("definition.cuts_not_ascending", "ja", axis=t("factor.recency", "ja"),
+          first=t("definition.cut.recency.1", "ja"), first_value="60",
+          second=t("definition.cut.recency.2", "ja"), second_value="50"),
+        t("wb.factor_cuts_not_ascending", "ja", factor=t("factor.nps", "ja"),
+          first=t("wb.cut.higher.0", "ja"), first_value=f"{nps_cuts[0]:g}",
+          second=t("wb.cut.higher.1", "ja"), second_value="3")]
+    d = at.session_state["definition"]
+    assert d.rfm.recency == [30.0, 60.0, 90.0, 179.0]
+    assert d.factor("nps").effective_cuts() == list(defn.factor_catalogue()["nps"].cuts)

@@ -89,15 +89,17 @@ def test_rebalance_keeps_whole_weights_summing_to_100():
     assert defn.equal_weights(["r", "f", "m"]) == {"r": 34.0, "f": 33.0, "m": 33.0}
 
 
-def test_tier_ranges_do_not_overlap_at_the_cut_offs():
-    d = defn.preset("b2c").copy(tiers={"top": 75.0, "middle": 45.5})
-    assert defn.tier_ranges(d, "ja") == {"top": "75以上", "middle": "45.5以上75未満", "low": "45.5未満"}
-    assert defn.tier_ranges(d, "en") == {"top": "75 and over", "middle": "45.5 to under 75", "low": "under 45.5"}
-
-
 def test_a_preset_is_a_fresh_copy_each_time():
     first = defn.preset("b2c")
     first.tiers["top"] = 1.0
     first.factors.clear()
     again = defn.preset("b2c")
     assert again.tiers["top"] == 80.0 and len(again.factors) == 5
+
+
+def test_first_unordered_cut_points_at_the_cut_that_does_not_rise():
+    assert defn.first_unordered_cut([30, 60, 90, 179]) is None
+    assert defn.first_unordered_cut([30, 60, 60, 179]) == 2  # equal is not rising
+    assert defn.first_unordered_cut([30, 20, 10, 5]) == 1
+    assert defn.first_unordered_cut([1.5, 2.0, 2.5, 2.4]) == 3
+    assert defn.first_unordered_cut([7]) is None

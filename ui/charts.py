@@ -10,7 +10,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from ui.theme import DATE_FORMAT, TIER_COLORS, YEN_FORMAT, segment_scale, tier_scale
+from ui.theme import ACCENT, DATE_FORMAT, TIER_COLORS, YEN_FORMAT, segment_scale, tier_scale
 
 BAR_STEP = 26  # px per bar in horizontal bar charts: every label fits
 
@@ -122,3 +122,25 @@ def score_histogram(scores: np.ndarray, cutoffs: dict[str, float], labels: dict[
     text = alt.Chart(rules).mark_text(dy=-8, dx=4, align="left", fontWeight="bold").encode(
         x="x:Q", y=alt.value(0), text="label:N", color=alt.Color("color:N", scale=None))
     return (bars + rule + text).properties(height=340)
+
+
+def weight_bars(weights: dict[str, float], labels: dict[str, str], *, weight_title: str,
+                factor_title: str) -> alt.LayerChart:
+    """The weights used, one labelled bar per factor on a 0–100 axis, in the weights' order.
+
+    Args:
+        weights: factor key -> weight (summing to 100).
+        labels: factor key -> its name.
+        weight_title: the axis (and tooltip) title of weights.
+        factor_title: the tooltip title of factor names.
+    """
+    data = pd.DataFrame({"factor": [labels[k] for k in weights], "weight": list(weights.values())})
+    base = alt.Chart(data).encode(
+        x=alt.X("weight:Q", title=weight_title, scale=alt.Scale(domain=[0, 100]),
+                axis=alt.Axis(labelAngle=0, grid=False)),
+        y=alt.Y("factor:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
+        tooltip=[alt.Tooltip("factor:N", title=factor_title),
+                 alt.Tooltip("weight:Q", format=".1f", title=weight_title)])
+    bars = base.mark_bar(color=ACCENT, height=18)
+    text = base.mark_text(align="left", dx=4).encode(text=alt.Text("weight:Q", format=".0f"))
+    return (bars + text).properties(height=36 * len(data) + 40)

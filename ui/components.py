@@ -10,8 +10,8 @@ from loyalty.definition import TIER_KEYS
 from loyalty.errors import LoyaltyError
 from loyalty.fmt import currency, currency_symbol
 from loyalty.i18n import catalogue
-from loyalty.scoring import tier_label
-from loyalty.segments import segment_labels
+from loyalty.labels import segment_labels
+from loyalty.labels import tier_labels as definition_tier_labels
 from ui import state
 from ui.theme import tier_cell_css
 
@@ -23,7 +23,7 @@ TIER_LABEL_COLUMNS = ("tier_label", "tier")
 def tier_labels() -> dict[str, str]:
     """tier key -> label in the UI language (the definition's own names win)."""
     d = state.definition()
-    return {k: tier_label(k, d, state.lang()) for k in TIER_KEYS}
+    return definition_tier_labels(d, state.lang())
 
 
 def seg_labels() -> dict[str, str]:

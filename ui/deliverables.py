@@ -10,8 +10,9 @@ import re
 import pandas as pd
 import streamlit as st
 
-from loyalty.fmt import format_int, format_pct
 from loyalty.export import csv_bytes
+from loyalty.fmt import format_int, format_pct
+from loyalty.i18n import t as translate
 from loyalty.measures import (ACTION_PLAN_COLUMNS, MEASURE_FIELDS, action_plan, measures_for, replace_target,
                               rows_from_table)
 from loyalty.personas import Persona, build_personas, note_for, with_note
@@ -185,8 +186,6 @@ def action_plan_csv(definition, counts: dict[str, int], lang: str) -> bytes:
     Returns:
         The file's bytes.
     """
-    from loyalty.i18n import t as translate
-
     plan = action_plan(definition.measures, definition, lang, counts)
     plan = plan.rename(columns={c: translate(f"workbook.col.plan.{c}", lang) for c in ACTION_PLAN_COLUMNS})
     return csv_bytes(plan).data

@@ -84,6 +84,20 @@ def interval_text(low: pd.Series, high: pd.Series, *, pct: bool = False) -> pd.S
     return pd.Series([f"{f(a)}〜{f(b)}" for a, b in zip(low, high)], index=low.index, dtype="str")
 
 
+def patterns_shown(patterns: pd.DataFrame, groups: list[str], golden_only: bool) -> pd.DataFrame:
+    """The patterns of the groups picked (only the golden ones when asked), in their order."""
+    view = patterns[patterns["group"].isin(groups)]
+    return view[view["verdict"] == "golden"] if golden_only else view
+
+
+def entries_shown(entries: pd.DataFrame) -> pd.DataFrame:
+    """The entry table as the page shows it: customers, loyal, loyal rate with its interval, F2."""
+    shown = entries[["entry", "customers", "loyal", "loyal_rate", "f2", "f2_rate", "loyal_rate_f2"]].copy()
+    shown.insert(4, "loyal_rate_interval",
+                 interval_text(entries["loyal_rate_low"], entries["loyal_rate_high"], pct=True))
+    return shown
+
+
 def pattern_view(patterns: pd.DataFrame, labels: dict, lang: str) -> pd.DataFrame:
     """The pattern table as the page shows it (labels in the UI language)."""
     out = pd.DataFrame({

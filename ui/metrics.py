@@ -113,6 +113,49 @@ def present(series: pd.Series, keys) -> list[str]:
     return [k for k in keys if counts.get(k, 0) > 0]
 
 
+def ltv_ranking(values: pd.Series, components: pd.DataFrame, tiers: pd.Series, tier_labels: dict[str, str],
+                rows: int | None = None) -> pd.DataFrame:
+    """Customers by LTV, highest first (customers without one last), with its inputs.
+
+    Args:
+        values: LTV per customer (:func:`loyalty.ltv.customer_ltv`).
+        components: the formula's inputs per customer (:func:`loyalty.ltv.ltv_components`).
+        tiers: tier key per customer.
+        tier_labels: tier key -> label.
+        rows: only the first ``rows`` customers, when given.
+
+    Returns:
+        Columns customer_id, tier_label, the inputs, ltv (rounded to whole units).
+    """
+    order = values.sort_values(ascending=False, kind="stable", na_position="last").index
+    if rows is not None:
+        order = order[:rows]
+    out = components.loc[order].copy()
+    out.insert(0, "customer_id", order.astype(str))
+    out.insert(1, "tier_label", tiers.reindex(order).map(tier_labels).astype("str").to_numpy())
+    out["ltv"] = values.loc[order].round(0).to_numpy()
+    return out
+
+
+def pareto_bases(source: str, columns) -> list[str]:
+    """The revenue bases the Pareto curve can use: from transactions, the window's
+    revenue or all-time revenue; from a customer table, its amount column (if any)."""
+    if source == "transactions":
+        return ["window", "all_time"]
+    return ["table"] if "monetary" in columns else []
+
+
+def pareto_values(features: pd.DataFrame, basis: str) -> pd.Series:
+    """Revenue per customer on a basis of :func:`pareto_bases`: "window" counts the
+    customers with an order in the window, "all_time" everyone's total revenue,
+    "table" the customer table's amounts."""
+    if basis == "window":
+        return features.loc[features["frequency"] > 0, "monetary"]
+    if basis == "all_time":
+        return features["revenue_total"]
+    return features["monetary"]
+
+
 # --------------------------------------------------------------------------- cached computations
 
 

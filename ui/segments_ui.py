@@ -1,4 +1,5 @@
-"""Parts of the segments page: a customer's score breakdown, repeaters vs loyal."""
+"""Parts of the segments page: the customer list's filter, a customer's score breakdown,
+repeaters vs loyal."""
 
 from __future__ import annotations
 
@@ -15,6 +16,51 @@ from loyalty.fmt import format_yen
 from ui.theme import ACCENT
 
 t = state.t
+
+
+# the customer list on screen: what fits the page; the downloads carry every column (R/F/M scores too)
+ON_SCREEN_COLUMNS = ("customer_id", "tier_label", "rfm_segment_label", "loyalty_score", "recency_days", "frequency",
+                     "monetary", "ltv", "last_order")
+ALL = "all"  # the filters' key for "no filter"
+
+
+def filter_customers(table: pd.DataFrame, tier: str = ALL, segment: str = ALL, query: str = "") -> pd.DataFrame:
+    """The customer list filtered as the page's three filters say, highest loyalty score first.
+
+    Args:
+        table: :func:`loyalty.summary.customer_table` (columns customer_id, tier,
+            rfm_segment, loyalty_score, …).
+        tier: a tier key, or ``ALL``.
+        segment: a segment key, or ``ALL``.
+        query: text the customer id must contain (as written, spaces around it
+            ignored; empty: every id).
+
+    Returns:
+        The matching rows, sorted by loyalty score descending (ties keep the table's order).
+    """
+    view = table
+    if tier != ALL:
+        view = view[view["tier"] == tier]
+    if segment != ALL:
+        view = view[view["rfm_segment"] == segment]
+    if query.strip():
+        view = view[view["customer_id"].str.contains(query.strip(), regex=False, na=False)]
+    return view.sort_values("loyalty_score", ascending=False, kind="stable")
+
+
+def on_screen(view: pd.DataFrame, max_rows: int) -> tuple[pd.DataFrame, bool]:
+    """The columns and rows of the customer list shown on screen.
+
+    Args:
+        view: the filtered list (:func:`filter_customers`).
+        max_rows: the most rows shown.
+
+    Returns:
+        ``(shown, truncated)``: the ``ON_SCREEN_COLUMNS`` the list has, its first
+        ``max_rows`` rows, and whether rows were left off.
+    """
+    shown = view[[c for c in ON_SCREEN_COLUMNS if c in view.columns]]
+    return shown.head(max_rows), len(shown) > max_rows
 
 
 _YEN = {"monetary", "aov", "annual_contract_value"}

@@ -1,5 +1,6 @@
 """Widgets of the definition workbench: keeping widget state and the working
-definition in step, factor weights that always sum to 100, the segment-rule editor."""
+definition in step, factor weights that always sum to 100, the segment-rule editor,
+and the definition the widgets describe."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from loyalty import definition as defn
-from loyalty.definition import RFM_KEYS, TIER_KEYS, factor_catalogue
+from loyalty.definition import RFM_KEYS, TIER_KEYS, factor_catalogue, first_unordered_cut
+from loyalty.errors import LoyaltyError
 from ui import state
 
 AXES = RFM_KEYS
@@ -135,6 +137,88 @@ def rules_from_frame(frame: pd.DataFrame) -> list[dict]:
                       "f": [num(row.get("f_min")), num(row.get("f_max"))],
                       "m": [num(row.get("m_min")), num(row.get("m_max"))]})
     return rules
+
+
+# --- the definition the widgets describe ---------------------------------------
+
+def definition_from_widgets(d: defn.Definition, chosen: list[str],
+                            rules: list[dict]) -> tuple[defn.Definition, list[str]]:
+    """The working definition as the definition page's widgets set it.
+
+    A setting the widgets hold in a state the definition cannot take (cut points
+    not rising, tier cut-offs upside down, invalid segment rules, no weight at
+    all) keeps its value from ``d`` and is reported.
+
+    Args:
+        d: the working definition (the fallback for invalid settings).
+        chosen: the factors picked, in order.
+        rules: the segment rules in the file's form (:func:`rules_from_frame`).
+
+    Returns:
+        ``(definition, problems)``: a new definition, and messages in the UI
+        language for the settings that were not taken.
+    """
+    ss = st.session_state
+    problems: list[str] = []
+    rfm = {"mode": ss["w_def_mode"], **{axis: _rfm_cuts(d, axis, problems) for axis in AXES}}
+    middle, top = ss["w_def_tiers"]
+    if not top > middle:
+        problems.append(state.t("definition.tiers_not_ascending"))
+        middle, top = d.tiers["middle"], d.tiers["top"]
+    factors = [_factor_setting(d, key, problems) for key in chosen]
+    if not factors or sum(f.weight for f in factors) <= 0:
+        factors = d.factors
+    labels = {k: ss[f"w_def_label_{k}"].strip() for k in TIER_KEYS if ss.get(f"w_def_label_{k}", "").strip()}
+    try:
+        segments = defn.from_dict({"schema": defn.SCHEMA, "version": defn.VERSION, "segments": rules},
+                                  file=state.t("wb.tab.segments")).segments
+    except LoyaltyError as exc:
+        problems.append(exc.message(state.lang()))
+        segments = d.segments
+    new = d.copy(
+        name=ss["w_def_name"].strip() or d.name,
+        as_of=None if ss["w_def_asof_auto"] else ss.get("w_def_asof"),
+        window_days=int(ss["w_def_window"]),
+        rfm=defn.RFMSetting(**rfm),
+        factors=factors,
+        tiers={"top": float(top), "middle": float(middle)},
+        tier_labels=labels,
+        segments=segments,
+    )
+    return new, problems
+
+
+def _rfm_cuts(d: defn.Definition, axis: str, problems: list[str]) -> list[float]:
+    """One R/F/M axis's four cut points from its widgets (``d``'s when they do not rise)."""
+    cuts = [st.session_state[f"w_def_{axis}_{i}"] for i in range(4)]
+    bad = first_unordered_cut(cuts)
+    if bad is not None:
+        problems.append(state.t("definition.cuts_not_ascending", axis=state.t(f"factor.{axis}"),
+                                first=state.t(f"definition.cut.{axis}.{bad - 1}"), first_value=f"{cuts[bad - 1]:g}",
+                                second=state.t(f"definition.cut.{axis}.{bad}"), second_value=f"{cuts[bad]:g}"))
+        cuts = getattr(d.rfm, axis)
+    return [float(x) for x in cuts]
+
+
+def _factor_setting(d: defn.Definition, key: str, problems: list[str]) -> defn.FactorSetting:
+    """One factor's weight, mode and cuts from its widgets (the catalogue's mode and cuts
+    are left unset; cuts that do not rise keep ``d``'s)."""
+    ss = st.session_state
+    weight = float(ss.get(f"w_def_wt_{key}", 0.0))
+    if key in RFM_KEYS:
+        return defn.FactorSetting(key, weight)
+    info = factor_catalogue()[key]
+    mode = ss.get(f"w_def_fmode_{key}", info.mode)
+    cuts = [float(ss.get(f"w_def_fcut_{key}_{j}", c)) for j, c in enumerate(info.cuts)]
+    bad = first_unordered_cut(cuts)
+    if mode == "threshold" and bad is not None:
+        problems.append(state.t("wb.factor_cuts_not_ascending", factor=state.t(f"factor.{key}"),
+                                first=state.t(f"wb.cut.{info.direction}.{bad - 1}"), first_value=f"{cuts[bad - 1]:g}",
+                                second=state.t(f"wb.cut.{info.direction}.{bad}"), second_value=f"{cuts[bad]:g}"))
+        old = d.factor(key)
+        cuts = old.effective_cuts() if old else list(info.cuts)
+    return defn.FactorSetting(key, weight, mode=None if mode == info.mode else mode,
+                              cuts=None if list(cuts) == list(info.cuts) else cuts)
 
 
 # --- which preset fits the data ------------------------------------------------
