@@ -25,10 +25,18 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from loyalty import definition as defn
 from loyalty import values
-from loyalty.effect import DEFAULT_DAYS
-from loyalty.i18n import error
+from loyalty.definition import TIER_KEYS
+from loyalty.effect import DEFAULT_DAYS, LINE_OUTCOMES, compare, detect_send_date_column
+from loyalty.errors import LoyaltyError
+from loyalty.i18n import error, t
+from loyalty.labels import segment_labels, tier_label
 from loyalty.lines import order_line_mask
+from loyalty.mapping import detect_mapping
+from loyalty.pipeline import assemble, build_features, map_table
+from loyalty.reading import read_table
+from loyalty.scoring import score
 
 
 @dataclass
@@ -249,10 +257,6 @@ def run(files: list, *, group: str, control: str, outcome: str, by: str | None =
         LoyaltyError: a file cannot be read, a column is missing, or the data
             cannot give the outcome or breakdown asked for.
     """
-    from loyalty import definition as defn
-    from loyalty.effect import compare, detect_send_date_column
-    from loyalty.mapping import detect_mapping
-    from loyalty.reading import read_table
 
     definition = definition or defn.preset("b2c")
     raws = [read_table(f.data, f.name, sheet=f.sheet) for f in files]
@@ -291,8 +295,6 @@ class _Lazy:
         self.rest, self.own_raw, self._ds = rest, own_raw, None
 
     def get(self, key: str, **values):
-        from loyalty.errors import LoyaltyError
-        from loyalty.pipeline import assemble, map_table
 
         if self._ds is None:
             infos = [map_table(r, f.kind, f.overrides) for r, f in self.rest]
@@ -310,7 +312,6 @@ class _Lazy:
 
 
 def _outcome(raw, camp: Campaign, outcome: str, dataset: _Lazy, days: int, notes: list):
-    from loyalty.effect import LINE_OUTCOMES
 
     if outcome in raw.frame.columns:
         return outcome_values(raw.frame.loc[camp.frame.index], outcome, file=raw.name), None
@@ -332,7 +333,6 @@ def _outcome(raw, camp: Campaign, outcome: str, dataset: _Lazy, days: int, notes
 
 def _column_of_another_table(by: str, camp: Campaign, dataset: "_Lazy") -> pd.Series:
     """A column of another input (a customer table with an id column), per campaign customer."""
-    from loyalty.mapping import detect_mapping
 
     for other, _f in dataset.rest:
         id_col = detect_mapping(list(other.frame.columns), "customers").column("customer_id")
@@ -383,10 +383,6 @@ def numeric_columns(table: pd.DataFrame, skip=()) -> dict[str, str]:
 
 def _breakdown(raw, camp: Campaign, by: str, group: str, dataset: _Lazy, definition, notes: list, lang: str):
     """The "by" value of each campaign customer, the order of the values, and their labels."""
-    from loyalty.definition import TIER_KEYS
-    from loyalty.pipeline import build_features
-    from loyalty.scoring import score, tier_label
-    from loyalty.segments import segment_labels
 
     if by not in ("tier", "segment"):
         if by == group:
@@ -418,7 +414,6 @@ def text_lines(result: EffectRun, lang: str = "ja") -> list[str]:
     Rates are shown as percentages and uplifts in percentage points, two decimals;
     means and their differences with two decimals.
     """
-    from loyalty.i18n import t
 
     e = result.effect
     lines = [t("effect.cli.header", lang, outcome=e.outcome, kind=t(f"effect.kind.{e.kind}", lang),

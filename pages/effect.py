@@ -18,8 +18,9 @@ from loyalty.fmt import format_int
 from loyalty.mapping import detect_mapping
 from ui import components, state
 from ui import effect as ue
+from ui.state import t
 
-t = state.t
+
 K_SEEN = "effect_seen_file"
 
 

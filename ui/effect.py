@@ -21,7 +21,8 @@ import streamlit as st
 from loyalty import campaign as cp
 from loyalty import effect as ef
 from loyalty import export
-from loyalty.definition import TIER_KEYS, catch_all_segment
+from loyalty.definition import TIER_KEYS
+from loyalty.segments import catch_all_segment
 from loyalty.fmt import currency_symbol, format_int, format_pct, format_yen
 from loyalty.reading import RawTable
 from ui import components, state

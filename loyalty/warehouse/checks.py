@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from loyalty.mapping import ColumnMapping
-from loyalty.warehouse import typed
+import loyalty.warehouse.typed as typed
 from loyalty.warehouse.source import _ibis
 from loyalty.warehouse.typed import TextRules, rules_from_values, text_rules, typed_lines
 
