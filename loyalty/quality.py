@@ -40,7 +40,7 @@ import pyarrow.compute as pc
 from loyalty import values
 from loyalty.i18n import error, t
 from loyalty.mapping import ColumnMapping, require_complete, role_spec
-from loyalty.reading import RawTable
+from loyalty.readers import RawTable
 
 EXCLUSION_ORDER = (
     "missing_customer_id",

@@ -6,7 +6,7 @@ import pytest
 import xlsxwriter
 
 from loyalty.errors import LoyaltyError
-from loyalty.reading import decode_text, read_table
+from loyalty.readers import decode_text, read_table
 
 TEXT = "会員番号,商品名,金額\n000123,①美容液㈱髙﨑,1000\n000456,化粧水,2000\n"
 
@@ -134,7 +134,7 @@ def test_unknown_encoding_is_refused_with_the_line():
     assert exc.value.row == 3 and "CSV UTF-8" in str(exc.value)
 
 
-# --- large sheets are parsed in pieces on several threads (reading._load_in_pieces)
+# --- large sheets are parsed in pieces on several threads (loyalty.readers.xlsx_pieces.load_in_pieces)
 
 
 def _orders_book(rows: int = 300) -> bytes:
@@ -179,20 +179,20 @@ def _rewrite_sheet(data: bytes, change) -> bytes:
 @pytest.fixture
 def pieces(monkeypatch):
     """Every worksheet counts as large and is cut into three pieces; records what each cut read returned."""
-    import loyalty.reading as reading
+    import loyalty.readers.xlsx_pieces as reading
 
     outcomes = []
-    real = reading._load_in_pieces
+    real = reading.load_in_pieces
 
     def spy(*args, **kwargs):
         out = real(*args, **kwargs)
         outcomes.append(out is not None)
         return out
 
-    monkeypatch.setattr(reading, "_SPLIT_MIN_BYTES", 1)
-    monkeypatch.setattr(reading, "_threads", lambda: 3)
-    monkeypatch.setattr(reading, "_spare_cores", lambda before: 2.0)
-    monkeypatch.setattr(reading, "_load_in_pieces", spy)
+    monkeypatch.setattr(reading, "SPLIT_MIN_BYTES", 1)
+    monkeypatch.setattr(reading, "threads", lambda: 3)
+    monkeypatch.setattr(reading, "spare_cores", lambda before: 2.0)
+    monkeypatch.setattr(reading, "load_in_pieces", spy)
     return outcomes
 
 
@@ -204,13 +204,13 @@ def _same_table(a, b):
 
 
 def test_a_sheet_read_in_pieces_gives_the_same_table_as_one_piece(pieces, monkeypatch):
-    import loyalty.reading as reading
+    import loyalty.readers.xlsx_pieces as reading
 
     data = _orders_book()
-    monkeypatch.setattr(reading, "_SPLIT_MIN_BYTES", 1 << 40)
+    monkeypatch.setattr(reading, "SPLIT_MIN_BYTES", 1 << 40)
     whole = read_table(data, "orders.xlsx")
     assert pieces == []  # under the size limit: one piece, as always
-    monkeypatch.setattr(reading, "_SPLIT_MIN_BYTES", 1)
+    monkeypatch.setattr(reading, "SPLIT_MIN_BYTES", 1)
     cut = read_table(data, "orders.xlsx")
     assert pieces == [True]
     _same_table(cut, whole)
@@ -230,7 +230,7 @@ def test_a_sheet_read_in_pieces_gives_the_same_table_as_one_piece(pieces, monkey
 
 
 def test_unusual_sheet_xml_is_read_in_one_piece(pieces, monkeypatch):
-    import loyalty.reading as reading
+    import loyalty.readers.xlsx_pieces as reading
 
     data = _orders_book(120)
     commented = _rewrite_sheet(data, lambda x: x.replace(b'<row r="30"', b'<!-- <row r="31"> --><row r="30"', 1))
@@ -251,12 +251,12 @@ def test_unusual_sheet_xml_is_read_in_one_piece(pieces, monkeypatch):
 
     shuffled = read_table(_rewrite_sheet(data, move_last_row_first), "s.xlsx")
     assert pieces == [False]
-    monkeypatch.setattr(reading, "_SPLIT_MIN_BYTES", 1 << 40)
+    monkeypatch.setattr(reading, "SPLIT_MIN_BYTES", 1 << 40)
     _same_table(shuffled, read_table(data, "s.xlsx"))
 
 
 def test_cut_points_are_at_row_tags_in_order():
-    from loyalty.reading import _cut_points
+    from loyalty.readers.xlsx_pieces import cut_points as _cut_points
 
     rows = b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (i, i, i) for i in range(1, 101))
     xml = bytearray(b"<worksheet><sheetData>" + rows + b"</sheetData></worksheet>")
@@ -278,16 +278,16 @@ def test_cut_points_are_at_row_tags_in_order():
 def test_a_sheet_is_cut_into_one_piece_per_core_up_to_four(monkeypatch, cores, expected):
     import os
 
-    import loyalty.reading as reading
+    import loyalty.readers.xlsx_pieces as reading
 
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
-    assert reading._threads() == expected
+    assert reading.threads() == expected
 
 
 def test_pieces_go_through_temporary_files_where_there_is_no_memfd(pieces, monkeypatch):
     import os
 
-    import loyalty.reading as reading
+    import loyalty.readers.xlsx_pieces as reading
 
     data = _orders_book(90)
     in_memory = read_table(data, "m.xlsx")
@@ -298,7 +298,7 @@ def test_pieces_go_through_temporary_files_where_there_is_no_memfd(pieces, monke
     assert len(os.listdir("/proc/self/fd")) == fds_before  # nothing left open
     _same_table(on_disk, in_memory)
     assert on_disk.rows == 90 - 2 and on_disk.frame["会員番号"].iloc[-1] == "000089"
-    assert reading._SPLIT_MIN_BYTES == 1
+    assert reading.SPLIT_MIN_BYTES == 1
 
 
 @pytest.mark.parametrize("idle, total, cores, expected", [
@@ -307,18 +307,18 @@ def test_pieces_go_through_temporary_files_where_there_is_no_memfd(pieces, monke
 def test_spare_cores_are_the_idle_share_of_the_machine(monkeypatch, idle, total, cores, expected):
     import os
 
-    import loyalty.reading as reading
+    import loyalty.readers.xlsx_pieces as reading
 
-    monkeypatch.setattr(reading, "_cpu_times", lambda: (1000 + idle, 5000 + total))
+    monkeypatch.setattr(reading, "cpu_times", lambda: (1000 + idle, 5000 + total))
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
-    assert reading._spare_cores((1000, 5000)) == pytest.approx(expected)
+    assert reading.spare_cores((1000, 5000)) == pytest.approx(expected)
 
 
 @pytest.mark.parametrize("spare, expected", [(0.2, []), (0.6, [True]), (1.0, [True])])
 def test_a_busy_machine_reads_a_large_sheet_in_one_piece(pieces, monkeypatch, spare, expected):
-    import loyalty.reading as reading
+    import loyalty.readers.xlsx_pieces as reading
 
-    monkeypatch.setattr(reading, "_spare_cores", lambda before: spare)
+    monkeypatch.setattr(reading, "spare_cores", lambda before: spare)
     table = read_table(_orders_book(60), "b.xlsx")
     assert pieces == expected
     assert table.rows == 60 - 1 and table.frame["会員番号"].iloc[-1] == "000059"
