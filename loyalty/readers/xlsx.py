@@ -16,13 +16,9 @@ import pyarrow.compute as pc
 from loyalty import limits as limits_mod
 from loyalty.i18n import error
 from loyalty.readers import xlsx_pieces as pieces
-from loyalty.readers.layout import combined_names, is_group_row, looks_like_header
-from loyalty.readers.table import RawTable, clean_names, columns_to_frame, nonblank_mask, np_blank, short
+from loyalty.readers.layout import HEAD_SPAN, Header, Row, find_header
+from loyalty.readers.table import RawTable, columns_to_frame, nonblank_mask, numbered_names, short
 from loyalty.readers.xlsx_guard import check_workbook_container
-
-#: Rows at the top of a sheet looked at to find the header (title rows above it are skipped).
-_SHEET_HEAD_ROWS = 60
-
 
 def sheet_names(data: bytes, name: str, lim: limits_mod.Limits) -> list[str]:
     """Sheet names of a workbook, after the container checks.
@@ -131,110 +127,59 @@ def _text_arrays(batch: pa.RecordBatch) -> list[pa.Array]:
     return out
 
 
-def _row_cells(columns: list[pa.Array], i: int) -> list[str | None]:
-    if not columns or i < 0 or i >= len(columns[0]):
-        return []
-    return [c[i].as_py() for c in columns]
+def _first_row_with_content(columns: list[pa.Array]) -> int | None:
+    """Index of the first row with a non-blank cell (None for a blank sheet).
+
+    The top rows are looked at first; the whole sheet only when they are all blank.
+    """
+    n_rows = len(columns[0])
+    for look in (min(HEAD_SPAN, n_rows), n_rows):
+        keep = nonblank_mask([pa.chunked_array([c.slice(0, look)]) for c in columns], look)
+        if keep is None:
+            return 0  # no blank row at all
+        if keep.any():
+            return int(np.flatnonzero(keep)[0])
+    return None
 
 
-def _filled_per_row(columns: list[pa.Array]) -> np.ndarray:
-    """Non-blank cells per row (blank: missing, empty or only white space)."""
-    filled = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64)
-    for col in columns:
-        filled += ~np_blank(pa.chunked_array([col]))
-    return filled
+def _head_rows(columns: list[pa.Array], first: int) -> list[Row]:
+    """The rows with content among the :data:`HEAD_SPAN` rows from ``first``, for :func:`find_header`."""
+    values = [c.slice(first, HEAD_SPAN).to_pylist() for c in columns]
+    rows = []
+    for i, cells in enumerate(zip(*values)):
+        filled = [j for j, c in enumerate(cells) if c is not None and c.strip()]
+        if filled:
+            rows.append(Row(first + i, first + i + 1, list(cells), filled[-1] + 1))
+    return rows
 
 
 def _grid_to_table(batch: pa.RecordBatch, name: str, sheet: str, sheets: list[str],
                    lim: limits_mod.Limits) -> RawTable | None:
     """A sheet's cells (every row, no header yet) as a :class:`RawTable`.
 
-    The header is looked for among the first :data:`_SHEET_HEAD_ROWS` rows only
-    (title rows above it are skipped, a group row above or below it is combined);
-    on the rest of the sheet only completely blank rows are found and dropped.
+    The header is found among the first rows with content by the detector text
+    files use (:func:`loyalty.readers.layout.find_header`); on the rest of the
+    sheet only completely blank rows are found and dropped.
+
+    Returns:
+        The table, or None for a sheet without any content.
+
+    Raises:
+        LoyaltyError: too many rows.
     """
     if batch.num_rows == 0 or batch.num_columns == 0:
         return None
     columns = _text_arrays(batch)
-    head_n = min(len(columns[0]), _SHEET_HEAD_ROWS + 22)
-    head_cols = [c.slice(0, head_n) for c in columns]
-    filled_head = _filled_per_row(head_cols)
-    head = [int(c) for c in filled_head[:_SHEET_HEAD_ROWS] if c > 0]
-    if not head:
-        keep = nonblank_mask([pa.chunked_array([c]) for c in columns], len(columns[0]))
-        if keep is None or not keep.any():
-            return None  # (None cannot happen here: the first rows are blank)
-        # data only further down: the header search starts at the first row with content
-        return _grid_to_table_from_first_data_row(columns, int(np.flatnonzero(keep)[0]), name, sheet, sheets, lim)
-    # skip title rows: the header is the first row at least as full as the table's usual row
-    mode = max(set(head), key=lambda c: (head.count(c), c))
-    header_idx = next(i for i in range(len(filled_head)) if filled_head[i] >= mode)
-    return _sheet_table(columns, head_cols, filled_head, header_idx, name, sheet, sheets, lim)
-
-
-def _grid_to_table_from_first_data_row(columns: list[pa.Array], first: int, name: str, sheet: str,
-                                       sheets: list[str], lim: limits_mod.Limits) -> RawTable | None:
-    shifted = [c.slice(first) for c in columns]
-    table = _grid_to_table(pa.RecordBatch.from_arrays(shifted, names=[f"c{i}" for i in range(len(shifted))]),
-                           name, sheet, sheets, lim)
-    if table is None:
+    first = _first_row_with_content(columns)
+    if first is None:
         return None
-    table.row_numbers = table.row_numbers + first
-    if table.header_row is not None:
-        table.header_row += first
-    table.notes = [(k, _shift_note(k, v, first)) for k, v in table.notes]
-    if table.header_row is not None and not any(k == "note.skipped_title_lines" for k, _ in table.notes):
-        table.notes.insert(0, ("note.skipped_title_lines", {"lines": first}))
-    return table
-
-
-def _shift_note(key: str, values: dict, by: int) -> dict:
-    if key == "note.rel_two_header_rows":
-        return {"upper": values["upper"] + by, "lower": values["lower"] + by}
-    if key == "note.skipped_title_lines":
-        return {"lines": values["lines"] + by}
-    return values
-
-
-def _sheet_table(columns: list[pa.Array], head_cols: list[pa.Array], filled: np.ndarray, header_idx: int,
-                 name: str, sheet: str, sheets: list[str], lim: limits_mod.Limits) -> RawTable:
+    rows = _head_rows(columns, first)
+    if rows:
+        header = find_header(rows)
+    else:  # content only a Python string would call blank: no header, as for such a text file
+        header = Header(top=first, data=first, names=numbered_names(len(columns)), header_row=None)
     n_rows = len(columns[0])
-
-    def cells(i: int) -> list[str | None]:
-        return _row_cells(head_cols, i) if i < len(head_cols[0]) else _row_cells(columns, i)
-
-    def has_content(i: int) -> bool:
-        return i < len(filled) and filled[i] > 0
-
-    head_cells = cells(header_idx)
-    has_header = looks_like_header([c or "" for c in head_cells])
-    notes: list[tuple[str, dict]] = []
-    if has_header:
-        start = header_idx + 1
-        header_row = header_idx + 1
-        skipped = header_idx
-        upper_idx = header_idx - 1 if header_idx > 0 and has_content(header_idx - 1) else None
-        pair = None
-        if upper_idx is not None:
-            below = [cells(i) for i in range(header_idx + 1, min(n_rows, header_idx + 21))]
-            if is_group_row(cells(upper_idx), head_cells, below):
-                pair = (upper_idx, header_idx)
-        if pair is None and header_idx + 1 < n_rows and has_content(header_idx + 1):
-            below = [cells(i) for i in range(header_idx + 2, min(n_rows, header_idx + 22))]
-            if is_group_row(head_cells, cells(header_idx + 1), below):
-                pair = (header_idx, header_idx + 1)
-        if pair is not None:
-            up, low = pair
-            head_cells = combined_names(cells(up), cells(low))
-            notes.append(("note.rel_two_header_rows", {"upper": up + 1, "lower": low + 1}))
-            start, header_row, skipped = low + 1, low + 1, up
-        names = clean_names(head_cells)
-        if skipped > 0:
-            notes.insert(0, ("note.skipped_title_lines", {"lines": skipped}))
-    else:
-        names = [f"列{i + 1}" for i in range(len(columns))]
-        start = header_idx
-        header_row = None
+    start = header.data
     body = [pa.chunked_array([c.slice(start)]) for c in columns]
     keep = nonblank_mask(body, n_rows - start)
     row_numbers = np.arange(start + 1, n_rows + 1, dtype=np.int64)
@@ -244,7 +189,7 @@ def _sheet_table(columns: list[pa.Array], head_cols: list[pa.Array], filled: np.
         row_numbers = row_numbers[keep]
     if len(row_numbers) > lim.LOYALTY_MAX_ROWS:
         raise error("error.too_many_rows", file=name, rows=len(row_numbers), limit=lim.LOYALTY_MAX_ROWS)
-    frame = columns_to_frame(dict(zip(names, body)), len(row_numbers))
+    frame = columns_to_frame(dict(zip(header.names, body)), len(row_numbers))
     return RawTable(name=name, frame=frame, row_numbers=row_numbers,
                     field_count_ok=np.ones(len(row_numbers), dtype=bool), sheet=sheet, sheets=sheets,
-                    header_row=header_row, notes=notes)
+                    header_row=header.header_row, notes=list(header.notes))
