@@ -129,6 +129,7 @@ def _utf8_error_at(data: bytes) -> int | None:
 
 
 def _exact_utf8_error(data: bytes, near: int) -> int:
+    """Offset of the first byte that is not UTF-8 in the chunk starting near ``near``."""
     start = near
     while start > 0 and near - start < 4 and 0x80 <= data[start] < 0xC0:
         start -= 1  # back to the first byte of a character
@@ -156,6 +157,7 @@ def _transcode(data: bytes, encoding: str) -> bytes | None:
 
 
 def _kana_soup(utf8: bytes) -> bool:
+    """More half-width katakana than kana and kanji: EUC-JP bytes decoded as CP932."""
     sample = utf8[:MB].decode("utf-8", "ignore")
     return len(_HALFWIDTH_KANA.findall(sample)) > len(_JAPANESE.findall(sample))
 
@@ -227,6 +229,11 @@ def cp932_column(col: pa.ChunkedArray) -> pa.ChunkedArray | None:
 
 
 def _decode_as_buffer(arr: pa.Array) -> pa.Array:
+    """One chunk of CP932 cells decoded as one buffer (cells joined by line breaks).
+
+    Raises:
+        UnicodeDecodeError: a cell is not CP932.
+    """
     cells = pc.fill_null(arr, b"")
     joined = pc.binary_join(pa.array([cells], pa.list_(cells.type)), pa.scalar(b"\n", cells.type))[0].as_py()
     utf8 = joined.decode("cp932").encode("utf-8")

@@ -86,6 +86,7 @@ def detect_delimiter(lines: list[str]) -> str:
 
 
 def _count_outside_quotes(line: str, ch: str) -> int:
+    """How often ``ch`` occurs in ``line`` outside double quotes."""
     if '"' not in line:
         return line.count(ch)
     count, quoted = 0, False
@@ -120,13 +121,27 @@ _ERA_DATE = re.compile(r"^\s*(?:令和|平成|昭和|大正|明治|[RHSTMrhstm]\
 
 
 def value_like(cell: str | None) -> bool:
-    """Whether a cell looks like a value (a number, an amount, a date) rather than a label."""
+    """Whether a cell looks like a value (a number, an amount, a date) rather than a label.
+
+    Args:
+        cell: the cell's text (None for an empty cell).
+
+    Returns:
+        True for 1,200 / ¥1,200 / ▲300 / 2024/07/01 / 令和6年… / R6.1.5 and the like.
+    """
     text = (cell or "").strip()
     return bool(text and (_VALUE_LIKE.match(text) or _ERA_DATE.match(text)))
 
 
-def looks_like_header(cells: list[str]) -> bool:
-    """A first line is a header unless every non-empty cell looks like a value."""
+def looks_like_header(cells: list[str | None]) -> bool:
+    """A first row is a header unless every non-empty cell looks like a value.
+
+    Args:
+        cells: the row's cells.
+
+    Returns:
+        False for an empty row or a row of numbers, amounts and dates.
+    """
     values = [c.strip() for c in cells if c and c.strip()]
     if not values:
         return False
@@ -248,6 +263,7 @@ class Header:
 
 
 def _filled(cell: str | None) -> bool:
+    """A cell with more than white space."""
     return cell is not None and bool(str(cell).strip())
 
 

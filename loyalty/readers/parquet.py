@@ -59,6 +59,7 @@ def read_parquet(data: bytes, name: str, *, sheet: str | int | None = None,
 
 
 def _arrow_to_frame(table: pa.Table, names: list[str]) -> pd.DataFrame:
+    """Every column of ``table`` cast to text, under ``names``."""
     cols = {}
     for n, col in zip(names, table.columns):
         if not pa.types.is_large_string(col.type):

@@ -181,7 +181,14 @@ def columns_to_frame(columns: dict[str, pa.ChunkedArray], n: int) -> pd.DataFram
 
 
 def empty_columns(names: list[str]) -> dict[str, pa.ChunkedArray]:
-    """Columns without rows, one per name."""
+    """Columns without rows, one per name.
+
+    Args:
+        names: the column names.
+
+    Returns:
+        name -> an empty large_string column.
+    """
     return {n: pa.chunked_array([pa.array([], pa.large_string())]) for n in names}
 
 

@@ -26,9 +26,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+import loyalty.readers.text_careful as text_careful
 from loyalty import limits as limits_mod
 from loyalty.i18n import error
-from loyalty.readers import text_careful
 from loyalty.readers.decode import cp932_column, prefix_encoding
 from loyalty.readers.layout import HEAD_LINES, TextLayout, text_layout
 from loyalty.readers.table import MB, RawTable, columns_to_frame, nonblank_mask

@@ -111,6 +111,7 @@ def _line_starts(buf: bytes, count: int) -> list[int]:
 
 
 def _without_trailing_blank_lines(body: bytes) -> bytes:
+    """``body`` without the blank lines at its end (the last row keeps its trailing spaces)."""
     end = len(body)
     while end > 0 and body[end - 1] in b" \t\n":
         end -= 1
@@ -283,4 +284,5 @@ def _parse_careful(body: bytes, names: list[str], sep: str, data_line: int, name
 
 
 def _batch(columns: list[list[str | None]], names: list[str]) -> pa.RecordBatch:
+    """Columns of cells (None = empty) as one Arrow record batch of large strings."""
     return pa.RecordBatch.from_arrays([pa.array(c, type=pa.large_string()) for c in columns], names=names)

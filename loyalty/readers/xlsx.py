@@ -13,9 +13,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+import loyalty.readers.xlsx_pieces as pieces
 from loyalty import limits as limits_mod
 from loyalty.i18n import error
-from loyalty.readers import xlsx_pieces as pieces
 from loyalty.readers.layout import HEAD_SPAN, Header, Row, find_header
 from loyalty.readers.table import RawTable, columns_to_frame, nonblank_mask, numbered_names, short
 from loyalty.readers.xlsx_guard import check_workbook_container

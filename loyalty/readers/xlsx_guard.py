@@ -101,7 +101,14 @@ def _check_directory(infos: list[zipfile.ZipInfo], name: str, lim: limits_mod.Li
 
 
 def is_worksheet_part(entry: str) -> bool:
-    """Whether a zip entry is a worksheet of an .xlsx (``xl/worksheets/<name>.xml``)."""
+    """Whether a zip entry is a worksheet of an .xlsx.
+
+    Args:
+        entry: the entry's name in the zip.
+
+    Returns:
+        True for ``xl/worksheets/<name>.xml``.
+    """
     return entry.startswith("xl/worksheets/") and entry.endswith(".xml") and entry.count("/") == 2
 
 

@@ -36,6 +36,7 @@ _ROW_TAG = re.compile(rb'<row\b[^>]*?\sr="([0-9]+)"')
 
 
 def _cores() -> int:
+    """The cores this process may run on."""
     try:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
@@ -43,14 +44,21 @@ def _cores() -> int:
 
 
 def threads() -> int:
-    """Most pieces to parse a large sheet in: the cores this process may use, at most 4
-    (fewer when other work keeps them busy: see :func:`spare_cores`)."""
+    """Most pieces to parse a large sheet in.
+
+    Returns:
+        The cores this process may use, at most 4 (the caller uses fewer when other
+        work keeps them busy: see :func:`spare_cores`).
+    """
     return max(1, min(_cores(), 4))
 
 
 def cpu_times() -> tuple[int, int] | None:
-    """(idle, total) CPU time of the whole machine so far, in clock ticks (None where
-    the system does not say)."""
+    """CPU time of the whole machine so far.
+
+    Returns:
+        ``(idle, total)`` in clock ticks, or None where the system does not say.
+    """
     try:
         with open("/proc/stat", "rb") as fh:
             fields = [int(v) for v in fh.readline().split()[1:]]
@@ -68,6 +76,12 @@ def spare_cores(before: tuple[int, int] | None) -> float:
     A sheet is cut only into as many pieces as can really run side by side:
     cutting costs about 15% more CPU time in all (the kept XML, writing the
     pieces, stacking their grids), which a busy machine would not give back.
+
+    Args:
+        before: a :func:`cpu_times` reading taken earlier (None when unknown).
+
+    Returns:
+        The number of idle cores over the interval (fractional).
     """
     after = cpu_times()
     if before is None or after is None or after[1] <= before[1]:
@@ -80,6 +94,13 @@ def sheet_parts(data: bytes, sheets: list[str]) -> dict[int, str]:
 
     Read from ``xl/workbook.xml`` and its relationships; the prologs were already
     checked for DOCTYPE/ENTITY, so ElementTree expands no entities here.
+
+    Args:
+        data: the workbook's bytes.
+        sheets: the sheet names as calamine lists them (the two must agree).
+
+    Returns:
+        ``{sheet index: zip entry}``.
     """
     import posixpath
     import xml.etree.ElementTree as ET
@@ -108,6 +129,10 @@ def sheet_parts(data: bytes, sheets: list[str]) -> dict[int, str]:
 
 def cut_points(xml: bytearray, pieces: int) -> tuple[int, int, list[tuple[int, int]]] | None:
     """Where to cut a worksheet's rows into ``pieces`` of about equal size.
+
+    Args:
+        xml: the worksheet's inflated XML.
+        pieces: how many pieces.
 
     Returns:
         (end of ``<sheetData>``, start of ``</sheetData>``, [(byte offset of a
@@ -155,6 +180,7 @@ def _has_markup_declaration(xml: bytearray, start: int, end: int) -> bool:
 
 
 def _marker_row(row: int) -> bytes:
+    """A row of the sheet XML holding only a marker cell in column A."""
     return (b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>' % (row, row)) + _SENTINEL_XML + b"</t></is></c></row>"
 
 
