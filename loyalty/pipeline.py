@@ -19,7 +19,7 @@ from loyalty import features as feat
 from loyalty.i18n import error
 from loyalty.mapping import ColumnMapping, detect_kind, detect_mapping, with_overrides
 from loyalty.quality import Customers, Transactions, prepare_customers, prepare_transactions
-from loyalty.reading import RawTable, read_table
+from loyalty.readers import RawTable, read_table
 
 
 @dataclass

@@ -37,7 +37,7 @@ import pandas as pd
 from loyalty import line_keys, lines, values
 from loyalty.i18n import error, t
 from loyalty.mapping import ColumnMapping, require_complete, role_spec
-from loyalty.reading import RawTable
+from loyalty.readers import RawTable
 
 EXCLUSION_ORDER = (
     "missing_customer_id",

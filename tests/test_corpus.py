@@ -25,7 +25,7 @@ import pytest
 from loyalty import cli
 from loyalty.errors import LoyaltyError
 from loyalty.pipeline import InputFile, build_features, load_dataset
-from loyalty.reading import read_table
+from loyalty.readers import read_table
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "corpus"
@@ -436,7 +436,7 @@ _MEASURE = textwrap.dedent("""
     import json, sys
     from pathlib import Path
     from loyalty.errors import LoyaltyError
-    from loyalty.reading import read_table
+    from loyalty.readers import read_table
     from loyalty.pipeline import InputFile, load_dataset
 
     def high_water_kb():

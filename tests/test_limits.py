@@ -21,7 +21,7 @@ import xlsxwriter
 
 from loyalty import limits
 from loyalty.errors import LoyaltyError
-from loyalty.reading import read_path, read_table
+from loyalty.readers import read_path, read_table
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,7 +1,7 @@
 """Property-based tests (hypothesis) of the reader and the pipeline:
 
 * export → import round trip: a table written by loyalty.export.csv_bytes and read
-  back by loyalty.reading.read_table (+ the loyalty.values parsers) is unchanged
+  back by loyalty.readers.read_table (+ the loyalty.values parsers) is unchanged
   (the reader removes the apostrophe csv_bytes puts in front of formula-like text);
 * rows read = rows used + rows excluded for any generated table, with each
   exclusion counted under the first check it fails, computed independently here;
@@ -24,7 +24,7 @@ from loyalty import definition as defn
 from loyalty.export import csv_bytes
 from loyalty.pipeline import InputFile, load_dataset
 from loyalty.quality import EXCLUSION_ORDER
-from loyalty.reading import read_table
+from loyalty.readers import read_table
 from loyalty.scoring import score
 from loyalty.values import MISSING_TOKENS, normalize_ids, parse_amounts, parse_dates
 

@@ -34,7 +34,7 @@ from loyalty.errors import LoyaltyError
 from loyalty.features import Features
 from loyalty.i18n import t as _t
 from loyalty.pipeline import Dataset, TableInfo, assemble, build_features, default_as_of, map_table
-from loyalty.reading import RawTable, read_table
+from loyalty.readers import RawTable, read_table
 from loyalty.scoring import ScoreResult, Scorer
 
 ROOT = Path(__file__).resolve().parent.parent
