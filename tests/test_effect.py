@@ -267,7 +267,7 @@ LIST = """会員番号,配信グループ,配信日
 
 
 def _read(text: str, name: str = "list.csv"):
-    from loyalty.reading import read_table
+    from loyalty.readers import read_table
 
     return read_table(text.encode("utf-8"), name)
 
