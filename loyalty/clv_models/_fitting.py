@@ -370,8 +370,10 @@ def not_identified(model: str, names: list[str]) -> LoyaltyError:
     meanings = {lang: list(dict.fromkeys(t(f"clv_models.param.{model}.{nm}", lang) for nm in names))
                 for lang in LANGUAGES}
     what = {"ja": "・".join(f"「{m}」" for m in meanings["ja"]), "en": " / ".join(meanings["en"])}
+    listed = ", ".join(names)
+    params = {"ja": listed, "en": f"parameter {listed} runs off" if len(names) == 1 else f"parameters {listed} run off"}
     return error("clv_models.error.not_identified", field="penalizer", model=model_name(model),
-                 what=what, params=", ".join(names))
+                 what=what, params=params)
 
 
 def fit_log_params(objective: Objective, x0: np.ndarray, names: tuple[str, ...],
