@@ -53,7 +53,8 @@ def test_a_refusal_reads_naturally_in_both_languages():
         pareto_nbd.fit([1], [1.0], [2.0])
     assert err.value.en == ("With only 1 customer the Pareto/NBD purchase model cannot be fitted. "
                             "Use the purchases of at least 10 customers, preferably hundreds.")
-    assert err.value.ja.startswith("顧客が 1 人しかいないため、購買予測モデル（Pareto/NBD）を推定できません。")
+    assert err.value.ja.startswith("顧客が 1 人しかいないため、"
+                                   "購買予測モデル（Pareto/NBD）を推定できません。")
     with pytest.raises(LoyaltyError) as err:
         mbgnbd.fit([1] * 1234, [1.0] * 1234, [2.0] * 1234, weights=[0.001] * 1234)
     assert "With only 1 customer " in err.value.en  # weights count customers

@@ -125,7 +125,8 @@ def _objective(logp: np.ndarray, g: fit_.Groups, penalizer: float) -> tuple[floa
 
     wq = w * q
     iT, itx = 1.0 / (alpha + Tu), 1.0 / (alpha + txu)
-    d_r = fit_.dot(Wx, special.digamma(r + xu) - special.digamma(r) + math.log(alpha)) - fit_.dot(WT, lT_u) + fit_.dot(wq, dl)
+    dA_dr = special.digamma(r + xu) - special.digamma(r) + math.log(alpha)
+    d_r = fit_.dot(Wx, dA_dr) - fit_.dot(WT, lT_u) + fit_.dot(wq, dl)
     d_alpha = (n * r / alpha - fit_.dot(w * rx, np.take(iT, cT))
                + fit_.dot(wq * rx, np.take(iT, cT) - np.take(itx, ctx)))
     d_a = fit_.dot(Wx, psi_ab - psi_abx) + float(wq.sum()) / a

@@ -240,8 +240,9 @@ def _objective(logp: np.ndarray, d: _Data, penalizer: float) -> tuple[float, np.
     alive_w = np.bincount(d.c_T, weights=d.w - wp2, minlength=P)
     f_w = np.bincount(d.c_tx, weights=coef_tx, minlength=P) + np.bincount(d.c_T, weights=coef_T, minlength=P)
     rx, at, bt = r + d.px, alpha + d.pt, beta + d.pt
+    dlnc_dr = special.digamma(r + d.xu) - special.digamma(r) + math.log(alpha)
     g = np.array([
-        fit_.dot(d.Wx, special.digamma(r + d.xu) - special.digamma(r) + math.log(alpha)) - fit_.dot(alive_w, np.log(at)),
+        fit_.dot(d.Wx, dlnc_dr) - fit_.dot(alive_w, np.log(at)),
         n * r / alpha - fit_.dot(alive_w, rx / at),
         n * math.log(beta) - fit_.dot(alive_w, np.log(bt)) + float(wp2.sum()) / s,
         n * s / beta - s * fit_.dot(alive_w, 1.0 / bt),
