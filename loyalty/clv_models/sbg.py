@@ -337,25 +337,72 @@ def _periods(t: Any, lowest: int) -> np.ndarray:
 
 
 def churn_probability(f: SBGFit, t: Any) -> np.ndarray:
-    """P(T = t): the share of the cohort that cancels at the end of period t (t >= 1)."""
+    """P(T = t) = B(alpha+1, beta+t-1) / B(alpha, beta): the share of the cohort that cancels
+    at the end of period t.
+
+    Args:
+        f: a fitted model.
+        t: periods, whole numbers >= 1 (scalar or array).
+
+    Returns:
+        Probabilities, in the shape of ``t``.
+
+    Raises:
+        LoyaltyError: a period below 1 or not a whole number.
+    """
     tt = _periods(t, 1)
     return np.exp(special.betaln(f.alpha + 1.0, f.beta + tt - 1.0) - special.betaln(f.alpha, f.beta))
 
 
 def survival(f: SBGFit, t: Any) -> np.ndarray:
-    """S(t): the share of the cohort still active after t renewals (t >= 0; S(0) = 1)."""
+    """S(t) = B(alpha, beta+t) / B(alpha, beta): the share of the cohort still active after t
+    renewals (S(0) = 1).
+
+    Args:
+        f: a fitted model.
+        t: renewals, whole numbers >= 0 (scalar or array).
+
+    Returns:
+        Shares in (0, 1], in the shape of ``t``.
+
+    Raises:
+        LoyaltyError: a negative or fractional t.
+    """
     tt = _periods(t, 0)
     return np.exp(special.betaln(f.alpha, f.beta + tt) - special.betaln(f.alpha, f.beta))
 
 
 def retention(f: SBGFit, t: Any) -> np.ndarray:
-    """r(t) = S(t)/S(t-1) = (beta+t-1)/(alpha+beta+t-1): retention in period t (t >= 1)."""
+    """r(t) = S(t) / S(t-1) = (beta+t-1) / (alpha+beta+t-1): the retention rate in period t.
+
+    Args:
+        f: a fitted model.
+        t: periods, whole numbers >= 1 (scalar or array).
+
+    Returns:
+        Retention rates, rising with t, in the shape of ``t``.
+
+    Raises:
+        LoyaltyError: a period below 1 or not a whole number.
+    """
     tt = _periods(t, 1)
     return (f.beta + tt - 1.0) / (f.alpha + f.beta + tt - 1.0)
 
 
 def project_survivors(f: SBGFit, cohort: float, t: Any) -> np.ndarray:
-    """Expected survivors of a cohort of ``cohort`` customers after t renewals: cohort x S(t)."""
+    """Expected survivors of a cohort after t renewals: cohort x S(t) (Fader & Hardie 2007, Fig. 4).
+
+    Args:
+        f: a fitted model.
+        cohort: customers at the start (n_0).
+        t: renewals, whole numbers >= 0 (scalar or array).
+
+    Returns:
+        Expected survivors (not rounded), in the shape of ``t``.
+
+    Raises:
+        LoyaltyError: a negative or fractional t.
+    """
     return float(cohort) * survival(f, t)
 
 
@@ -393,8 +440,15 @@ def derl(f: SBGFit, renewals: Any, discount_rate: float) -> np.ndarray:
 
 
 def discounted_expected_lifetime(f: SBGFit, discount_rate: float) -> float:
-    """DEL(d | alpha, beta) = 2F1(1, beta; alpha+beta; 1/(1+d)): payments expected from a new
-    customer, the first one (now) included; LTV at acquisition = payment x DEL.
+    """DEL(d | alpha, beta) = 2F1(1, beta; alpha+beta; 1/(1+d)) (Fader & Hardie 2010).
+
+    Args:
+        f: a fitted model.
+        discount_rate: d per period, as in :func:`derl`.
+
+    Returns:
+        Discounted payments expected from a customer about to make her first payment, that
+        payment (undiscounted) included; LTV at acquisition = payment x DEL.
 
     Raises:
         LoyaltyError: bad discount rate.
@@ -408,7 +462,14 @@ def simulate(n_customers: int, alpha: float, beta: float, *, max_periods: int = 
     """Draw customers from the sBG model, each observed for 1..max_periods renewal decisions.
 
     theta ~ Beta(alpha, beta); the cancellation period T ~ Geometric(theta); a customer
-    observed for k decisions has renewals min(T-1, k) and is active when T > k.
+    observed for k decisions (k uniform on 1..max_periods) has renewals min(T-1, k) and is
+    active when T > k.
+
+    Args:
+        n_customers: number of customers.
+        alpha, beta: the Beta distribution of theta.
+        max_periods: longest observation, in renewal decisions.
+        seed: seed of numpy's default generator.
 
     Returns:
         (renewals, active) arrays.
