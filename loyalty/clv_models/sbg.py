@@ -433,10 +433,12 @@ def derl(f: SBGFit, renewals: Any, discount_rate: float) -> np.ndarray:
     Raises:
         LoyaltyError: bad renewals or discount rate.
     """
-    n = _whole(renewals, "renewals").reshape(np.shape(renewals))
+    n = _whole(renewals, "renewals")
     d = _rate(discount_rate, f.alpha)
-    b = f.beta + n
-    return b / (f.alpha + b) * special.hyp2f1(1.0, b + 1.0, f.alpha + b + 1.0, 1.0 / (1.0 + d))
+    values, row = np.unique(n, return_inverse=True)  # a few dozen renewal counts for any number of customers
+    b = f.beta + values
+    per_value = b / (f.alpha + b) * special.hyp2f1(1.0, b + 1.0, f.alpha + b + 1.0, 1.0 / (1.0 + d))
+    return per_value[row].reshape(np.shape(renewals))
 
 
 def discounted_expected_lifetime(f: SBGFit, discount_rate: float) -> float:
