@@ -4,7 +4,7 @@ offers.  Expected figures come from the domain package (loyalty.golden_route)
 run separately on the same files, not from the screen."""
 
 import io
-from pathlib import Path
+from functools import partial
 
 import pandas as pd
 import pytest
@@ -15,11 +15,10 @@ from loyalty import golden_route as gr
 from loyalty.fmt import format_int, format_pct
 from loyalty.pipeline import InputFile, build_features, load_dataset
 from loyalty.scoring import score
+from tests.helpers import APP, SAMPLE, app_test, metrics as _metrics
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 PAGE = "pages/golden_route.py"
-SAMPLE = [ROOT / "sample_data" / "orders_cp932.csv", ROOT / "sample_data" / "customers.csv"]
+_app = partial(app_test, PAGE)
 
 
 @pytest.fixture(scope="module")
@@ -33,18 +32,6 @@ def sample():
 def _expected(sample, **settings):
     ds, feats, tiers = sample
     return gr.analyse(ds.transactions, feats.frame, tiers, feats.as_of, gr.GoldenRouteSettings(**settings))
-
-
-def _app() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def _metrics(at) -> dict:
-    return {m.label: m.value for m in at.metric}
 
 
 def _table(at, column: str) -> pd.DataFrame:

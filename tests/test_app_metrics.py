@@ -9,36 +9,21 @@ whose own tests hold the published CDNOW estimates.
 
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from loyalty import clv
 from loyalty.errors import LoyaltyError
 from loyalty.fmt import format_int, format_pct, format_score, format_yen
 from loyalty.i18n import t
 from loyalty.pipeline import InputFile, load_dataset
+from tests.helpers import ROOT, app_test as _app, metrics as _metrics
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 ORDERS = ROOT / "sample_data" / "orders_cp932.csv"
 CUSTOMERS = ROOT / "sample_data" / "customers.csv"
 METRICS, CLV = "pages/metrics.py", "pages/clv.py"
-
-
-def _app(page: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def _metrics(at) -> dict:
-    return {m.label: m.value for m in at.metric}
 
 
 def _charts(at) -> list[tuple[dict, list[pd.DataFrame]]]:

@@ -1,12 +1,9 @@
 """Responsiveness: an upload is read, checked and aggregated once, with a status box
 per step the first time, and never again on reruns, page switches or slider moves."""
 
-from pathlib import Path
-
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
+from tests.helpers import APP
 
 
 def _orders(seed: int) -> bytes:

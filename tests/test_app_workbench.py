@@ -2,7 +2,6 @@
 rules as data, definition files, repeaters vs loyal, the per-customer breakdown."""
 
 import json
-from pathlib import Path
 
 import pandas as pd
 from streamlit.testing.v1 import AppTest
@@ -12,27 +11,12 @@ from loyalty.i18n import t
 from loyalty.pipeline import InputFile, build_features, load_dataset
 from loyalty.repeaters import find_groups
 from loyalty.scoring import Scorer
-
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
-SAMPLE = [ROOT / "sample_data" / "orders_cp932.csv", ROOT / "sample_data" / "customers.csv"]
+from tests.helpers import APP, ROOT, SAMPLE, app_test as _app, metrics as _metrics
 
 
 def _features():
     ds = load_dataset([InputFile(p.name, p.read_bytes()) for p in SAMPLE])
     return build_features(ds).frame
-
-
-def _app(page):
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def _metrics(at):
-    return {m.label: m.value for m in at.metric}
 
 
 def test_moving_a_weight_keeps_the_total_at_100_and_rescores():

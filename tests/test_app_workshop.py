@@ -1,6 +1,6 @@
 """Workshop page: proposals side by side on the same customers."""
 
-from pathlib import Path
+from functools import partial
 
 from streamlit.testing.v1 import AppTest
 
@@ -8,18 +8,10 @@ from loyalty import definition as defn
 from loyalty.compare import compare
 from loyalty.pipeline import InputFile, build_features, load_dataset
 from loyalty.scoring import Scorer
+from tests.helpers import APP, ROOT, app_test
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
+_app = partial(app_test, "pages/workshop.py")
 SAMPLES = sorted((ROOT / "loyalty" / "data" / "proposals").glob("*.json"))
-
-
-def _app():
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page("pages/workshop.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def test_empty_state_says_what_to_do():

@@ -4,15 +4,14 @@ import io
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
 
 from loyalty import definition as defn
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 ORDERS = """注文番号,会員番号,注文日,金額
 A1,000123,2024/06/20,3000
 A1,000123,2024/06/20,2000

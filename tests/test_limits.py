@@ -22,8 +22,8 @@ import xlsxwriter
 from loyalty import limits
 from loyalty.errors import LoyaltyError
 from loyalty.reading import read_path, read_table
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _rows_csv(n: int, extra: str = "") -> bytes:

@@ -2,9 +2,8 @@
 runs under app.py's router (see ui/router.py for why)."""
 
 import ast
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
 
 
 def test_every_page_calls_ensure_router_first():

@@ -3,11 +3,10 @@ CI, the generated CLI reference, and every limit documented."""
 
 import re
 from dataclasses import fields
-from pathlib import Path
 
 from loyalty.limits import Limits
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 

@@ -23,15 +23,14 @@ import datetime as dt
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from loyalty.pipeline import InputFile, build_features, load_dataset
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 DATASETS = ROOT.parent / "shared" / "datasets"
 RETAIL = DATASETS / "online_retail" / "online_retail.csv.gz"
 CDNOW = DATASETS / "cdnow" / "CDNOW_master.txt"

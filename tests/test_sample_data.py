@@ -16,11 +16,12 @@ import re
 import sys
 import zipfile
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
 
-SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
+from tests.helpers import ROOT
+
+SAMPLE = ROOT / "sample_data"
 FILES = ["orders_cp932.csv", "orders.xlsx", "customers.csv", "b2b_accounts.csv"]
 
 # Recorded from the generator (seed 20231101).

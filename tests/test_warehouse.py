@@ -14,8 +14,8 @@ from loyalty.cli import main
 from loyalty.errors import LoyaltyError
 from loyalty.mapping import ColumnMapping
 from loyalty.pipeline import InputFile, build_features, load_dataset
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2025, 1, 1)
 AS_OF = date(2024, 6, 30)  # window (2023-07-01, 2024-06-30]
 
