@@ -244,11 +244,44 @@ def test_postgres_sql_is_generated_without_connecting():
 
 
 def test_bigquery_and_snowflake_sql_compile_too():
-    mapping = ColumnMapping("transactions", {"customer_id": "cid", "order_date": "d", "amount": "a"})
-    for dialect in ("bigquery", "snowflake"):
-        sql = wh.feature_sql({"cid": "int64", "d": "date", "a": "float64"}, mapping, as_of=date(2024, 6, 30),
-                             today=TODAY, dialect=dialect)
-        sqlglot.parse_one(sql, read=dialect)
+    """The warehouse SQL, translated back to DuckDB by sqlglot and run on lines made to sit on
+    the edges: lines grouped by customer and order id (an order is dated by its first line),
+    the window (2023-07-01, 2024-06-30] open at its start and closed at as-of, a line after
+    as-of ignored; without order ids every purchase line is an order."""
+    lines = pd.DataFrame({
+        "cid": [1, 1, 1, 1, 1, 2, 2, 3],
+        "o": ["A", "A", "B", "C", "R", "D", "E", "F"],
+        "d": [date(2023, 7, 1), date(2023, 7, 2), date(2023, 7, 2), date(2024, 6, 30), date(2024, 6, 1),
+              date(2024, 7, 1), date(2024, 1, 10), date(2023, 3, 1)],
+        "a": [100.0, 200.0, 300.0, 400.0, -50.0, 500.0, 600.0, 700.0],
+    })
+    # 1: order A starts on the window's first (excluded) day; B and C inside; R a return
+    # 2: D is after as-of; 3: only an order before the window
+    expected = {
+        True: pd.DataFrame({"cid": ["1", "2", "3"], "frequency": [2, 1, 0], "monetary": [850.0, 600.0, 0.0],
+                            "orders_total": [3, 1, 1]}),
+        False: pd.DataFrame({"cid": ["1", "2", "3"], "frequency": [3, 1, 0], "monetary": [850.0, 600.0, 0.0],
+                             "orders_total": [4, 1, 1]}),
+    }
+    days = {"first_day": [date(2023, 7, 1), date(2024, 1, 10), date(2023, 3, 1)],
+            "last_day": [date(2024, 6, 30), date(2024, 1, 10), date(2023, 3, 1)]}
+    con = duckdb.connect()
+    con.register("orders", lines)
+    for with_ids in (True, False):
+        roles = {"customer_id": "cid", "order_date": "d", "amount": "a", **({"order_id": "o"} if with_ids else {})}
+        types = {"cid": "int64", "d": "date", "a": "float64", **({"o": "string"} if with_ids else {})}
+        for dialect in ("postgres", "bigquery", "snowflake"):
+            sql = wh.feature_sql(types, ColumnMapping("transactions", roles), table="orders",
+                                 as_of=date(2024, 6, 30), today=TODAY, dialect=dialect)
+            parsed = sqlglot.parse_one(sql, read=dialect)
+            keys = sorted(len(g.expressions) for g in parsed.find_all(sqlglot.exp.Group))
+            assert keys == ([1, 2] if with_ids else [1]), (dialect, with_ids, keys)
+            got = con.execute(parsed.sql(dialect="duckdb")).df().sort_values("cid", ignore_index=True)
+            got["cid"] = got["cid"].astype(str)
+            want = expected[with_ids].assign(**days)
+            got = got[want.columns].astype({"frequency": "int64", "orders_total": "int64"})
+            got[["first_day", "last_day"]] = got[["first_day", "last_day"]].apply(lambda c: c.dt.date)
+            pd.testing.assert_frame_equal(got, want, check_dtype=False, obj=f"{dialect}, order ids: {with_ids}")
 
 
 def test_checks_give_the_same_counts_in_one_grouped_scan_and_per_column(fixture_csv, monkeypatch):
