@@ -1,5 +1,6 @@
 """Helpers shared by the tests: paths, inputs built from text without touching
-disk, and the AppTest start-up every app test uses.
+disk, the command line run in this process, and the AppTest start-up every app
+test uses.
 
 Plain functions and constants (``from tests.helpers import ...``); fixtures live
 in ``tests/conftest.py``.
@@ -7,6 +8,9 @@ in ``tests/conftest.py``.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -80,3 +84,35 @@ def app_test(page: str | None = None, *, session: dict | None = None, auth: dict
 def metrics(at: AppTest) -> dict:
     """The metrics an AppTest shows, label -> value."""
     return {m.label: m.value for m in at.metric}
+
+
+def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """``python -m loyalty ARGS``, run in this process: its exit status and output.
+
+    The whole command line is :func:`loyalty.cli.main` (``loyalty/__main__.py`` only
+    exits with what it returns), so calling it here checks the same behaviour and
+    saves a Python start-up and the imports, about a second per call.  Standard
+    output and error come back as bytes, as ``subprocess.run(capture_output=True)``
+    gives them; an exception that escapes ``main`` fails the test (a real process
+    would print a traceback).  ``tests/test_settings.py`` runs one real process.
+
+    Args:
+        *args: the arguments after ``python -m loyalty``.
+        cwd: the working directory during the call.
+
+    Returns:
+        A CompletedProcess with ``returncode``, ``stdout`` and ``stderr``.
+    """
+    from loyalty.cli import main
+
+    out, err = io.BytesIO(), io.BytesIO()
+    stdout = io.TextIOWrapper(out, encoding="utf-8", write_through=True)
+    stderr = io.TextIOWrapper(err, encoding="utf-8", write_through=True)
+    with contextlib.chdir(cwd), contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse: a bad option or --help
+            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    stdout.flush()
+    stderr.flush()
+    return subprocess.CompletedProcess(["python", "-m", "loyalty", *args], code, out.getvalue(), err.getvalue())

@@ -2,15 +2,13 @@
 
 import io
 import json
-import subprocess
-import sys
 
 import openpyxl
 import pandas as pd
 import pytest
 
 from loyalty import definition as defn
-from tests.helpers import ROOT
+from tests.helpers import ROOT, run_cli as run
 
 ORDERS = """注文番号,会員番号,注文日,金額
 A1,000123,2024/06/20,3000
@@ -22,10 +20,6 @@ C1,789,2023/03/01,7000
 """
 REQUIRED = ["customer_id", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score",
             "rfm_total", "loyalty_score", "tier", "rfm_segment"]
-
-
-def run(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "loyalty", *args], cwd=cwd, capture_output=True, timeout=120)
 
 
 @pytest.fixture

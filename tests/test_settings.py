@@ -5,7 +5,10 @@ expected and the default, in both languages, wherever the setting is read."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -131,6 +134,16 @@ def test_the_command_line_reports_a_wrong_setting_and_exits_2(monkeypatch, capsy
     monkeypatch.setenv("LOYALTY_DEBUG", "maybe")
     assert main(["definition"]) == 2
     assert "LOYALTY_DEBUG" in capsys.readouterr().err
+
+
+def test_python_m_loyalty_reports_a_wrong_setting_in_a_real_process():
+    """The other command-line tests call loyalty.cli.main in this process; this one runs
+    ``python -m loyalty`` itself."""
+    res = subprocess.run([sys.executable, "-m", "loyalty", "definition"], cwd=ROOT, capture_output=True,
+                         timeout=120, env={**os.environ, "LOYALTY_CURRENCY": "YEN"})
+    expected = ("JPY, USD, GBP, EUR のいずれか", "one of JPY, USD, GBP, EUR")
+    assert (res.returncode, res.stdout) == (2, b"")
+    assert res.stderr.decode("utf-8") == _messages("LOYALTY_CURRENCY", "YEN", expected, "JPY")[0] + "\n"
 
 
 def test_the_command_line_language_comes_from_the_setting(monkeypatch, capsys, tmp_path):
