@@ -5,6 +5,8 @@
   it found it (the careful CSV reader sets that limit process-wide).
 * Streamlit's scan of the installed packages for v2 components runs once per
   session instead of once per AppTest (see :func:`_scan_components_once`).
+* Hypothesis has no per-example deadline: the machine is shared, and an example
+  that takes 400 ms instead of 200 ms under load is not a failure of the code.
 """
 
 import csv
@@ -16,6 +18,10 @@ import os
 os.environ.setdefault("STREAMLIT_CLIENT_SHOW_ERROR_DETAILS", "full")
 
 import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile("loyalty", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("loyalty")
 
 
 @pytest.fixture(autouse=True)

@@ -194,6 +194,7 @@ def test_the_date_forms_are_named_in_the_ui_language():
     assert line.endswith("YYYY-MM-DD、YYYY/MM/DD（時刻つき）、和暦") and "Japanese era" not in line  # one each: stable order
 
 
+@pytest.mark.slow
 def test_the_data_currency_shows_on_every_page_chart_and_table():
     import json
 

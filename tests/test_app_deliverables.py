@@ -78,6 +78,7 @@ def test_personas_page_shows_the_tier_personas_of_the_sample(sample):
     assert any(c.startswith(f"{top.customers:,}人（全体の ") for c in captions), captions[:5]  # counted in 人
 
 
+@pytest.mark.slow
 def test_notes_and_measures_are_saved_in_the_definition_file(downloads):
     at = _app("pages/personas.py")
     at.text_area(key="w_note_tier:top").input("紹介経由の30代女性が中心").run()

@@ -75,6 +75,7 @@ def test_the_lift_chart_keeps_labels_horizontal():
     assert '"type": "log"' in spec or '"type":"log"' in spec
 
 
+@pytest.mark.slow
 def test_counting_the_middle_tier_as_loyal_changes_the_figures(sample):
     r = _expected(sample, loyal_tiers=("top", "middle"))
     at = _app()
@@ -86,6 +87,7 @@ def test_counting_the_middle_tier_as_loyal_changes_the_figures(sample):
     assert after["うち最重要顧客＋中堅層"] != before["うち最重要顧客"]
 
 
+@pytest.mark.slow
 def test_a_longer_minimum_history_compares_fewer_customers(sample):
     r = _expected(sample, min_history_days=365)
     at = _app()
@@ -95,6 +97,7 @@ def test_a_longer_minimum_history_compares_fewer_customers(sample):
     assert r.cohort < _expected(sample).cohort
 
 
+@pytest.mark.slow
 def test_a_shorter_history_pulls_longer_windows_down_to_it(sample):
     at = _app()
     at.select_slider(key="w_gr_new").set_value(180).run()
@@ -128,6 +131,7 @@ def test_a_customer_level_upload_gets_a_clear_message():
     assert not at.metric
 
 
+@pytest.mark.slow
 def test_english(sample):
     at = _app()
     at.toggle(key="w_lang_en").set_value(True).run()
@@ -137,6 +141,7 @@ def test_english(sample):
     assert _metrics(at)["Customers compared"] == format_int(r.cohort)
 
 
+@pytest.mark.slow
 def test_workbook_has_the_list_patterns_and_entries(sample):
     from ui import golden_route as ug
 
@@ -156,6 +161,7 @@ def test_workbook_has_the_list_patterns_and_entries(sample):
     assert text.splitlines()[1].startswith(r.new_customers["customer_id"].iloc[0] + ",")
 
 
+@pytest.mark.slow
 def test_switching_language_keeps_every_choice(sample):
     at = _app()
     at.segmented_control(key="w_gr_loyal").set_value("top_middle").run()

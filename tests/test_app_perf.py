@@ -1,6 +1,7 @@
 """Responsiveness: an upload is read, checked and aggregated once, with a status box
 per step the first time, and never again on reruns, page switches or slider moves."""
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.helpers import APP
@@ -14,6 +15,7 @@ def _orders(seed: int) -> bytes:
     return ("\n".join(lines) + "\n").encode("cp932")
 
 
+@pytest.mark.slow
 def test_an_upload_is_read_checked_and_aggregated_once(monkeypatch):
     import ui.state
 

@@ -4,6 +4,7 @@ rules as data, definition files, repeaters vs loyal, the per-customer breakdown.
 import json
 
 import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from loyalty import definition as defn
@@ -67,6 +68,7 @@ def test_definition_download_loads_back_identically():
     assert again.tiers == {"top": 75.0, "middle": 45.0}
 
 
+@pytest.mark.slow
 def test_repeaters_tab_counts_match_the_domain_rules():
     groups = find_groups(_features())
     at = _app("pages/segments.py")
@@ -122,6 +124,7 @@ def test_a_definition_file_loaded_in_the_app_rescores_and_a_bad_one_names_the_fi
     assert at.session_state["definition"].tiers == {"top": 60.0, "middle": 30.0}  # the good one stays
 
 
+@pytest.mark.slow
 def test_the_command_line_scores_every_customer_as_the_app_does(tmp_path):
     import subprocess
     import sys

@@ -2,6 +2,7 @@
 
 from functools import partial
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from loyalty import definition as defn
@@ -89,6 +90,7 @@ def test_a_proposal_using_factors_the_data_lacks_is_flagged_with_the_weight_left
     assert any("「CS案" in s and "NPS（推奨度）（重み35）" in s and "合わせて 60" in s for s in shown)
 
 
+@pytest.mark.slow
 def test_edit_loads_a_proposal_and_asks_first_when_unsaved_work_would_be_lost():
     from loyalty.i18n import t
 

@@ -172,6 +172,7 @@ def test_english_messages(tmp_path):
 CDNOW_MAP = ["--map", "customer_id=列1", "--map", "order_date=列3", "--map", "quantity=列4", "--map", "amount=列5"]
 
 
+@pytest.mark.slow
 def test_clv_reproduces_the_papers_parameters_and_writes_every_customer(tmp_path):
     sample = str(ROOT / "tests" / "data" / "cdnow_sample.txt")  # CDNOW: no header, whitespace separated
     res = run("clv", sample, *CDNOW_MAP, "--calibration-end", "1997-09-30", "--json")

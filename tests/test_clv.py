@@ -163,6 +163,7 @@ def test_fit_in_days_is_the_fit_in_weeks_rescaled(cdnow_tx: pd.DataFrame, cdnow_
 # --------------------------------------------------------------------------- lifetimes cross-check
 
 
+@pytest.mark.slow
 def test_agrees_with_lifetimes_summary_predictions_and_clv(
     cdnow_tx: pd.DataFrame, cdnow_summary: pd.DataFrame, cdnow_bg: clv.BGNBDFit, cdnow_gg: clv.GammaGammaFit
 ) -> None:
@@ -254,6 +255,7 @@ def reference_bgnbd_loglik(params: np.ndarray, x: np.ndarray, tx: np.ndarray, T:
     return float(np.sum(np.log(term1 + term2)))
 
 
+@pytest.mark.slow
 def test_grouped_bgnbd_fit_maximises_the_per_customer_likelihood() -> None:
     s = clv.simulate_summary(4000, 0.5, 6.0, 0.8, 2.5, max_T=10.0, seed=11)
     x, tx, T = (s[c].to_numpy(float) for c in ("frequency", "recency", "T"))
@@ -430,6 +432,7 @@ def naive_summary(rows: list[tuple[str, int, float]], cal_end: int, unit: int) -
     return out
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(
     rows=st.lists(

@@ -479,6 +479,7 @@ def big(tmp_path_factory):
 HOSTILE_MB = 120  # what refusing a hostile file may cost on top of the imports
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind, words", [
     ("zip_bomb", "展開後のサイズが大きすぎます（1,103 MB、上限 1,000 MB）"),
     ("forged_zip_bomb", "記録されたサイズより大きく展開"),

@@ -246,6 +246,7 @@ def result(shop, fp):
     return gr.analyse(ds.transactions, feats.frame, TIERS, AS_OF, SMALL, first=fp)
 
 
+@pytest.mark.slow
 def test_patterns_share_lift_and_intervals_by_hand(result):
     p = result.patterns.shown
     assert (result.cohort, result.loyal) == (10, 4)
@@ -427,6 +428,7 @@ def test_notes_when_nothing_can_be_compared(shop, fp):
 # ------------------------------------------------------------ sample data
 
 
+@pytest.mark.slow
 def test_sample_data_shows_the_golden_route():
     root = Path(__file__).resolve().parent.parent / "sample_data"
     ds = load_dataset([InputFile(n, (root / n).read_bytes()) for n in ("orders_cp932.csv", "customers.csv")])
@@ -480,6 +482,7 @@ def retail():
     return result, tiers, buy
 
 
+@pytest.mark.slow
 def test_online_retail_cohort_and_loyal_counts(retail):
     result, tiers, buy = retail
     first = buy.groupby("CustomerID")["day"].min()
@@ -490,6 +493,7 @@ def test_online_retail_cohort_and_loyal_counts(retail):
     assert len(result.new_customers) == len(new)
 
 
+@pytest.mark.slow
 def test_online_retail_second_order_pattern_and_f2(retail):
     result, tiers, buy = retail
     invoices = buy.groupby(["CustomerID", "InvoiceNo"]).agg(day=("day", "min"), row=("row", "min")).reset_index()
@@ -516,6 +520,7 @@ def test_online_retail_second_order_pattern_and_f2(retail):
     assert totals["f2_rate"] == pytest.approx(((gap <= 90) & in_cohort).sum() / in_cohort.sum())
 
 
+@pytest.mark.slow
 def test_online_retail_entry_product_is_the_highest_value_line(retail):
     result, tiers, buy = retail
     firsts = buy.sort_values(["CustomerID", "day", "row"]).groupby("CustomerID").head(1)

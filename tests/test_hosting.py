@@ -44,6 +44,7 @@ def test_config_file_turns_on_the_protections():
     assert cfg["client"]["toolbarMode"] == "minimal"
 
 
+@pytest.mark.slow
 def test_streamlit_reads_the_same_settings():
     """`streamlit config show` in the repository prints what Streamlit will use
     (a misspelt key would be ignored silently and show the default instead)."""

@@ -190,6 +190,7 @@ def test_cell_length_stops_an_unclosed_quote_swallowing_the_file(monkeypatch):
 # ------------------------------------------------------------------ workbook containers
 
 
+@pytest.mark.slow
 def test_decompressed_size_is_checked_before_parsing(monkeypatch, no_parser):
     monkeypatch.setenv("LOYALTY_XLSX_MAX_UNCOMPRESSED_MB", "1")
     rows = [["会員番号", "メモ"]] + [[f"{i:05d}", f"メモ{i}" * 5] for i in range(20_000)]

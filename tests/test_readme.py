@@ -1,8 +1,9 @@
 """The README keeps its promises: the two opening commands, the command used by
-CI, the generated CLI reference, and every LOYALTY_* setting in its generated
-table."""
+CI, the everyday test command, the generated CLI reference, and every LOYALTY_*
+setting in its generated table."""
 
 import re
+import tomllib
 from dataclasses import fields
 
 from loyalty.limits import Limits
@@ -27,6 +28,20 @@ def test_readme_opens_with_exactly_two_commands_start_and_test():
 def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert _opening_commands()[1] in ci.splitlines()
+
+
+def _section(title: str) -> str:
+    start = README.index(f"\n## {title}\n")
+    return README[start:README.index("\n## ", start + 1)]
+
+
+def test_the_everyday_test_command_leaves_out_the_slow_tests():
+    blocks = re.findall(r"```bash\n(.*?)```", _section("Tests"), re.S)
+    assert [b.strip() for b in blocks] == ['python -m pytest -m "not slow" -q']
+    pytest_ini = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pytest"]["ini_options"]
+    assert "--strict-markers" in pytest_ini["addopts"].split()  # a misspelt mark fails instead of running
+    slow = next(m for m in pytest_ini["markers"] if m.startswith("slow:"))
+    assert "more than 2 s" in slow and "more than 2 s" in _section("Tests")
 
 
 def test_cli_reference_is_generated_from_the_parser():

@@ -175,6 +175,7 @@ def test_ids_with_spaces_and_placeholders_take_the_exact_path(tmp_path):
     assert result.report["excluded_by_reason"]["missing_customer_id"] == 1
 
 
+@pytest.mark.slow
 def test_sample_data_matches_pandas_column_by_column():
     # the CP932 sample goes through the streaming transcoder
     path = ROOT / "sample_data" / "orders_cp932.csv"
