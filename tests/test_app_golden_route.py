@@ -38,6 +38,7 @@ def _table(at, column: str) -> pd.DataFrame:
     return next(df.value for df in at.dataframe if column in df.value.columns)
 
 
+@pytest.mark.slow
 def test_page_renders_directly_with_the_sample_figures(sample):
     r = _expected(sample)
     at = _app()
@@ -108,6 +109,7 @@ def test_a_shorter_history_pulls_longer_windows_down_to_it(sample):
     assert _metrics(at)["比べた顧客"] == format_int(r.cohort)
 
 
+@pytest.mark.slow
 def test_entry_table_by_category(sample):
     r = _expected(sample)
     at = _app()

@@ -93,6 +93,7 @@ def test_breakdown_points_add_up_to_the_score():
     assert abs(table["点"].astype(float).sum() - score) < 0.3
 
 
+@pytest.mark.slow
 def test_the_segment_rule_editor_updates_the_definition():
     at = _app("pages/definition.py")
     n = len(defn.default_segments())

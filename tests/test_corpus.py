@@ -135,6 +135,7 @@ def _load(*names: str, **kw):
 # ----------------------------------------------------------------------------- the corpus itself
 
 
+@pytest.mark.slow
 def test_the_corpus_is_complete_and_matches_its_generator():
     on_disk = {p.name for p in CORPUS.iterdir()}
     assert on_disk == set(EXPECTED), "run: python tests/data/make_corpus.py"

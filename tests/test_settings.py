@@ -136,6 +136,7 @@ def test_the_command_line_reports_a_wrong_setting_and_exits_2(monkeypatch, capsy
     assert "LOYALTY_DEBUG" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_python_m_loyalty_reports_a_wrong_setting_in_a_real_process():
     """The other command-line tests call loyalty.cli.main in this process; this one runs
     ``python -m loyalty`` itself."""

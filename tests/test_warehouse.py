@@ -323,6 +323,7 @@ def test_frame_from_an_unordered_warehouse_result_is_sorted():
     assert wh._in_order(pa.array(["B", "a", "b"])) and not wh._in_order(pa.array(["a", "B"]))
 
 
+@pytest.mark.slow
 def test_csv_that_turns_out_to_be_cp932_after_the_first_megabyte(tmp_path, monkeypatch):
     # more than 1 MB of plain ASCII, then a 返品 line in CP932: found by the first scan, transcoded, redone
     lines = ["注文番号,会員番号,注文日,金額,取引区分"]
