@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import traceback
 from datetime import date
@@ -18,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from loyalty import definition as defn
-from loyalty import fmt
+from loyalty import fmt, settings
 from loyalty.errors import LoyaltyError
 from loyalty.i18n import error, t
 
@@ -33,11 +32,10 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m loyalty",
         description="Loyal-customer workbench: score customers from Excel/CSV exports.")
-    p.add_argument("--lang", choices=["ja", "en"], default=os.environ.get("LOYALTY_LANG", "ja"),
+    p.add_argument("--lang", choices=["ja", "en"], default=settings.read("LOYALTY_LANG"),
                    help="language of messages (default: ja)")
-    env_currency = os.environ.get("LOYALTY_CURRENCY", "").strip().upper()
     p.add_argument("--currency", choices=list(fmt.CURRENCIES), type=str.upper,
-                   default=env_currency if env_currency in fmt.CURRENCIES else "JPY",
+                   default=settings.read("LOYALTY_CURRENCY"),
                    help="currency of the amounts, for the symbol in texts and .xlsx formats (default: JPY)")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -115,7 +113,12 @@ def _effect_parser(sub) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    parser = _parser()
+    try:
+        parser = _parser()
+        debug = settings.read("LOYALTY_DEBUG")
+    except LoyaltyError as exc:  # a LOYALTY_* environment variable with a wrong value
+        print(exc.message("ja"), file=sys.stderr)
+        return EXIT_USER_ERROR
     args = parser.parse_args(argv)
     lang = args.lang
     fmt.use_currency(args.currency)
@@ -127,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception:  # an unexpected failure: a bug, not the user's doing
-        if os.environ.get("LOYALTY_DEBUG"):
+        if debug:
             traceback.print_exc()
         print(t("error.internal", lang), file=sys.stderr)
         return EXIT_INTERNAL

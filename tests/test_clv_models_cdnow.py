@@ -26,8 +26,7 @@ from loyalty.clv_models import mbgnbd, pareto_nbd
 from loyalty.errors import LoyaltyError
 
 DATA = Path(__file__).parent / "data"
-ROOT = Path(__file__).resolve().parent.parent
-RETAIL = ROOT.parent / "shared" / "datasets" / "online_retail" / "online_retail.csv.gz"
+from tests.helpers import RETAIL
 
 
 def read_cdnow_sample() -> pd.DataFrame:

@@ -31,7 +31,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from loyalty import settings
+from tests.helpers import ROOT
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -50,7 +52,7 @@ FAILURES = ROOT / "artifacts" / "failures"
 
 def _unavailable(reason: str):
     """Skip, or fail when CI requires the browser tests to run."""
-    if os.environ.get("LOYALTY_REQUIRE_BROWSER") == "1":
+    if settings.read("LOYALTY_REQUIRE_BROWSER"):
         pytest.fail(f"{reason} (LOYALTY_REQUIRE_BROWSER=1 requires the browser tests)", pytrace=False)
     pytest.skip(reason)
 
