@@ -13,7 +13,7 @@ from loyalty import lines
 from loyalty import warehouse as wh
 from loyalty.pipeline import InputFile, load_dataset
 
-from tests.helpers import RETAIL
+from tests.helpers import RETAIL, ROOT
 TODAY = date(2025, 1, 1)
 
 

@@ -170,3 +170,14 @@ def app(request, browser, app_url):
             except Exception:  # the tab may be gone; the test's own error matters more
                 pass
         page.close()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test in this folder drives a real browser against a served app: it is a
+    ``browser`` test and takes seconds, so it is ``slow`` too (left out of the everyday
+    ``-m "not slow"`` run) — whether or not its file says so."""
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if Path(str(item.fspath)).resolve().parent == here:
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)
