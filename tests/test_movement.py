@@ -255,6 +255,12 @@ def test_the_sample_data_equals_separate_scoring_at_month_ends(sample):
     assert_same(timeline, sample, ends, [defn.preset("b2c"), quantile, defn.preset("saas")])
 
 
+def test_customer_table_factors_are_named_as_taken_today(sample):
+    assert mv.Timeline(sample.transactions, sample.customers).today_only(defn.preset("b2c")) == ["sns_reactions", "nps"]
+    assert mv.Timeline(sample.transactions).today_only(defn.preset("b2c")) == []
+    assert mv.Timeline(sample.transactions, sample.customers).today_only(monetary_only()) == []
+
+
 def test_movement_counts_on_the_sample_data_are_the_separate_tier_counts(sample):
     d = defn.preset("b2c")
     periods = mv.data_period_ends(sample.transactions, count=12)

@@ -102,6 +102,23 @@ class Timeline:
         self._extra_pos = table.index.get_indexer(self.uniques)  # -1: not in the customer table
         self._extra_all = self._extra.reindex(self.uniques) if (self._extra_pos < 0).any() else None
 
+    def today_only(self, definition) -> list[str]:
+        """The factors of ``definition`` read from the customer table: they have no history,
+        so every period end takes them as they are today.
+
+        Args:
+            definition: a :class:`loyalty.definition.Definition`.
+
+        Returns:
+            Their keys, in the definition's order (none without a customer table).
+        """
+        from loyalty.definition import factor_catalogue
+
+        if self._table is None:
+            return []
+        catalogue = factor_catalogue()
+        return [f.key for f in definition.factors if catalogue[f.key].source in self._extra.columns]
+
     # ------------------------------------------------------------------ features
 
     def features_at(self, as_of: date, window_days: int = feat.DEFAULT_WINDOW_DAYS) -> Features:

@@ -1,0 +1,176 @@
+"""The 推移 page under AppTest: reached directly on the sample data, the period choice
+changes what is shown, the lists' counts equal the flows, an upload, a customer-level
+upload (no history: the empty state), and English.  Expected figures come from
+loyalty.movement run separately on the same files, not from the screen."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from loyalty import definition as defn
+from loyalty import movement as mv
+from loyalty.fmt import format_date, format_int, format_pct
+from loyalty.pipeline import InputFile, load_dataset
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+PAGE = "pages/movement.py"
+SAMPLE = [ROOT / "sample_data" / "orders_cp932.csv", ROOT / "sample_data" / "customers.csv"]
+# two customers over three month-ends; BtoC preset as it is (SNS and NPS are absent and drop out)
+UPLOAD = """会員番号,注文日,金額
+0001,2024/01/10,120000
+0001,2024/02/15,5000
+0002,2024/02/20,3000
+0002,2024/03/30,150000
+0001,2024/03/31,1000
+"""
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return load_dataset([InputFile(p.name, p.read_bytes()) for p in SAMPLE])
+
+
+def expected(ds, every: str = "month", count: int = 12) -> mv.Movement:
+    periods = mv.data_period_ends(ds.transactions, every=every, count=count)
+    return mv.compute(mv.Timeline(ds.transactions, ds.customers), defn.preset("b2c"), periods, every)
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _metrics(at) -> dict:
+    return {m.label: m.value for m in at.metric}
+
+
+def _lists(at) -> list[pd.DataFrame]:
+    return [df.value for df in at.dataframe if "前の期末の層" in df.value.columns]
+
+
+def test_the_page_renders_directly_with_the_domain_figures(sample):
+    m = expected(sample)
+    last = len(m.periods) - 1
+    at = _app()
+    assert at.title[0].value == "ロイヤル層の推移"
+    assert not at.error, [e.value for e in at.error]
+    got = _metrics(at)
+    assert got[f"最重要顧客（{format_date(m.periods[-1].as_of)}）"] == format_int(m.summary["top"].iloc[-1])
+    assert got["最重要顧客の売上構成比"] == format_pct(m.summary["revenue_share_top"].iloc[-1])
+    assert got["新たに最重要顧客"] == format_int(len(m.moved(last, "in")))
+    assert got["最重要顧客から外れた"] == format_int(len(m.moved(last, "out")))
+    # the definition is named, and what has no history is said
+    assert any("定義「BtoC EC（標準）」" in c.value for c in at.caption)
+    assert "SNSでの反応、NPS（推奨度）" in at.info[0].value
+    assert len(at.get("vega_lite_chart")) == 3
+    bands = _flow_bands(at)
+    assert bands["encoding"]["color"]["scale"]["domain"] == ["最重要顧客", "中堅層", "低貢献層",
+                                                           "新規（前の期末は未購入）"]
+    assert bands["encoding"]["x"]["axis"]["labelAngle"] == 0
+    assert "'2025/11'" in bands["encoding"]["x"]["axis"]["labelExpr"]
+
+
+def test_the_lists_counts_equal_the_flows(sample):
+    m = expected(sample)
+    flows = m.flows()
+    at = _app()
+
+    def check(k: int) -> None:
+        step = flows[flows["to_as_of"] == m.periods[k].as_of]
+        out = int(step[(step["from"] == "top") & (step["to"] != "top")]["customers"].sum())
+        new = int(step[(step["from"] != "top") & (step["to"] == "top")]["customers"].sum())
+        dropped, joined = _lists(at)
+        assert (len(dropped), len(joined)) == (out, new)
+        assert set(dropped["前の期末の層"]) == {"最重要顧客"} and "最重要顧客" not in set(dropped["期末の層"])
+        assert set(joined["期末の層"]) == {"最重要顧客"}
+        titles = [md.value for md in at.markdown if md.value.startswith("**")]
+        assert f"**最重要顧客から外れた顧客（{format_int(out)}人）**" in titles
+        assert f"**新たに最重要顧客になった顧客（{format_int(new)}人）**" in titles
+
+    check(len(m.periods) - 1)
+    at.selectbox(key="w_mv_step").set_value(3).run()
+    assert not at.exception
+    check(3)
+    assert len(at.download_button) == 2
+    # the system form: English headers and keys, as target lists have them
+    at.radio(key="w_mv_form").set_value("key").run()
+    dropped, _ = _lists_key(at)
+    assert dropped.columns.tolist()[:3] == ["customer_id", "previous_tier", "tier"]
+
+
+def _flow_bands(at) -> dict:
+    """The band layer (areas) of the flow chart's Vega-Lite spec."""
+    for chart in at.get("vega_lite_chart"):
+        for layer in json.loads(chart.proto.spec).get("layer", []):
+            if layer["mark"]["type"] == "area":
+                return layer
+    raise AssertionError("no flow chart")
+
+
+def _lists_key(at) -> list[pd.DataFrame]:
+    return [df.value for df in at.dataframe if "previous_tier" in df.value.columns]
+
+
+def test_changing_the_period_changes_what_is_shown(sample):
+    at = _app()
+    at.segmented_control(key="w_mv_every").set_value("quarter").run()
+    assert not at.exception
+    m = expected(sample, "quarter", 8)
+    got = _metrics(at)
+    assert got["最重要顧客から外れた"] == format_int(len(m.moved(len(m.periods) - 1, "out")))
+    assert any(c.value.startswith(f"{format_date(m.periods[0].as_of)} 〜 2026/10/31 の 8 期末（四半期ごと）")
+               for c in at.caption)
+    at.slider(key="w_mv_periods_quarter").set_value(3).run()
+    shown = next(c.value for c in at.caption if " 期末（" in c.value)
+    # the sample ends on 2026-10-31, a month end but not a quarter end: the last quarter is partial
+    assert shown == "2026/06/30 〜 2026/10/31 の 3 期末（四半期ごと） 最後の期間は途中です（基準日 2026/10/31 まで）。"
+
+
+def test_after_an_upload_the_page_shows_that_data():
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.switch_page("pages/data.py").run()
+    at.file_uploader(key="w_upload").set_value(("mine.csv", UPLOAD.encode("cp932"), "text/csv")).run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    # month ends 2024-01-31, 02-29, 03-31: 0001 enters top (M5, R5) then stays; 0002 enters in February
+    ds = load_dataset([InputFile("mine.csv", UPLOAD.encode("cp932"))])
+    m = expected(ds)
+    assert [p.as_of.isoformat() for p in m.periods] == ["2024-01-31", "2024-02-29", "2024-03-31"]
+    got = _metrics(at)
+    assert got["最重要顧客（2024/03/31）"] == format_int(m.summary["top"].iloc[-1])
+    assert got["新たに最重要顧客"] == format_int(len(m.moved(2, "in")))
+    assert not at.info  # no customer table: nothing is taken "as it is today"
+    assert any("購入明細から計算する項目だけ" in c.value for c in at.caption)
+
+
+def test_a_customer_level_upload_shows_the_empty_state():
+    text = "顧客ID,最終購入日,購入回数,購入金額\nC1,2024/06/01,5,50000\nC2,2024/05/01,1,3000\n"
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.switch_page("pages/data.py").run()
+    at.file_uploader(key="w_upload").set_value(("summary.csv", text.encode("utf-8"), "text/csv")).run()
+    at.switch_page(PAGE).run()
+    assert not at.exception and not at.error
+    assert at.info[0].value.startswith("推移を見るには購入明細")
+    assert not at.get("vega_lite_chart") and not at.metric
+
+
+def test_in_english(sample):
+    m = expected(sample)
+    at = _app()
+    at.toggle(key="w_lang_en").set_value(True).run()
+    assert not at.exception
+    assert at.title[0].value == "Movement over time"
+    got = _metrics(at)
+    assert got["Dropped out of Top customers"] == format_int(len(m.moved(len(m.periods) - 1, "out")))
+    assert "New (not yet a customer before)" in _flow_bands(at)["encoding"]["color"]["scale"]["domain"]
