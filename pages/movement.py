@@ -92,9 +92,10 @@ def _trend(m: mv.Movement, tl: dict[str, str]) -> None:
 def _flows(m: mv.Movement, tl: dict[str, str]) -> None:
     """The alluvial chart of customers between tiers."""
     st.subheader(t("movement.flow"), divider="gray")
-    st.altair_chart(umv.flow_chart(m, tl, new_label=t("movement.flow.new"), customers_title=t("movement.flow.customers"),
-                                   from_title=t("movement.flow.from"), to_title=t("movement.flow.to"),
-                                   period_title=t("movement.flow.period")), width="stretch", key="mv_flow")
+    chart = umv.flow_chart(m, tl, new_label=t("movement.flow.new"), customers_title=t("movement.flow.customers"),
+                           from_title=t("movement.flow.from"), to_title=t("movement.flow.to"),
+                           period_title=t("movement.flow.period"))
+    st.altair_chart(chart, width="stretch", key="mv_flow")
     st.caption(t("movement.flow_help"))
 
 
@@ -104,9 +105,11 @@ def _one_list(frame: pd.DataFrame, title: str, button: str, file_name: str, enco
     if frame.empty:
         st.caption(t("movement.list_empty"))
         return
+    config = deliverables.list_column_config(frame)
+    money = frame.columns[-1]  # the monetary value in the window: in the data's currency
+    config[money] = components.typed_view(frame.iloc[:0], {money: "yen"}, {money: money})[1][money]
     st.dataframe(frame.head(MAX_ROWS_SHOWN), hide_index=True, width="stretch", key=f"mv_list_{key}",
-                 height=deliverables.table_height(frame.head(MAX_ROWS_SHOWN), most=420),
-                 column_config=deliverables.list_column_config(frame))
+                 height=deliverables.table_height(frame.head(MAX_ROWS_SHOWN), most=420), column_config=config)
     if len(frame) > MAX_ROWS_SHOWN:
         st.caption(t("movement.list_more", shown=format_int(MAX_ROWS_SHOWN), n=format_int(len(frame))))
     components.download_button(button, data=lambda: target_csv(frame, encoding).data, file_name=file_name,

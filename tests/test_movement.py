@@ -13,7 +13,6 @@ import json
 from datetime import date
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -310,9 +309,12 @@ def test_online_retail_month_ends_equal_separate_scoring():
     for as_of in chosen:
         tiers = Scorer(build_features(ds, as_of=as_of).frame).score(d).frame["tier"].value_counts()
         assert rows.loc[as_of, ["top", "middle", "low"]].tolist() == [tiers["top"], tiers["middle"], tiers["low"]]
-    # today's figures (README): 2011-06-30 and 2011-11-30 under the BtoC preset as it is
+    # the README's figures: 2011-06-30 and 2011-11-30 under the BtoC preset as it is
     assert rows.loc[date(2011, 6, 30), ["customers", "top", "middle", "low"]].tolist() == [3002, 13, 631, 2358]
     assert rows.loc[date(2011, 11, 30), ["customers", "top", "middle", "low"]].tolist() == [4331, 25, 1292, 3014]
+    first, last = rows.iloc[0], rows.iloc[-1]
+    assert (first["top"], first["revenue_share_top"], last["top"]) == (0, 0.0, 26)
+    assert f"{last['revenue_share_top']:.1%}" == "25.0%"
 
 
 # ------------------------------------------------------------------------------- properties

@@ -111,12 +111,14 @@ def trend_charts(m: mv.Movement, *, count_title: str, share_title: str, date_tit
         ``(customers chart, revenue share chart)``.
     """
     s = m.summary
-    data = pd.DataFrame({"as_of": pd.to_datetime(s["as_of"]), "top": s["top"],
+    ticks = [period_label(p, m.every) for p in m.periods]
+    data = pd.DataFrame({"period": ticks, "as_of": [format_date(p.as_of) for p in m.periods], "top": s["top"],
                          "share": s["revenue_share_top"].fillna(0.0),
-                         "partial": np.where(s["partial"], partial_title, "")})
-    fmt = "%Y/%m" if m.every == "month" else "%Y/%m/%d"
-    x = alt.X("as_of:T", title=date_title, axis=alt.Axis(format=fmt, labelAngle=0, labelOverlap=True))
-    tip = [alt.Tooltip("as_of:T", title=date_title, format="%Y/%m/%d"), alt.Tooltip("partial:N", title=" ")]
+                         "partial": np.where(s["partial"], partial_title, ""), "last": np.arange(len(s)) == len(s) - 1})
+    # the period ends as the flow chart names them (a month end is its month), evenly spaced
+    x = alt.X("period:O", title=date_title, sort=ticks,
+              axis=alt.Axis(labelAngle=0, values=[ticks[k] for k in _every_nth(len(ticks), MAX_AXIS_LABELS // 2)]))
+    tip = [alt.Tooltip("as_of:N", title=date_title), alt.Tooltip("partial:N", title=" ")]
 
     def panel(field: str, title: str, axis_format: str, tip_format: str) -> alt.Chart:
         base = alt.Chart(data).encode(x=x, y=alt.Y(f"{field}:Q", title=title, axis=alt.Axis(format=axis_format)),
@@ -125,8 +127,7 @@ def trend_charts(m: mv.Movement, *, count_title: str, share_title: str, date_tit
         full = base.transform_filter(alt.datum.partial == "").mark_point(filled=True, size=60, color=TIER_COLORS["top"])
         part = base.transform_filter(alt.datum.partial != "").mark_point(filled=False, size=90, strokeWidth=2,
                                                                         color=TIER_COLORS["top"])
-        last = base.transform_window(rank="rank()", sort=[alt.SortField("as_of", order="descending")]).transform_filter(
-            alt.datum.rank == 1).mark_text(align="left", dx=8, fontSize=12, color="#333").encode(
+        last = base.transform_filter(alt.datum.last).mark_text(align="left", dx=8, fontSize=12, color="#333").encode(
             text=alt.Text(f"{field}:Q", format=tip_format))
         return (line + full + part + last).properties(height=300)
 
@@ -177,8 +178,10 @@ def flow_layout(m: mv.Movement) -> tuple[pd.DataFrame, pd.DataFrame]:
                 top_of[(k, key)] = y
                 y += n + gap
     rank = {key: i for i, key in enumerate((*TIER_KEYS, NEW))}
-    leave = _offsets(flows, top_of, lambda f: (f["k"] - 1, f["source"]), lambda f: (rank[f["source"]], rank[f["target"]]))
-    arrive = _offsets(flows, top_of, lambda f: (f["k"], f["target"]), lambda f: (rank[f["target"]], rank[f["source"]]))
+    leave = _offsets(flows, top_of, lambda f: (f["k"] - 1, f["source"]),
+                     lambda f: (rank[f["source"]], rank[f["target"]]))
+    arrive = _offsets(flows, top_of, lambda f: (f["k"], f["target"]),
+                      lambda f: (rank[f["target"]], rank[f["source"]]))
     rows = []
     for i, f in enumerate(flows):
         x0, x1 = f["k"] - 1 + BAR_WIDTH / 2, f["k"] - BAR_WIDTH / 2

@@ -25,10 +25,10 @@ Modules:
   and the command line's text table.
 """
 
-from loyalty.movement.report import LIST_EXTRA, change_list, text_report
+from loyalty.movement.report import change_list, text_report
 from loyalty.movement.tiers import (EVERY, NOT_YET, STATES, Movement, PeriodEnd, compute, data_period_ends, period_ends,
                                     scores_at)
 from loyalty.movement.timeline import Timeline
 
-__all__ = ["EVERY", "LIST_EXTRA", "NOT_YET", "STATES", "Movement", "PeriodEnd", "Timeline", "change_list", "compute",
+__all__ = ["EVERY", "NOT_YET", "STATES", "Movement", "PeriodEnd", "Timeline", "change_list", "compute",
            "data_period_ends", "period_ends", "scores_at", "text_report"]

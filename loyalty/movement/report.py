@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from loyalty.definition import TIER_KEYS, Definition
+from loyalty.columns import header
+from loyalty.definition import PRESETS, TIER_KEYS, Definition, preset
 from loyalty.features import Features
+from loyalty.fmt import format_date, format_int, format_pct
+from loyalty.i18n import t
 from loyalty.movement.tiers import NOT_YET, Movement
-from loyalty.scoring import ScoreResult
-
-#: The columns a change list adds to a target list (:mod:`loyalty.targets`).
-LIST_EXTRA = ("previous_tier", "monetary")
+from loyalty.scoring import ScoreResult, tier_label
+from loyalty.targets import target_list
 
 
 def change_list(movement: Movement, k: int, direction: str, features: Features, scored: ScoreResult,
@@ -37,10 +38,6 @@ def change_list(movement: Movement, k: int, direction: str, features: Features, 
     Returns:
         The list, sorted as target lists are (score, then id).
     """
-    from loyalty.i18n import t
-    from loyalty.scoring import tier_label
-    from loyalty.targets import target_list
-
     ids = movement.moved(k, direction, tier)
     inside = features.frame.index.isin(ids)
     out = target_list(features.frame[inside], scored.frame[inside], definition, lang, form=form)
@@ -59,9 +56,6 @@ def change_list(movement: Movement, k: int, direction: str, features: Features, 
 
 
 def _list_header(key: str, form: str, lang: str) -> str:
-    from loyalty.columns import header
-    from loyalty.i18n import t
-
     if form == "key":
         return key
     return t("movement.col.previous_tier", lang) if key == "previous_tier" else header(key, lang)
@@ -78,10 +72,6 @@ def text_report(movement: Movement, definition: Definition, lang: str = "ja") ->
     Returns:
         The text (lines ending with a newline).
     """
-    from loyalty.fmt import format_date, format_int, format_pct
-    from loyalty.i18n import t
-    from loyalty.scoring import tier_label
-
     names = {k: tier_label(k, definition, lang) for k in TIER_KEYS}
     names[NOT_YET] = t("movement.state.not_yet", lang)
     out = [t("movement.cli.title", lang, every=t(f"movement.every.{movement.every}", lang),
@@ -106,9 +96,6 @@ def text_report(movement: Movement, definition: Definition, lang: str = "ja") ->
 def _definition_name(definition: Definition, lang: str) -> str:
     """The definition's name as the app shows it: a preset left under its own (Japanese)
     name is named in ``lang``; a name the user gave stays as it is."""
-    from loyalty.definition import PRESETS, preset
-    from loyalty.i18n import t
-
     if lang != "ja" and definition.preset in PRESETS and definition.name == preset(definition.preset).name:
         return t(f"preset.{definition.preset}", lang)
     return definition.name

@@ -177,11 +177,15 @@ class Movement:
                 "as_of": r["as_of"].isoformat(), "partial": bool(r["partial"]),
                 "customers": int(r["customers"]), "not_yet": int(r["not_yet"]),
                 "tiers": {k: int(r[k]) for k in TIER_KEYS},
-                "revenue_share": {k: (None if np.isnan(r[f"revenue_share_{k}"]) else round(float(r[f"revenue_share_{k}"]), 6))
-                                  for k in TIER_KEYS}})
+                "revenue_share": {k: _share(r[f"revenue_share_{k}"]) for k in TIER_KEYS}})
         flows = [{**row, "from_as_of": row["from_as_of"].isoformat(), "to_as_of": row["to_as_of"].isoformat()}
                  for row in self.flows().to_dict("records")]
         return {"every": self.every, "window_days": self.window_days, "periods": periods, "flows": flows}
+
+
+def _share(value: float) -> float | None:
+    """A revenue share for JSON: six decimals, null when the window has no revenue."""
+    return None if np.isnan(value) else round(float(value), 6)
 
 
 def compute(timeline: Timeline, definition: Definition, periods: Sequence[PeriodEnd], every: str = "month") -> Movement:

@@ -190,8 +190,8 @@ class Timeline:
             for k in _MONEY:
                 np.add.at(running[k], codes[done:hi], w[k][done:hi])  # one line after the other
             done = hi
-            # (an empty window would give bincount's integer zeros)
-            monetary = np.bincount(codes[lo:hi], weights=w["monetary"][lo:hi], minlength=self.n).astype(float, copy=False)
+            monetary = np.bincount(codes[lo:hi], weights=w["monetary"][lo:hi], minlength=self.n)
+            monetary = monetary.astype(float, copy=False)  # an empty window gives bincount's integer zeros
             yield {"monetary": monetary, **running}
 
     def _money_masked(self, days: list[int], window: int) -> Iterator[dict[str, np.ndarray]]:
