@@ -174,3 +174,32 @@ def test_in_english(sample):
     got = _metrics(at)
     assert got["Dropped out of Top customers"] == format_int(len(m.moved(len(m.periods) - 1, "out")))
     assert "New (not yet a customer before)" in _flow_bands(at)["encoding"]["color"]["scale"]["domain"]
+
+
+def test_the_flow_layout_fills_every_bar_exactly_with_its_bands():
+    """Bars stacked top → low (gap 3% of the tallest stack), a "new" bar under the stack
+    before the period end where customers enter; bands leave and reach their bars in
+    order, so what leaves and what arrives fill each bar exactly."""
+    from tests.test_movement import FIXTURE, TODAY, monetary_only
+    from tests.helpers import csv_input
+    from ui.movement import flow_layout
+
+    ds = load_dataset([csv_input(FIXTURE)], today=TODAY)
+    m = mv.compute(mv.Timeline(ds.transactions), monetary_only(), mv.data_period_ends(ds.transactions))
+    bars, bands = flow_layout(m)
+    gap = 0.03 * 4  # the tallest stack: March's four customers (nobody enters after it)
+    assert bars[["k", "state", "customers"]].to_numpy().tolist() == [
+        [0, "top", 1], [0, "new", 1], [1, "top", 1], [1, "low", 1], [1, "new", 2],
+        [2, "top", 2], [2, "middle", 1], [2, "low", 1]]
+    assert bars["y0"].tolist() == pytest.approx([0, 1 + gap, 0, 1 + gap, 2 + 2 * gap, 0, 2 + gap, 3 + 2 * gap])
+    ends = bands.groupby("band").agg(k=("k", "first"), source=("source", "first"), target=("target", "first"),
+                                     leave=("y0", "first"), arrive=("y0", "last"))
+    assert ends[["k", "source", "target"]].to_numpy().tolist() == [
+        [1, "top", "top"], [1, "new", "low"],                     # A stays; B enters low
+        [2, "top", "middle"], [2, "low", "top"],                  # A drops to middle; B rises to top
+        [2, "new", "top"], [2, "new", "low"]]                     # D enters top; C enters low
+    assert ends["leave"].tolist() == pytest.approx([0, 1 + gap, 0, 1 + gap, 2 + 2 * gap, 3 + 2 * gap])
+    # B reaches the top bar first (sources in tier order), D under it
+    assert ends["arrive"].tolist() == pytest.approx([0, 1 + gap, 2 + gap, 0, 1, 3 + 2 * gap])
+    assert (bands.groupby("band")["x"].agg(["min", "max"]).round(2).to_numpy().tolist()
+            == [[0.11, 0.89], [0.11, 0.89], [1.11, 1.89], [1.11, 1.89], [1.11, 1.89], [1.11, 1.89]])

@@ -9,7 +9,7 @@ scores at one period end (for the lists) likewise.
 The flow chart is an alluvial diagram drawn with Vega-Lite: at each period end a
 stacked bar per tier, and between two period ends one band per (tier before, tier
 after) whose height is the number of customers; customers who were not yet customers
-enter as grey bands from a "new" bar under the previous period end.
+enter as blue bands from a "new" bar under the previous period end.
 """
 
 from __future__ import annotations
