@@ -61,19 +61,19 @@ def _intro(m: mv.Movement, count: int, tl: dict[str, str]) -> None:
 def _kpis(m: mv.Movement, tl: dict[str, str]) -> None:
     """The top tier at the last period end, its revenue share, who joined and who left it."""
     now, before = m.summary.iloc[-1], m.summary.iloc[-2]
-    when = format_date(m.periods[-2].as_of)
+    when, as_of = format_date(m.periods[-2].as_of), format_date(m.periods[-1].as_of)
+    st.markdown(f"**{t('movement.kpi.heading', tier=tl['top'], as_of=as_of, before=when)}**")
     k1, k2, k3, k4 = st.columns(4)
-    k1.metric(t("movement.kpi.top", tier=tl["top"], as_of=format_date(m.periods[-1].as_of)), format_int(now["top"]),
-              delta=format_signed_int(int(now["top"] - before["top"])), help=t("movement.kpi.top_help", before=when),
-              border=True)
+    k1.metric(t("movement.kpi.top"), format_int(now["top"]), delta=format_signed_int(int(now["top"] - before["top"])),
+              help=t("movement.kpi.top_help", tier=tl["top"], as_of=as_of), border=True)
     share_delta = (now["revenue_share_top"] - before["revenue_share_top"]) * 100
-    k2.metric(t("movement.kpi.share", tier=tl["top"]), format_pct(now["revenue_share_top"]),
+    k2.metric(t("movement.kpi.share"), format_pct(now["revenue_share_top"]),
               delta=t("movement.kpi.points", delta=f"{share_delta:+.1f}") if pd.notna(share_delta) else None,
               help=t("movement.kpi.share_help", tier=tl["top"]), border=True)
     last = len(m.periods) - 1
-    k3.metric(t("movement.kpi.in", tier=tl["top"]), format_int(len(m.moved(last, "in"))),
+    k3.metric(t("movement.kpi.in"), format_int(len(m.moved(last, "in"))),
               help=t("movement.kpi.in_help", tier=tl["top"], before=when), border=True)
-    k4.metric(t("movement.kpi.out", tier=tl["top"]), format_int(len(m.moved(last, "out"))),
+    k4.metric(t("movement.kpi.out"), format_int(len(m.moved(last, "out"))),
               help=t("movement.kpi.out_help", tier=tl["top"], before=when), border=True)
 
 

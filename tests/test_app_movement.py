@@ -64,10 +64,12 @@ def test_the_page_renders_directly_with_the_domain_figures(sample):
     assert at.title[0].value == "ロイヤル層の推移"
     assert not at.error, [e.value for e in at.error]
     got = _metrics(at)
-    assert got[f"最重要顧客（{format_date(m.periods[-1].as_of)}）"] == format_int(m.summary["top"].iloc[-1])
-    assert got["最重要顧客の売上構成比"] == format_pct(m.summary["revenue_share_top"].iloc[-1])
-    assert got["新たに最重要顧客"] == format_int(len(m.moved(last, "in")))
-    assert got["最重要顧客から外れた"] == format_int(len(m.moved(last, "out")))
+    assert got == {"人数": format_int(m.summary["top"].iloc[-1]),
+                   "売上構成比": format_pct(m.summary["revenue_share_top"].iloc[-1]),
+                   "新たに加わった": format_int(len(m.moved(last, "in"))),
+                   "外れた": format_int(len(m.moved(last, "out")))}
+    heading = f"**最重要顧客（{format_date(m.periods[-1].as_of)} 時点、前の期末 {format_date(m.periods[-2].as_of)} との比較）**"
+    assert heading in [md.value for md in at.markdown]
     # the definition is named, and what has no history is said
     assert any("定義「BtoC EC（標準）」" in c.value for c in at.caption)
     assert "SNSでの反応、NPS（推奨度）" in at.info[0].value
@@ -126,7 +128,7 @@ def test_changing_the_period_changes_what_is_shown(sample):
     assert not at.exception
     m = expected(sample, "quarter", 8)
     got = _metrics(at)
-    assert got["最重要顧客から外れた"] == format_int(len(m.moved(len(m.periods) - 1, "out")))
+    assert got["外れた"] == format_int(len(m.moved(len(m.periods) - 1, "out")))
     assert any(c.value.startswith(f"{format_date(m.periods[0].as_of)} 〜 2026/10/31 の 8 期末（四半期ごと）")
                for c in at.caption)
     at.slider(key="w_mv_periods_quarter").set_value(3).run()
@@ -147,8 +149,9 @@ def test_after_an_upload_the_page_shows_that_data():
     m = expected(ds)
     assert [p.as_of.isoformat() for p in m.periods] == ["2024-01-31", "2024-02-29", "2024-03-31"]
     got = _metrics(at)
-    assert got["最重要顧客（2024/03/31）"] == format_int(m.summary["top"].iloc[-1])
-    assert got["新たに最重要顧客"] == format_int(len(m.moved(2, "in")))
+    assert got["人数"] == format_int(m.summary["top"].iloc[-1])
+    assert got["新たに加わった"] == format_int(len(m.moved(2, "in")))
+    assert any(md.value.startswith("**最重要顧客（2024/03/31 時点") for md in at.markdown)
     assert not at.info  # no customer table: nothing is taken "as it is today"
     assert any("購入明細から計算する項目だけ" in c.value for c in at.caption)
 
@@ -172,7 +175,7 @@ def test_in_english(sample):
     assert not at.exception
     assert at.title[0].value == "Movement over time"
     got = _metrics(at)
-    assert got["Dropped out of Top customers"] == format_int(len(m.moved(len(m.periods) - 1, "out")))
+    assert got["Dropped out"] == format_int(len(m.moved(len(m.periods) - 1, "out")))
     assert "New (not yet a customer before)" in _flow_bands(at)["encoding"]["color"]["scale"]["domain"]
 
 
