@@ -57,6 +57,7 @@ def _lists(at) -> list[pd.DataFrame]:
     return [df.value for df in at.dataframe if "前の期末の層" in df.value.columns]
 
 
+@pytest.mark.slow
 def test_the_page_renders_directly_with_the_domain_figures(sample):
     m = expected(sample)
     last = len(m.periods) - 1
@@ -81,6 +82,7 @@ def test_the_page_renders_directly_with_the_domain_figures(sample):
     assert "'2025/11'" in bands["encoding"]["x"]["axis"]["labelExpr"]
 
 
+@pytest.mark.slow
 def test_the_lists_counts_equal_the_flows(sample):
     m = expected(sample)
     flows = m.flows()
@@ -122,6 +124,7 @@ def _lists_key(at) -> list[pd.DataFrame]:
     return [df.value for df in at.dataframe if "previous_tier" in df.value.columns]
 
 
+@pytest.mark.slow
 def test_changing_the_period_changes_what_is_shown(sample):
     at = _app()
     at.segmented_control(key="w_mv_every").set_value("quarter").run()
@@ -137,6 +140,7 @@ def test_changing_the_period_changes_what_is_shown(sample):
     assert shown == "2026/06/30 〜 2026/10/31 の 3 期末（四半期ごと） 最後の期間は途中です（基準日 2026/10/31 まで）。"
 
 
+@pytest.mark.slow
 def test_after_an_upload_the_page_shows_that_data():
     at = AppTest.from_file(APP, default_timeout=180)
     at.run()
@@ -156,6 +160,7 @@ def test_after_an_upload_the_page_shows_that_data():
     assert any("購入明細から計算する項目だけ" in c.value for c in at.caption)
 
 
+@pytest.mark.slow
 def test_a_customer_level_upload_shows_the_empty_state():
     text = "顧客ID,最終購入日,購入回数,購入金額\nC1,2024/06/01,5,50000\nC2,2024/05/01,1,3000\n"
     at = AppTest.from_file(APP, default_timeout=180)
@@ -168,6 +173,7 @@ def test_a_customer_level_upload_shows_the_empty_state():
     assert not at.get("vega_lite_chart") and not at.metric
 
 
+@pytest.mark.slow
 def test_in_english(sample):
     m = expected(sample)
     at = _app()

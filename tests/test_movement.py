@@ -227,6 +227,7 @@ def test_a_partial_last_period_is_marked(fixture):
     assert m.customer_ids.tolist() == ["A", "B", "D"]  # C's first line (3/31) is after the as-of date
 
 
+@pytest.mark.slow
 def test_the_hand_made_file_equals_separate_scoring_at_every_day():
     ds = load_dataset([csv_input(FIXTURE)], today=TODAY)
     days = pd.date_range("2024-01-10", "2024-04-30", freq="2D").date
@@ -260,6 +261,7 @@ def test_customer_table_factors_are_named_as_taken_today(sample):
     assert mv.Timeline(sample.transactions, sample.customers).today_only(monetary_only()) == []
 
 
+@pytest.mark.slow
 def test_movement_counts_on_the_sample_data_are_the_separate_tier_counts(sample):
     d = defn.preset("b2c")
     periods = mv.data_period_ends(sample.transactions, count=12)

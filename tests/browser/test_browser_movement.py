@@ -18,7 +18,7 @@ from loyalty.pipeline import InputFile, load_dataset
 
 from .figures import ROOT, SAMPLE_FILES
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @lru_cache(maxsize=1)
