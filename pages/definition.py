@@ -191,7 +191,7 @@ def _factors_tab(available: set[str], problems: list[str]) -> list[str]:
                    format_func=lambda k: t(f"factor.{k}") + ("" if k in available else t("wb.no_data")),
                    # 3-5 factors, as the seeds advise; a loaded definition with more keeps them
                    max_selections=max(5, len(st.session_state.get("w_def_factors") or [])),
-                   help=t("wb.factors_select_help"))
+                   help=t("wb.factors_select_help"), placeholder=t("wb.factors_placeholder"))
     chosen = list(st.session_state["w_def_factors"])
     if not chosen:
         problems.append(t("wb.no_factors"))
@@ -330,16 +330,16 @@ def _tier_counts(res, base) -> None:
     """Customers per tier now (with the change against the saved definition) and how many moved."""
     tl = components.tier_labels()
     counts = res.frame["tier"].value_counts()
-    cols = st.columns(4)
-    for col, key in zip(cols, TIER_KEYS):
+    row = components.metric_row()  # wraps rather than cutting a long label
+    for key in TIER_KEYS:
         before = int((base.frame["tier"] == key).sum())
         now = int(counts.get(key, 0))
         # the sign says the direction: no arrow as well
-        col.metric(tl[key], format_int(now), delta=format_signed_int(now - before) if now != before else None,
+        row.metric(tl[key], format_int(now), delta=format_signed_int(now - before) if now != before else None,
                    delta_color="off", delta_arrow="off")
     moves = tier_moves(base.frame["tier"], res.frame["tier"])
     moved = int(moves.to_numpy().sum() - moves.to_numpy().trace())
-    cols[3].metric(t("definition.moved"), format_int(moved), help=t("definition.moved_help"))
+    row.metric(t("definition.moved"), format_int(moved), help=t("definition.moved_help"))
     if moved:
         with st.expander(t("wb.moves_detail")):
             view = moves.rename(index=tl, columns=tl)

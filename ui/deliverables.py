@@ -226,7 +226,8 @@ def list_columns_picker(pt: PassThrough | None) -> PassThrough | None:
     if "w_list_columns" not in st.session_state or not set(st.session_state["w_list_columns"]) <= set(columns):
         order = {r: i for i, r in enumerate(CONTACT_ROLES)}
         st.session_state["w_list_columns"] = sorted((c for c in columns if c in pt.roles), key=lambda c: order[pt.roles[c]])
-    chosen = st.multiselect(t("export.columns"), columns, key="w_list_columns", help=t("export.columns_help"))
+    chosen = st.multiselect(t("export.columns"), columns, key="w_list_columns", help=t("export.columns_help"),
+                            placeholder=t("widget.choose_options"))
     return pt.pick(chosen)
 
 
