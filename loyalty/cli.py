@@ -25,7 +25,7 @@ from loyalty.i18n import error, t
 EXIT_USER_ERROR = 2
 #: The purchase models ``clv --model`` offers (their keys in loyalty.clv.registry.MODELS,
 #: written here so that parsing the command line does not import scipy).
-CLV_MODELS = ("bgnbd",)
+CLV_MODELS = ("bgnbd", "pareto", "mbgnbd")
 EXIT_INTERNAL = 1
 
 
