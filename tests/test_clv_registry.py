@@ -15,7 +15,7 @@ from tests.fixtures_clv import cdnow_bg, cdnow_summary, cdnow_tx  # noqa: F401 (
 def test_the_cli_offers_exactly_the_registered_models() -> None:
     from loyalty.cli import CLV_MODELS, _parser
 
-    assert CLV_MODELS == tuple(clv.MODELS) == ("bgnbd", "pareto", "mbgnbd")
+    assert CLV_MODELS == (*clv.MODELS, *clv.CONTRACT_MODELS) == ("bgnbd", "pareto", "mbgnbd", "sbg")
     assert clv.DEFAULT_MODEL == CLV_MODELS[0] == "bgnbd"
     args = _parser().parse_args(["clv", "x.csv"])
     assert (args.model, args.auto_penalizer, args.penalizer) == ("bgnbd", True, 0.0)

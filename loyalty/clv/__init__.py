@@ -26,6 +26,7 @@ The package, one module per concern:
 ``holdout``               the calibration/holdout comparison (FHL 2005, Figure 5)
 ``api``                   :func:`fit` / :func:`forecast` (and :func:`run`, :func:`holdout_check`):
                           the one entry point of the CLI and the app, with the penalizer retry
+``contracts``             survivors tables and contract lines -> the sBG fit, DERL per contract
 ``common``                time units, dates, argument checks
 ========================  ===================================================================
 

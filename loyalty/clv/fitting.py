@@ -56,6 +56,11 @@ GRAD_TOL: float = 1e-4
 MAX_LOG_SE: float = 10.0
 #: Iterations over which :func:`minimise` watches for a parameter running off along a ridge.
 RIDGE_WINDOW: int = 5
+#: Beyond 1e-4 .. 1e4 a parameter is "far out": there a window that gains less than
+#: :data:`FLAT_GAIN` in total log-likelihood while moving further out is a ridge.
+RIDGE_FAR: float = math.log(1e4)
+#: A gain in total log-likelihood too small to count as evidence (a likelihood ratio of e).
+FLAT_GAIN: float = 1.0
 
 #: An objective: log-parameters -> (mean negative log-likelihood + penalty, its gradient, total loglik).
 Objective = Callable[[np.ndarray], tuple[float, np.ndarray, float]]
@@ -269,11 +274,17 @@ def minimise(objective: Objective, x0: np.ndarray, n_customers: float) -> tuple[
     L-BFGS-B with the analytic gradient; when that does not reach :data:`GRAD_TOL`,
     Nelder-Mead from the same start and an L-BFGS-B polish, keeping the better end.
 
-    L-BFGS-B is stopped early when it is crawling along a ridge towards the box: when over
-    the last :data:`RIDGE_WINDOW` iterations some log-parameters moved outwards by d >= 1
-    while the total log-likelihood gained less than d^2 / (2 MAX_LOG_SE^2) - less than it
-    must gain if the standard error in that direction were within :data:`MAX_LOG_SE`, so
-    the fit would be refused anyway (and far out such steps are the slowest to evaluate).
+    L-BFGS-B is stopped early when it is crawling along a ridge towards the box (the fit
+    would be refused anyway, and far out such steps are the slowest to evaluate: a
+    Pareto/NBD step near beta = 1e6 costs seconds), when over the last :data:`RIDGE_WINDOW`
+    iterations some log-parameters moved outwards by d and
+
+    * d >= 1 while the total log-likelihood gained less than d^2 / (2 MAX_LOG_SE^2) - less
+      than it must gain if the standard error in that direction were within
+      :data:`MAX_LOG_SE`; or
+    * d >= 1, they are far out (beyond :data:`RIDGE_FAR`) and the gain is below
+      :data:`FLAT_GAIN`: the data no longer prefer going further; or
+    * one of them reached the box (a fit that ends there is refused).
 
     Args:
         objective: log-parameters -> (objective, gradient, loglik).
@@ -303,8 +314,15 @@ def minimise(objective: Objective, x0: np.ndarray, n_customers: float) -> tuple[
         p0, f0 = seen[-RIDGE_WINDOW - 1]
         outward = np.abs(p) - np.abs(p0)
         d = float(outward.max())
-        if d >= 1.0 and (f0 - f) * n_customers < d * d / (2.0 * MAX_LOG_SE**2):
+        gain = (f0 - f) * n_customers
+        far = (np.abs(p) > RIDGE_FAR) & (outward > 0)
+        if d >= 1.0 and gain < d * d / (2.0 * MAX_LOG_SE**2):
             ridge.extend(int(i) for i in np.flatnonzero(outward >= 0.5 * d))
+        elif d >= 1.0 and far.any() and gain < FLAT_GAIN:
+            ridge.extend(int(i) for i in np.flatnonzero(far))
+        elif (np.abs(p) >= LOG_BOUND - _AT_BOUND).any() and d > 0:
+            ridge.extend(int(i) for i in np.flatnonzero(np.abs(p) >= LOG_BOUND - _AT_BOUND))
+        if ridge:
             raise StopIteration
 
     def polish(p: np.ndarray, callback: Any = None) -> Any:
