@@ -27,6 +27,8 @@ The package, one module per concern:
 ``api``                   :func:`fit` / :func:`forecast` (and :func:`run`, :func:`holdout_check`):
                           the one entry point of the CLI and the app, with the penalizer retry
 ``contracts``             survivors tables and contract lines -> the sBG fit, DERL per contract
+``choice``                every purchase model on one holdout; the one that forecasts best
+``alive``                 does P(alive) separate customers, P(alive) by silence, the churn-risk list
 ``common``                time units, dates, argument checks
 ========================  ===================================================================
 
@@ -47,7 +49,9 @@ from loyalty.clv.api import (
     penalizer_ladder,
     run,
 )
+from loyalty.clv.alive import PAliveCheck, check_p_alive, churn_risk, p_alive_by_recency
 from loyalty.clv.bgnbd import BGNBDFit, bgnbd_loglik, fit_bgnbd, simulate_summary
+from loyalty.clv.choice import ModelComparison, compare_models
 from loyalty.clv.common import DAYS_PER_MONTH, TIME_UNITS
 from loyalty.clv.fitting import MIN_CUSTOMERS
 from loyalty.clv.gamma_gamma import (
@@ -81,11 +85,16 @@ __all__ = [
     "GammaGammaFit",
     "HoldoutCheck",
     "MBGNBDFit",
+    "ModelComparison",
+    "PAliveCheck",
     "Model",
     "ParetoNBDFit",
     "PenalizerChoice",
     "SBGFit",
     "bgnbd_loglik",
+    "check_p_alive",
+    "churn_risk",
+    "compare_models",
     "customer_lifetime_value",
     "expected_average_value",
     "expected_purchases",
@@ -97,6 +106,7 @@ __all__ = [
     "get_model",
     "holdout_check",
     "holdout_comparison",
+    "p_alive_by_recency",
     "penalizer_ladder",
     "probability_alive",
     "run",

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from loyalty.clv import sbg
+import loyalty.clv.sbg as sbg
 from loyalty.clv.api import PenalizerChoice, with_penalizer_retry
 from loyalty.clv.common import check_penalizer
 from loyalty.errors import LoyaltyError

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import Any, Callable, Iterator
 
@@ -444,6 +444,26 @@ def fit_log_params(objective: Objective, x0: np.ndarray, names: tuple[str, ...],
     return logp, msg, stderr
 
 
+@dataclass
+class FitRefusal(LoyaltyError):
+    """A fit refused because regularisation may help (``field="penalizer"``), saying of which
+    model and which parameters, so a caller can explain a penalizer it applied without
+    quoting the refusal's advice.
+
+    Attributes:
+        model: the model key.
+        params: the parameters that ran off (empty when the fit did not converge).
+    """
+
+    model: str = ""
+    params: tuple[str, ...] = ()
+
+
+def _refusal(base: LoyaltyError, model: str, params: list[str]) -> FitRefusal:
+    return FitRefusal(**{f.name: getattr(base, f.name) for f in fields(LoyaltyError)}, model=model,
+                      params=tuple(params))
+
+
 def convergence_error(model: str, detail: str) -> LoyaltyError:
     """The optimiser did not converge: suggest more data or a penalizer.
 
@@ -451,8 +471,8 @@ def convergence_error(model: str, detail: str) -> LoyaltyError:
         model: model key.
         detail: the optimiser's state, for the English message (developers read it).
     """
-    return error("clv.error.not_converged", field="penalizer", model=model_name(model),
-                 detail={"ja": "", "en": f" ({detail})"})
+    return _refusal(error("clv.error.not_converged", field="penalizer", model=model_name(model),
+                          detail={"ja": "", "en": f" ({detail})"}), model, [])
 
 
 def degenerate_error(model: str, names: list[str]) -> LoyaltyError:
@@ -463,6 +483,6 @@ def degenerate_error(model: str, names: list[str]) -> LoyaltyError:
         names: the parameters that cannot be determined.
     """
     meanings = {lang: list(dict.fromkeys(t(meaning_key(model, nm), lang) for nm in names)) for lang in LANGUAGES}
-    return error("clv.error.degenerate", field="penalizer", model=model_name(model),
-                 what={"ja": "・".join(f"「{m}」" for m in meanings["ja"]), "en": " / ".join(meanings["en"])},
-                 params=", ".join(names))
+    return _refusal(error("clv.error.degenerate", field="penalizer", model=model_name(model),
+                          what={"ja": "・".join(f"「{m}」" for m in meanings["ja"]), "en": " / ".join(meanings["en"])},
+                          params=", ".join(names)), model, names)

@@ -64,8 +64,8 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-from loyalty.clv import fitting as fit_
-from loyalty.clv import hypergeometric as _hyp
+import loyalty.clv.fitting as fit_
+import loyalty.clv.hypergeometric as _hyp
 from loyalty.clv.common import check_forecast_length, check_penalizer, check_time_unit
 
 __all__ = ["ParetoNBDFit", "loglik", "fit", "probability_alive", "expected_purchases", "simulate"]

@@ -23,7 +23,9 @@ from typing import Any, Callable, Protocol
 import numpy as np
 import pandas as pd
 
-from loyalty.clv import bgnbd, mbgnbd, pareto_nbd
+import loyalty.clv.bgnbd as bgnbd
+import loyalty.clv.mbgnbd as mbgnbd
+import loyalty.clv.pareto_nbd as pareto_nbd
 from loyalty.clv.common import summary_arrays
 from loyalty.i18n import error
 

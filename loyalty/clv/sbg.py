@@ -54,7 +54,7 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-from loyalty.clv import fitting as fit_
+import loyalty.clv.fitting as fit_
 from loyalty.clv.common import check_penalizer
 from loyalty.i18n import error
 
