@@ -88,7 +88,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--as-of", metavar="YYYY-MM-DD",
                    help="sbg with contract lines: the day they describe (default: the latest start or end date)")
     c.add_argument("--period-months", type=int, default=12,
-                   help="sbg with contract lines: months per contract period (default: 12; 1 = monthly)")
+                   help="sbg: months per contract period (default: 12; 1 = monthly); counts the renewals of "
+                        "contract lines and turns --monthly-discount-rate into a rate per period for DERL")
     c.add_argument("--json", action="store_true", help="print the fitted parameters as JSON")
     c.add_argument("--output", metavar="FILE", help="write per-customer (sbg: per-contract) values (CSV or XLSX)")
     c.add_argument("--map", action="append", default=[], metavar="ROLE=COLUMN")
