@@ -117,8 +117,9 @@ def _penalizer_note(result: clv.CLVResult) -> None:
     model = uc.model_label(result.model)
     if choice.reason is not None:
         params = clv.alive.penalty_params(choice)
-        text = (t("clv.penalty.auto", model=model, what=uc.penalty_what(result.model, params), penalizer=f"{choice.used:g}")
-                if params else t("clv.penalty.auto_converge", model=model, penalizer=f"{choice.used:g}"))
+        used = f"{choice.used:g}"
+        text = (t("clv.penalty.auto", model=model, what=uc.penalty_what(result.model, params), penalizer=used)
+                if params else t("clv.penalty.auto_converge", model=model, penalizer=used))
         st.info(text, icon=":material/tune:")
     elif choice.used > 0:
         st.info(t("clv.penalty.manual", penalizer=f"{choice.used:g}"), icon=":material/tune:")

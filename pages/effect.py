@@ -284,7 +284,8 @@ def render() -> None:
         ch, cust = _choices(src)
         with st.spinner(t("common.loading")):
             a = ue.analyse(src, ch, cust)
-        measure_log_ui.remember_effect(a.effect, source=src.name, days=ch.days if ch.outcome.startswith("line:") else None)
+        measure_log_ui.remember_effect(a.effect, source=src.name,
+                                       days=ch.days if ch.outcome.startswith("line:") else None)
     except LoyaltyError as exc:
         state.show_error(exc)
         return

@@ -28,6 +28,7 @@ ORDERS = ROOT / "sample_data" / "orders_cp932.csv"
 CUSTOMERS = ROOT / "sample_data" / "customers.csv"
 RETAIL = ROOT.parent / "shared" / "datasets" / "online_retail" / "online_retail.csv.gz"
 CLV = "pages/clv.py"
+pytestmark = pytest.mark.slow  # every test renders the page (several seconds each on this machine)
 
 
 def _app(page: str = CLV) -> AppTest:
@@ -207,9 +208,11 @@ def test_the_contract_section_fits_the_papers_cohort_and_hands_derl_to_the_ltv_t
 
 
 def test_contract_lines_uploaded_on_the_page_are_counted_and_valued():
-    lines = "契約番号,開始日,解約日,年間契約額\n" + "".join(
-        f"K{i:03d},{2015 + i % 8}/04/01,{'' if i % 3 == 0 else f'{2016 + i % 8 + i % 2}/04/01'},{100000 * (1 + i % 5)}\n"
-        for i in range(90))
+    def line(i: int) -> str:
+        end = "" if i % 3 == 0 else f"{2016 + i % 8 + i % 2}/04/01"
+        return f"K{i:03d},{2015 + i % 8}/04/01,{end},{100000 * (1 + i % 5)}\n"
+
+    lines = "契約番号,開始日,解約日,年間契約額\n" + "".join(line(i) for i in range(90))
     at = _app()
     at.segmented_control(key="w_clv_kind").set_value("contract").run()
     at.file_uploader(key="w_clv_contract_upload").set_value(("契約.csv", lines.encode("cp932"), "text/csv")).run()

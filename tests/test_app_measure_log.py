@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from loyalty.i18n import t
@@ -14,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 
 
+@pytest.mark.slow
 def test_a_run_is_recorded_with_its_campaign_effect_and_shown_in_the_action_plan():
     at = AppTest.from_file(APP, default_timeout=300)
     at.run()

@@ -85,6 +85,30 @@ def test_the_optimiser_stops_early_on_a_ridge_and_names_the_parameters_running_o
     assert "「解約のしやすさ」（パラメータ beta）を定められず" in err.value.ja
 
 
+def test_every_fit_step_runs_inside_the_one_blas_thread_limit(monkeypatch) -> None:
+    import contextlib
+
+    calls = []
+
+    class Controller:  # stands in for threadpoolctl's ThreadpoolController
+        @contextlib.contextmanager
+        def limit(self, *, limits, user_api):
+            calls.append(("enter", limits, user_api))
+            yield
+            calls.append(("exit", limits, user_api))
+
+    monkeypatch.setattr(fitting, "_blas_controller", lambda: Controller())
+    seen = []
+
+    def objective(p):
+        seen.append(len(calls))
+        return float(p @ p), 2 * p, -float(p @ p)
+
+    fitting.fit_log_params(objective, np.array([0.5, -0.3]), ("r", "alpha"), 100.0, "bgnbd")
+    assert calls == [("enter", 1, "blas"), ("exit", 1, "blas")]
+    assert seen and set(seen) == {1}  # every evaluation, the checks' included, inside the limit
+
+
 def test_fits_run_with_one_blas_thread_and_restore_the_pool_after() -> None:
     threadpoolctl = pytest.importorskip("threadpoolctl", reason="threadpoolctl is in requirements.txt")
     before = [p["num_threads"] for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]

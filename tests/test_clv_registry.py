@@ -53,7 +53,8 @@ def test_the_other_purchase_models_fit_and_predict_as_their_modules_do(cdnow_sum
     assert (model.name, model.params, model_of(fit)) == (name, mod.PARAMS, model)
     assert list(fit.params()) == [*model.params, "loglik"]
     np.testing.assert_array_equal(clv.probability_alive(fit, x, tx, T), mod.probability_alive(fit, x, tx, T))
-    np.testing.assert_array_equal(clv.expected_purchases(fit, 10.0, x, tx, T), mod.expected_purchases(fit, 10.0, x, tx, T))
+    np.testing.assert_array_equal(clv.expected_purchases(fit, 10.0, x, tx, T),
+                                  mod.expected_purchases(fit, 10.0, x, tx, T))
 
 
 def test_unknown_models_and_fits_are_refused() -> None:

@@ -173,8 +173,8 @@ def _contract_lines(frame: pd.DataFrame, name: str, rows: np.ndarray, start_col:
     if pay_col is not None:
         text = frame[pay_col].astype("str").str.replace(",", "", regex=False).str.replace("¥", "", regex=False)
         out["payment"] = pd.to_numeric(text.str.strip(), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    return ContractTable(kind="contracts", name=name, renewals=renewals, active=active,
-                         customers=np.ones(renewals.size), frame=out, as_of=day.date(), period_months=int(period_months))
+    return ContractTable(kind="contracts", name=name, renewals=renewals, active=active, customers=np.ones(renewals.size),
+                         frame=out, as_of=day.date(), period_months=int(period_months))
 
 
 @dataclass(frozen=True)
