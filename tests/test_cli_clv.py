@@ -9,8 +9,7 @@ Fader & Hardie (2007): alpha 0.704, beta 1.182, LL -1680.27.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,11 +23,30 @@ CDNOW = [str(DATA / "cdnow_sample.txt"), "--map", "customer_id=列1", "--map", "
 SURVIVORS = str(DATA / "sbg_regular_survivors.csv")
 
 
-def run(*args):
-    return subprocess.run([sys.executable, "-m", "loyalty", *args], cwd=ROOT, capture_output=True, timeout=300)
+@dataclass
+class Result:
+    """What a run of the command line left: exit status, standard output and error (bytes, as a process)."""
+
+    returncode: int
+    stdout: bytes
+    stderr: bytes
 
 
-def test_sbg_on_the_papers_survivors_prints_alpha_beta_and_loglik():
+@pytest.fixture
+def run(capsys):
+    """``run(*args)``: ``python -m loyalty *args`` in this process (loyalty.cli.main, as __main__ calls it)."""
+    from loyalty.cli import main
+
+    def call(*args) -> Result:
+        capsys.readouterr()
+        code = main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return Result(code, out.encode("utf-8"), err.encode("utf-8"))
+
+    return call
+
+
+def test_sbg_on_the_papers_survivors_prints_alpha_beta_and_loglik(run):
     res = run("clv", SURVIVORS, "--model", "sbg", "--json")
     assert res.returncode == 0, res.stderr.decode()
     out = json.loads(res.stdout)
@@ -38,7 +56,7 @@ def test_sbg_on_the_papers_survivors_prints_alpha_beta_and_loglik():
     assert res.stderr == b""  # no penalizer was needed
 
 
-def test_sbg_output_gives_each_period_its_projection_and_derl(tmp_path):
+def test_sbg_output_gives_each_period_its_projection_and_derl(run, tmp_path):
     from loyalty.clv import sbg
 
     out = tmp_path / "sbg.csv"
@@ -51,7 +69,7 @@ def test_sbg_output_gives_each_period_its_projection_and_derl(tmp_path):
     assert table["projected"].round().astype(int).tolist() == [1000, 627, 474, 388, 332, 292, 262, 239]
 
 
-def test_sbg_on_contract_lines_in_cp932_writes_renewals_derl_and_residual_value(tmp_path):
+def test_sbg_on_contract_lines_in_cp932_writes_renewals_derl_and_residual_value(run, tmp_path):
     lines = ("契約番号,開始日,解約日,月額\n"
              + "".join(f"K{i:03d},2023/01/{1 + i % 28:02d},{'2023/%02d/15' % (2 + i % 9) if i % 3 else ''},"
                        f"{10000 + 100 * i}\n" for i in range(60)))
@@ -78,7 +96,7 @@ def test_sbg_on_contract_lines_in_cp932_writes_renewals_derl_and_residual_value(
     assert table.loc[1, "residual_value"] == 0.0
 
 
-def test_pareto_on_cdnow_prints_the_published_parameters_under_its_own_key():
+def test_pareto_on_cdnow_prints_the_published_parameters_under_its_own_key(run):
     res = run("clv", *CDNOW, "--model", "pareto", "--json")
     assert res.returncode == 0, res.stderr.decode()
     out = json.loads(res.stdout)
@@ -92,7 +110,7 @@ def test_pareto_on_cdnow_prints_the_published_parameters_under_its_own_key():
     assert [round(out["gamma_gamma"][k], 2) for k in ("p", "q", "gamma")] == [6.25, 3.74, 15.44]
 
 
-def test_mbgnbd_on_cdnow_prints_its_parameters_and_per_customer_values(tmp_path):
+def test_mbgnbd_on_cdnow_prints_its_parameters_and_per_customer_values(run, tmp_path):
     out = tmp_path / "mbg.csv"
     res = run("clv", *CDNOW, "--model", "mbgnbd", "--json", "--output", str(out))
     assert res.returncode == 0, res.stderr.decode()
@@ -110,7 +128,7 @@ def test_mbgnbd_on_cdnow_prints_its_parameters_and_per_customer_values(tmp_path)
 
 @pytest.mark.slow
 @pytest.mark.parametrize("model", ["pareto", "mbgnbd", "bgnbd"])
-def test_every_purchase_model_reports_the_automatic_penalizer(model):
+def test_every_purchase_model_reports_the_automatic_penalizer(run, model):
     sample = str(ROOT / "sample_data" / "orders_cp932.csv")
     res = run("--lang", "en", "clv", sample, "--model", model, "--json")
     assert res.returncode == 0, res.stderr.decode()
@@ -128,14 +146,14 @@ def test_every_purchase_model_reports_the_automatic_penalizer(model):
     (["clv", str(ROOT / "sample_data" / "orders_cp932.csv"), "--model", "sbg"], "not a contract table"),
     (["clv", SURVIVORS, "--model", "sbg", "--penalizer", "-1"], "penalizer must be a number >= 0"),
 ])
-def test_sbg_refusals_exit_2_with_a_message_and_no_traceback(args, words):
+def test_sbg_refusals_exit_2_with_a_message_and_no_traceback(run, args, words):
     res = run("--lang", "en", *args)
     assert res.returncode == 2
     assert words in res.stderr.decode() and "Traceback" not in res.stderr.decode()
     assert res.stdout == b""
 
 
-def test_a_survivors_table_that_grows_is_refused_naming_its_row(tmp_path):
+def test_a_survivors_table_that_grows_is_refused_naming_its_row(run, tmp_path):
     src = tmp_path / "grows.csv"
     src.write_text("期間,継続人数\n0,1000\n1,631\n2,700\n", encoding="utf-8")
     res = run("--lang", "en", "clv", str(src), "--model", "sbg")

@@ -93,9 +93,12 @@ def _form(target: str, lang: str) -> None:
             c1.text_input(t("measure_log.measure"), key="w_log_measure")
         c2.date_input(t("measure_log.date"), value=date.today(), format="YYYY/MM/DD", key="w_log_date")
         c3, c4, c5 = st.columns(3)
-        c3.number_input(t("measure_log.sent"), min_value=0, value=None, step=1, key="w_log_sent")
-        c4.number_input(t("measure_log.responded"), min_value=0, value=None, step=1, key="w_log_responded")
-        c5.number_input(t("measure_log.revenue"), min_value=0.0, value=None, step=1000.0, key="w_log_revenue")
+        c3.number_input(t("measure_log.sent"), min_value=0, value=None, step=1, key="w_log_sent",
+                        help=t("measure_log.sent_help"))
+        c4.number_input(t("measure_log.responded"), min_value=0, value=None, step=1, key="w_log_responded",
+                        help=t("measure_log.responded_help"))
+        c5.number_input(t("measure_log.revenue"), min_value=0.0, value=None, step=1000.0, key="w_log_revenue",
+                        help=t("measure_log.revenue_help"))
         st.text_input(t("measure_log.note"), key="w_log_note")
         last = st.session_state.get(LAST_EFFECT)
         if last:
