@@ -1,4 +1,4 @@
-"""Benchmark of loyalty.clv_models (Pareto/NBD, MBG/NBD, sBG) on simulated customers, against lifetimes.
+"""Benchmark of loyalty.clv's Pareto/NBD, MBG/NBD and sBG fits on simulated customers, against lifetimes.
 
 Prints figures; passes or fails nothing.  For each model, ``--n`` customers (default
 1,000,000) are drawn from the model itself (the generators in the modules; parameters
@@ -25,8 +25,11 @@ Data (weeks; T uniform on the day grid up to 78 weeks):
   observed for 1..24 renewal decisions.
 
 On a busy machine OpenBLAS threads make every L-BFGS-B iteration slow (scipy calls BLAS
-there); ``--blas-threads 1`` sets OPENBLAS_NUM_THREADS / OMP_NUM_THREADS / MKL_NUM_THREADS
-before numpy is imported, to show the difference.
+there).  Our fits run with one BLAS thread (threadpoolctl, :func:`loyalty.clv.fitting.single_blas_thread`);
+the header says whether threadpoolctl is installed.  ``--blas-threads N`` sets
+OPENBLAS_NUM_THREADS / OMP_NUM_THREADS / MKL_NUM_THREADS before numpy is imported (it then
+also limits lifetimes, whose fits otherwise run with the machine's default).
+BG/NBD at 1M customers is in ``bench/bench_clv.py``.
 
 Usage: python bench/bench_clv_models.py [--n 1000000] [--runs 3] [--skip-lifetimes]
        [--lifetimes-runs 1] [--lifetimes-per-customer] [--blas-threads N] [--seed 20240601]
@@ -75,7 +78,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from measure import timed, traced_peak_mib  # noqa: E402
-from loyalty.clv_models import mbgnbd, pareto_nbd, sbg  # noqa: E402
+from loyalty.clv import fitting, mbgnbd, pareto_nbd, sbg  # noqa: E402
 from loyalty.errors import LoyaltyError  # noqa: E402
 
 PARETO = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.668}
@@ -154,7 +157,7 @@ def noncontractual(name: str, module: Any, true: dict[str, float], lifetimes_cls
     fitted = bench_ours(name, lambda: module.fit(sim["frequency"], sim["recency"], sim["T"], time_unit="weeks"),
                         true, max(args.runs, 1))
     if with_lifetimes:
-        bench_lifetimes(lifetimes_cls, sim, module.loglik, module._NAMES, max(args.lifetimes_runs, 1),
+        bench_lifetimes(lifetimes_cls, sim, module.loglik, module.PARAMS, max(args.lifetimes_runs, 1),
                         args.lifetimes_per_customer)
     if fitted is not None:
         bench_predictions(module, fitted, sim, max(args.runs, 1))
@@ -184,7 +187,9 @@ def main(args: argparse.Namespace) -> None:
             with_lifetimes = False
             versions += "; lifetimes not installed: comparison skipped"
     blas = os.environ.get("OPENBLAS_NUM_THREADS", "unset")
-    print(f"{versions}; OPENBLAS_NUM_THREADS={blas}; {args.runs} runs per figure of ours (median); "
+    ours = "one BLAS thread (threadpoolctl)" if fitting._blas_controller() is not None else \
+        "threadpoolctl NOT installed: BLAS threads not limited"
+    print(f"{versions}; OPENBLAS_NUM_THREADS={blas}; our fits: {ours}; {args.runs} runs per figure of ours (median); "
           "peak = tracemalloc peak of a separate run")
     noncontractual("Pareto/NBD", pareto_nbd, PARETO, "ParetoNBDFitter", args, with_lifetimes)
     noncontractual("MBG/NBD", mbgnbd, MBG, "ModifiedBetaGeoFitter", args, with_lifetimes)

@@ -22,9 +22,10 @@ from loyalty.errors import LoyaltyError
 from loyalty.i18n import error, t
 
 EXIT_USER_ERROR = 2
-#: The purchase models ``clv --model`` offers (their keys in loyalty.clv.registry.MODELS,
-#: written here so that parsing the command line does not import scipy).
-CLV_MODELS = ("bgnbd",)
+#: The models ``clv --model`` offers: the purchase models (their keys in loyalty.clv.registry.MODELS)
+#: and the contractual sBG (loyalty.clv.registry.CONTRACT_MODELS), written here so that parsing
+#: the command line does not import scipy.
+CLV_MODELS = ("bgnbd", "pareto", "mbgnbd", "sbg")
 EXIT_INTERNAL = 1
 
 
@@ -66,10 +67,13 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--sheet", metavar="NAME")
     q.add_argument("--drop-duplicates", action="store_true")
 
-    c = sub.add_parser("clv", help="fit BG/NBD + Gamma-Gamma and predict customer lifetime value")
-    c.add_argument("inputs", nargs="+", metavar="INPUT")
+    c = sub.add_parser("clv", help="fit a lifetime model (purchases: BG/NBD, Pareto/NBD, MBG/NBD + Gamma-Gamma; "
+                                   "contracts: sBG) and predict customer lifetime value")
+    c.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="transactions; for --model sbg one table of period, survivors or of contract lines "
+                        "(customer, start, end[, payment])")
     c.add_argument("--model", choices=list(CLV_MODELS), default=CLV_MODELS[0],
-                   help=f"purchase model (default: {CLV_MODELS[0]})")
+                   help=f"lifetime model (default: {CLV_MODELS[0]}; sbg = contract renewals)")
     c.add_argument("--calibration-end", metavar="YYYY-MM-DD")
     c.add_argument("--time-unit", choices=["days", "weeks"], default="weeks")
     c.add_argument("--horizon-months", type=int, default=12)
@@ -79,8 +83,13 @@ def _parser() -> argparse.ArgumentParser:
                         "0.001, then 0.01 (a note on stderr says so)")
     c.add_argument("--no-auto-penalizer", dest="auto_penalizer", action="store_false",
                    help="fail instead of retrying with a larger penalizer")
+    c.add_argument("--as-of", metavar="YYYY-MM-DD",
+                   help="sbg with contract lines: the day they describe (default: the latest start or end date)")
+    c.add_argument("--period-months", type=int, default=12,
+                   help="sbg: months per contract period (default: 12; 1 = monthly); counts the renewals of "
+                        "contract lines and turns --monthly-discount-rate into a rate per period for DERL")
     c.add_argument("--json", action="store_true", help="print the fitted parameters as JSON")
-    c.add_argument("--output", metavar="FILE", help="write per-customer values (CSV or XLSX)")
+    c.add_argument("--output", metavar="FILE", help="write per-customer (sbg: per-contract) values (CSV or XLSX)")
     c.add_argument("--map", action="append", default=[], metavar="ROLE=COLUMN")
     c.add_argument("--sheet", metavar="NAME")
     _effect_parser(sub)
@@ -358,6 +367,8 @@ def _text(exc: LoyaltyError, lang: str) -> str:
 def cmd_clv(args, lang: str) -> int:
     from loyalty import clv
 
+    if args.model in clv.CONTRACT_MODELS:
+        return _clv_contracts(args, lang)
     dataset = _load(args)
     if dataset.transactions is None:
         raise error("clv.error.needs_transactions")
@@ -377,6 +388,29 @@ def cmd_clv(args, lang: str) -> int:
                      args.output, sheet_name="clv", lang=lang)
     if args.json or not args.output:
         print(json.dumps(result.params_dict(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _clv_contracts(args, lang: str) -> int:
+    """``clv --model sbg``: the sBG fit of a survivors table or of contract lines."""
+    from loyalty.clv import contracts
+    from loyalty.readers import read_path
+
+    if len(args.inputs) != 1:
+        raise error("clv.error.sbg_one_input", count=len(args.inputs))
+    raw = read_path(args.inputs[0], sheet=args.sheet)
+    table = contracts.read_contract_table(raw.frame, name=raw.name, row_numbers=raw.row_numbers,
+                                          as_of=_parse_date(args.as_of, "--as-of"), period_months=args.period_months)
+    cfit = contracts.fit_contracts(table, penalizer=args.penalizer, auto_penalizer=args.auto_penalizer)
+    choice = cfit.penalizer
+    if choice.reason is not None:
+        print(t("clv.cli.penalizer_used", lang, requested=f"{choice.requested:g}", used=f"{choice.used:g}",
+                reason=_text(choice.reason, lang)), file=sys.stderr)
+    if args.output:
+        rate = contracts.period_rate(args.monthly_discount_rate, table.period_months)
+        _write_table(contracts.contract_values(cfit, rate), args.output, sheet_name="sbg", lang=lang)
+    if args.json or not args.output:
+        print(json.dumps(cfit.params_dict(), ensure_ascii=False, indent=2))
     return 0
 
 

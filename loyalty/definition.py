@@ -1,10 +1,10 @@
 """The loyalty definition (ロイヤル定義): everything a user tunes, as a JSON file.
 
-Schema (version 1) — documented in the README, validated here with messages
+Schema (version 2) — documented in the README, validated here with messages
 that name the bad field (``rfm.recency[2]``)::
 
     {
-      "schema": "loyalty-definition", "version": 1,
+      "schema": "loyalty-definition", "version": 2,
       "name": "…", "preset": "b2c" | "b2b" | "saas" | null,
       "as_of": "YYYY-MM-DD" | null,          # null: the latest order date
       "window_days": 365,                    # frequency/monetary window
@@ -19,8 +19,13 @@ that name the bad field (``rfm.recency[2]``)::
       "segments": [{"key", "ja", "en", "r": [lo, hi], "f": […], "m": […]}, …],  # optional
       "measures": [{"target": "tier:top", "title", "detail", "channel", "timing", "kpi"}, …],
                                              # optional, see loyalty.measures
-      "persona_notes": {"tier:top": "…", "segment:at_risk": "…"}   # optional facilitator notes
+      "persona_notes": {"tier:top": "…", "segment:at_risk": "…"},  # optional facilitator notes
+      "measure_log": [{"target", "measure", "date", "sent", "responded", "revenue", "note", "effect"}, …]
+                                             # optional, when each measure ran: see loyalty.measure_log
     }
+
+Version 2 added ``measure_log``; a version-1 file is read as version 2 with an empty log
+(:func:`migrate`), and every file is written as version 2.
 
 Loyalty score = Σ weightᵢ × scoreᵢ / 5 with weights summing to 100 (weights
 are normalised to their sum, so a file whose weights add up to 100 is taken
@@ -38,10 +43,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from loyalty.i18n import error
+from loyalty.measure_log import validate_log
 from loyalty.segments import SegmentRule, default_segments, parse_rules
 
 SCHEMA = "loyalty-definition"
-VERSION = 1
+VERSION = 2
+#: Older schema versions a file may have; :func:`migrate` brings them to :data:`VERSION`.
+OLDER_VERSIONS = (1,)
 PRESETS = ("b2c", "b2b", "saas")
 RFM_MODES = ("threshold", "quantile")
 FACTOR_MODES = ("threshold", "quantile", "as_is")
@@ -50,7 +58,7 @@ TIER_KEYS = ("top", "middle", "low")
 MEASURE_FIELDS = ("target", "title", "detail", "channel", "timing", "kpi")  # a measure row (loyalty.measures)
 _DATA = Path(__file__).parent / "data"
 _TOP_KEYS = {"schema", "version", "name", "preset", "as_of", "window_days", "rfm", "factors", "tiers",
-             "tier_labels", "segments", "measures", "persona_notes", "description"}
+             "tier_labels", "segments", "measures", "persona_notes", "description", "measure_log"}
 
 
 @dataclass(frozen=True)
@@ -121,6 +129,7 @@ class Definition:
     measures: list[dict] | None = None
     persona_notes: dict[str, str] = field(default_factory=dict)
     description: str = ""
+    measure_log: list[dict] = field(default_factory=list)
 
     # -- convenience -----------------------------------------------------
     def weights(self) -> dict[str, float]:
@@ -172,6 +181,8 @@ class Definition:
             out["persona_notes"] = dict(self.persona_notes)
         if self.description:
             out["description"] = self.description
+        if self.measure_log:
+            out["measure_log"] = copy.deepcopy(self.measure_log)
         return out
 
     def to_json(self) -> str:
@@ -281,8 +292,10 @@ def from_dict(data: object, file: str = "definition.json") -> Definition:
     if data.get("schema", SCHEMA) != SCHEMA:
         raise bad("schema", "error.definition_schema", expected=SCHEMA)
     version = data.get("version")
-    if version != VERSION:
-        raise bad("version", "error.definition_version", version=version, expected=VERSION)
+    if version != VERSION and version not in OLDER_VERSIONS:
+        raise bad("version", "error.definition_version", version=version,
+                  expected=", ".join(str(v) for v in (*OLDER_VERSIONS, VERSION)))
+    data = migrate(data)
 
     d = Definition()
     d.name = _str(data.get("name", d.name), "name", bad)
@@ -311,7 +324,27 @@ def from_dict(data: object, file: str = "definition.json") -> Definition:
     if not isinstance(notes, dict) or any(not isinstance(v, str) for v in notes.values()):
         raise bad("persona_notes", "error.definition_not_object")
     d.persona_notes = dict(notes)
+    if data.get("measure_log") is not None:
+        d.measure_log = validate_log(data["measure_log"], lambda path, key="error.definition_field", **kw:
+                                     bad(f"measure_log{path}", key, **kw))
     return d
+
+
+def migrate(data: dict) -> dict:
+    """A parsed definition of an older schema version as the current one.
+
+    Version 1 -> 2: version 2 only added the optional ``measure_log`` (none in an older file).
+
+    Args:
+        data: the parsed JSON (a dict with ``version`` in :data:`OLDER_VERSIONS` or :data:`VERSION`).
+
+    Returns:
+        The data as version :data:`VERSION` (a new dict; the input is not changed).
+    """
+    out = dict(data)
+    if out.get("version") == 1:
+        out["version"] = 2
+    return out
 
 
 def _as_of(value: object, bad) -> date | None:

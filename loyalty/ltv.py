@@ -19,6 +19,11 @@ not discounted; fractional years follow the same closed form).  SaaS discounts
 month by month at (1+d)^(−1/12).
 
 Per tier or segment: :func:`value_by_group` (customers, mean, median, total, share).
+
+With a fitted sBG retention model (:mod:`loyalty.clv.sbg`), BtoB and SaaS can replace the
+"years" (months) of their formula by the customer's DERL, the discounted number of
+payments still to come given the renewals she has made (:func:`derl_ltv`): LTV =
+payment per period × DERL.  Only when the user asks; the formulas above stay the default.
 """
 
 from __future__ import annotations
@@ -204,6 +209,53 @@ def customer_ltv(features: pd.DataFrame, *, margin: float = 1.0, discount_rate: 
     out = pd.Series(np.asarray(v, dtype=float), index=features.index, name="ltv")
     out.attrs["basis"] = b
     return out
+
+
+def derl_ltv(features: pd.DataFrame, *, basis: str, alpha: float, beta: float, period_months: int,
+             margin: float = 1.0, discount_rate: float = 0.0) -> pd.DataFrame:
+    """BtoB / SaaS LTV with the sBG's DERL in place of years / months.
+
+    A customer whose contract has run Y periods (years x 12 / period months, or months /
+    period months) is in her ceil(Y)-th period and has made n = ceil(Y) - 1 renewals
+    (0 in her first period); DERL(d | alpha, beta, n) (Fader & Hardie 2010) is the
+    discounted number of payments expected from her next renewal on.  LTV = payment per
+    period x DERL x margin, the payment being the annual contract value x period/12 (BtoB)
+    or the monthly fee x period months (SaaS).
+
+    Args:
+        features: the customer features (with the basis' columns).
+        basis: "b2b" or "saas".
+        alpha, beta: the sBG fit.
+        period_months: months per contract period of that fit (1 or 12).
+        margin: gross margin as a fraction.
+        discount_rate: yearly discount rate as a fraction (converted to one per period).
+
+    Returns:
+        A frame indexed like ``features``: payment, renewals, derl, ltv.
+
+    Raises:
+        ValueError: a basis other than b2b / saas, or one the features do not allow.
+        LoyaltyError: a discount rate of 0 with alpha <= 1 (the expected lifetime is infinite).
+    """
+    from loyalty.clv.sbg import SBGFit, derl
+
+    if basis not in ("b2b", "saas"):
+        raise ValueError(f"DERL replaces years only in the BtoB and SaaS formulas, not {basis!r}")
+    c = ltv_components(features, basis=basis)
+    pm = int(period_months)
+    if basis == "b2b":
+        payment = c["annual_contract_value"].to_numpy(dtype=float) * pm / 12.0
+        periods = c["years"].to_numpy(dtype=float) * 12.0 / pm
+    else:
+        payment = c["monthly_fee"].to_numpy(dtype=float) * pm
+        periods = c["months"].to_numpy(dtype=float) / pm
+    known = np.isfinite(periods)
+    renewals = np.where(known, np.maximum(np.ceil(np.where(known, periods, 0.0) - 1e-9) - 1.0, 0.0), 0.0)
+    fit = SBGFit(alpha=float(alpha), beta=float(beta), loglik=float("nan"), n_customers=0.0, n_cancelled=0.0)
+    per_period = (1.0 + float(discount_rate)) ** (pm / 12.0) - 1.0
+    d = np.where(known, derl(fit, renewals, per_period), np.nan)
+    return pd.DataFrame({"payment": payment, "renewals": np.where(known, renewals, np.nan), "derl": d,
+                         "ltv": payment * d * margin}, index=features.index)
 
 
 def value_by_group(values: pd.Series, groups: pd.Series, *, order=None) -> pd.DataFrame:

@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
+from typing import Any
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from loyalty.definition import MEASURE_FIELDS, TIER_KEYS
 from loyalty.i18n import t
 from loyalty.labels import segment_labels, tier_label
+from loyalty.measure_log import LOG_COLUMNS, SUMMARY_COLUMNS, run_summary
 from loyalty.segments import segment_keys
 
 _FILE = Path(__file__).parent / "data" / "measures.json"
@@ -161,7 +164,8 @@ def replace_target(definition_measures: list[dict] | None, target: str, rows: li
     return out
 
 
-ACTION_PLAN_COLUMNS = ("target_label", "customers", "title", "detail", "channel", "timing", "kpi", "owner", "due")
+ACTION_PLAN_COLUMNS = ("target_label", "customers", "title", "detail", "channel", "timing", "kpi", *SUMMARY_COLUMNS,
+                       "owner", "due")
 
 
 def action_plan(definition_measures: list[dict] | None, definition, lang: str = "ja",
@@ -178,9 +182,11 @@ def action_plan(definition_measures: list[dict] | None, definition, lang: str = 
 
     Returns:
         Columns ``ACTION_PLAN_COLUMNS``: target name, customers, title, detail,
-        channel, timing, KPI, and the empty columns owner and due for the team
-        to fill in.  Rows whose target the definition does not know come last,
-        named by their target string.
+        channel, timing, KPI; from the definition's measure log (:mod:`loyalty.measure_log`)
+        how often the measure ran, when last (YYYY/MM/DD) and the totals of sent,
+        responded and revenue recorded (empty when never run or not recorded); and
+        the empty columns owner and due for the team to fill in.  Rows whose target
+        the definition does not know come last, named by their target string.
     """
     rows = definition_measures if definition_measures is not None else default_measures(lang)
     order = {tgt: i for i, (tgt, _) in enumerate(targets(definition, lang))}
@@ -188,12 +194,52 @@ def action_plan(definition_measures: list[dict] | None, definition, lang: str = 
     ranked = sorted(enumerate(rows), key=lambda ir: (order.get(ir[1].get("target"), len(order)), ir[0]))
     known_zero = 0 if counts is not None else None
     counts = counts or {}
+    runs = run_summary(getattr(definition, "measure_log", None))
     records = []
     for _, r in ranked:
         tgt = r.get("target", "")
+        ran = runs.get((tgt, r.get("title", "")), {})
         records.append({"target_label": labels.get(tgt, tgt),
                         "customers": counts.get(tgt, known_zero if tgt in order else None),
-                        **{k: r.get(k, "") for k in MEASURE_FIELDS[1:]}, "owner": "", "due": ""})
+                        **{k: r.get(k, "") for k in MEASURE_FIELDS[1:]},
+                        "runs": ran.get("runs", 0), "last_run": ran.get("last_run", "").replace("-", "/"),
+                        "sent": ran.get("sent"), "responded": ran.get("responded"), "revenue": ran.get("revenue"),
+                        "owner": "", "due": ""})
     frame = pd.DataFrame(records, columns=list(ACTION_PLAN_COLUMNS))
-    frame["customers"] = frame["customers"].astype("Int64")
+    for col in ("customers", "runs", "sent", "responded"):
+        frame[col] = frame[col].astype("Int64")
+    frame["revenue"] = pd.to_numeric(frame["revenue"], errors="coerce").astype(float)
     return frame
+
+
+def measure_log(definition: Any, lang: str = "ja") -> pd.DataFrame:
+    """The definition's measure log as a table, oldest first.
+
+    Args:
+        definition: a :class:`loyalty.definition.Definition` (its ``measure_log``).
+        lang: language of the target names.
+
+    Returns:
+        Columns :data:`LOG_COLUMNS`: ``date`` (datetime64, the day it ran: the movement page
+        draws these as markers), target, target_label, measure, sent, responded (nullable
+        integers), response_rate (responded / sent, NaN where unknown), revenue, note, and
+        from a linked campaign-effect result uplift, low, high, verdict, outcome (else empty).
+    """
+    rows = []
+    for e in getattr(definition, "measure_log", None) or []:
+        eff = e.get("effect") or {}
+        rows.append({"date": pd.Timestamp(e["date"]), "target": e["target"],
+                     "target_label": target_label(e["target"], definition, lang), "measure": e["measure"],
+                     "sent": e.get("sent"), "responded": e.get("responded"), "revenue": e.get("revenue"),
+                     "note": e.get("note", ""), "uplift": eff.get("uplift"), "low": eff.get("low"),
+                     "high": eff.get("high"), "verdict": eff.get("verdict", ""), "outcome": eff.get("outcome", "")})
+    frame = pd.DataFrame(rows, columns=[c for c in LOG_COLUMNS if c != "response_rate"])
+    frame["date"] = pd.to_datetime(frame["date"])
+    for col in ("sent", "responded"):
+        frame[col] = frame[col].astype("Int64")
+    for col in ("revenue", "uplift", "low", "high"):
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = frame["responded"].astype(float) / frame["sent"].astype(float)
+    frame.insert(6, "response_rate", rate.where(frame["sent"].astype(float) > 0))
+    return frame.sort_values("date", kind="stable").reset_index(drop=True)

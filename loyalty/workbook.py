@@ -12,7 +12,10 @@ RFMセグメント       the same per named segment (left out when the data has 
 ペルソナ            every tier's and segment's persona, one bullet per row, with
                    the facilitator's notes (:mod:`loyalty.personas`)
 施策               the action plan: target, customers, measure, detail, channel,
-                   timing, KPI, and empty owner/due columns (:mod:`loyalty.measures`)
+                   timing, KPI, runs and totals from the measure log, and empty
+                   owner/due columns (:mod:`loyalty.measures`)
+施策ログ            when each measure ran and what came of it (only when the definition
+                   has a measure log: :func:`loyalty.measures.measure_log`)
 定義               the definition's key settings as a table
 定義JSON            the definition file, one line per row (copy the column into a
                    text file to get a file the app and the command line load)
@@ -39,7 +42,7 @@ from loyalty.export import Sheet, excel_bytes
 from loyalty.features import Features
 from loyalty.i18n import t
 from loyalty.labels import segment_labels, tier_label, tier_ranges
-from loyalty.measures import ACTION_PLAN_COLUMNS, action_plan
+from loyalty.measures import ACTION_PLAN_COLUMNS, action_plan, measure_log
 from loyalty.personas import Persona, build_personas, persona_frame
 from loyalty.scoring import weights_used
 from loyalty.summary import customer_table, group_summary
@@ -209,9 +212,12 @@ def workbook_sheets(features: Features, scored: pd.DataFrame, definition: Defini
     # -- action plan
     plan = action_plan(definition.measures, definition, lang, counts_by_target(scored))
     names = {c: t(f"workbook.col.plan.{c}", lang) for c in ACTION_PLAN_COLUMNS}
+    kinds = {"customers": "int", "runs": "int", "sent": "int", "responded": "int", "revenue": "yen"}
     sheets.append(Sheet(t("workbook.sheet.measures", lang), plan.rename(columns=names),
-                        {names[c]: ("int" if c == "customers" else "text") for c in ACTION_PLAN_COLUMNS},
+                        {names[c]: kinds.get(c, "text") for c in ACTION_PLAN_COLUMNS},
                         title=[t("workbook.sheet_title.measures", lang)]))
+    if definition.measure_log:
+        sheets.append(_measure_log_sheet(definition, lang))
 
     # -- the definition
     _, dropped = weights_used(definition, scored)
@@ -238,6 +244,19 @@ def workbook_sheets(features: Features, scored: pd.DataFrame, definition: Defini
                             title=[t("workbook.sheet_title.customers", lang, tier=tl[k],
                                      n=fmt.format_int(len(part)))]))
     return sheets
+
+
+_LOG_SHEET = {"date": "date", "target_label": "text", "measure": "text", "sent": "int", "responded": "int",
+              "response_rate": "pct", "revenue": "yen", "note": "text", "uplift": "float", "low": "float",
+              "high": "float"}
+
+
+def _measure_log_sheet(definition: Definition, lang: str) -> Sheet:
+    """The measure log as a sheet: when each measure ran, its responses, a linked effect."""
+    log = measure_log(definition, lang)[list(_LOG_SHEET)]
+    names = {c: t(f"workbook.col.log.{c}", lang) for c in _LOG_SHEET}
+    return Sheet(t("workbook.sheet.measure_log", lang), log.rename(columns=names),
+                 {names[c]: k for c, k in _LOG_SHEET.items()}, title=[t("workbook.sheet_title.measure_log", lang)])
 
 
 def workbook_bytes(features: Features, scored: pd.DataFrame, definition: Definition, lang: str = "ja", *,

@@ -18,6 +18,7 @@ from loyalty.fmt import format_int
 from loyalty.mapping import detect_mapping
 from ui import components, state
 from ui import effect as ue
+from ui import measure_log as measure_log_ui
 from ui.state import t
 
 
@@ -283,6 +284,8 @@ def render() -> None:
         ch, cust = _choices(src)
         with st.spinner(t("common.loading")):
             a = ue.analyse(src, ch, cust)
+        measure_log_ui.remember_effect(a.effect, source=src.name,
+                                       days=ch.days if ch.outcome.startswith("line:") else None)
     except LoyaltyError as exc:
         state.show_error(exc)
         return

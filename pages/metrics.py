@@ -11,7 +11,7 @@ import streamlit as st
 from loyalty import cohorts, ltv, nps, pareto, retention
 from loyalty.errors import LoyaltyError
 from loyalty.fmt import format_date, format_int, format_nps, format_pct, format_score, format_yen
-from ui import components, state
+from ui import clv_contract, components, state
 from ui import metrics as um
 from ui.state import t
 
@@ -52,12 +52,52 @@ def _ltv_tab(feats, res) -> None:
         st.info(t("metrics.ltv.unavailable"), icon=":material/info:")
         return
     basis, margin, discount, years = _ltv_controls(bases)
-    values = ltv.customer_ltv(f, margin=margin, discount_rate=discount, basis=basis, years=years)
-    comp = ltv.ltv_components(f, basis=basis, years=years)
-    _ltv_formula(basis, margin, discount, years, feats.window_days)
+    by_derl = _derl_ltv(f, basis, margin, discount)
+    if by_derl is not None:
+        values, comp = by_derl["ltv"].rename("ltv"), by_derl[["payment", "renewals", "derl"]]
+        _derl_formula(basis, margin, discount)
+    else:
+        values = ltv.customer_ltv(f, margin=margin, discount_rate=discount, basis=basis, years=years)
+        comp = ltv.ltv_components(f, basis=basis, years=years)
+        _ltv_formula(basis, margin, discount, years, feats.window_days)
     _ltv_kpis(values)
     _ltv_by_group(values, res)
     _ltv_customers(values, comp, res)
+
+
+def _derl_ltv(f: pd.DataFrame, basis: str, margin: float, discount: float) -> pd.DataFrame | None:
+    """BtoB / SaaS: with the sBG fit of the 予測LTV page and the toggle on, LTV = payment × DERL.
+
+    Returns:
+        ``loyalty.ltv.derl_ltv``'s frame, or None (not asked for, no fit, or it cannot be computed).
+    """
+    if basis not in ("b2b", "saas"):
+        return None
+    fit = clv_contract.ltv_fit()
+    if fit is None:
+        st.caption(t("clv.ltv.derl_none"))
+        st.page_link("pages/clv.py", label=t("clv.ltv.derl_go"), icon=":material/arrow_forward:")
+        return None
+    on = st.toggle(t("clv.ltv.derl", period=t(f"clv.sbg.period.{fit['period_months']}")), key="w_metrics_derl",
+                   help=t("clv.ltv.derl_help", source=fit["source"]), persist_state="session")
+    if not on:
+        return None
+    try:
+        return ltv.derl_ltv(f, basis=basis, alpha=fit["alpha"], beta=fit["beta"], period_months=fit["period_months"],
+                            margin=margin, discount_rate=discount)
+    except LoyaltyError as exc:
+        state.show_error(exc)
+        return None
+
+
+def _derl_formula(basis: str, margin: float, discount: float) -> None:
+    """The DERL formula in words, with the margin and the discounting used."""
+    st.markdown(f"#### {t('metrics.ltv.formula_title')}")
+    formula = t(f"clv.ltv.formula.{basis}")
+    if margin < 1:
+        formula += t("metrics.ltv.formula.margin", margin=format_pct(margin, 0))
+    st.info(formula, icon=":material/function:")
+    st.caption(t("clv.ltv.inputs", rate=format_pct(discount, 0)))
 
 
 def _ltv_controls(bases: list[str]) -> tuple[str, float, float, float | None]:
@@ -148,8 +188,8 @@ def _ltv_customers(values: pd.Series, comp: pd.DataFrame, res) -> None:
     st.markdown(f"**{t('metrics.ltv.customer_table')}**")
     ccols = {"customer_id": (t("col.customer_id"), "text"), "tier_label": (t("common.tier"), "text")}
     for c in comp.columns:
-        ccols[c] = (t(f"metrics.ltv.col.{c}"), "yen" if c in ("aov", "annual_contract_value", "monthly_fee")
-                    else "float1")
+        label = t(f"clv.ltv.col.{c}") if c in ("payment", "renewals", "derl") else t(f"metrics.ltv.col.{c}")
+        ccols[c] = (label, "yen" if c in ("aov", "annual_contract_value", "monthly_fee", "payment") else "float1")
     ccols["ltv"] = (t("metrics.ltv.col.ltv"), "yen")
     um.customer_list(lambda rows=None: um.ltv_ranking(values, comp, res.frame["tier"], tl, rows), ccols,
                      total=len(values), key="ltv", file_name="ltv_by_customer.csv")

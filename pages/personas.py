@@ -12,6 +12,7 @@ from loyalty.measures import ACTION_PLAN_COLUMNS, action_plan, targets  # noqa: 
 from loyalty.personas import comparison_table  # noqa: E402
 from loyalty.targets import counts_by_target  # noqa: E402
 from ui import components, deliverables, state  # noqa: E402
+from ui import measure_log as measure_log_ui  # noqa: E402
 from ui.state import t  # noqa: E402
 
 
@@ -73,6 +74,7 @@ def _measures_tab(d, res) -> None:
     names = {k: t("personas.option", label=label, n=format_int(counts.get(k, 0))) for k, label in options}
     target = st.selectbox(t("personas.target"), list(names), key="w_measure_target", format_func=names.__getitem__)
     deliverables.measure_editor(target)
+    measure_log_ui.log_section(target)
     c1, c2 = st.columns([3, 1])
     with c1:
         if d.measures is None:

@@ -105,7 +105,8 @@ def test_notes_and_measures_are_saved_in_the_definition_file(downloads):
     plan = downloads(at, "アクションプランだけを CSV でダウンロード")
     assert plan.startswith(b"\xef\xbb\xbf")
     plan = pd.read_csv(io.BytesIO(plan), encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    assert list(plan.columns) == ["対象", "顧客数", "施策", "内容", "チャネル", "タイミング", "KPI", "担当", "期限"]
+    assert list(plan.columns) == ["対象", "顧客数", "施策", "内容", "チャネル", "タイミング", "KPI", "実施回数", "最終実施日",
+                                  "配信数（累計）", "反応数（累計）", "売上（累計）", "担当", "期限"]
     assert plan.iloc[0][["対象", "施策"]].tolist() == ["最重要顧客", "担当者から電話"]
     assert plan.iloc[2][["施策", "チャネル"]].tolist() == ["誕生月の手紙", "手紙"]
     handout = downloads(at, "1枚サマリーをダウンロード（HTML）").decode("utf-8")

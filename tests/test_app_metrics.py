@@ -3,8 +3,7 @@
 Each page renders when reached directly, on the sample data; moving a control
 changes what is shown.  Expected figures for the metrics page are computed
 here straight from the sample CSV files with plain pandas (not through the
-functions the page uses); the predictive-CLV figures come from loyalty.clv,
-whose own tests hold the published CDNOW estimates.
+functions the page uses).  The 予測LTV page's own tests are in tests/test_app_clv.py.
 """
 
 import json
@@ -14,11 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from loyalty import clv
-from loyalty.errors import LoyaltyError
-from loyalty.fmt import format_int, format_pct, format_score, format_yen
+from loyalty.fmt import format_int, format_pct, format_yen
 from loyalty.i18n import t
-from loyalty.pipeline import InputFile, load_dataset
 from tests.helpers import ROOT, app_test as _app, metrics as _metrics
 
 ORDERS = ROOT / "sample_data" / "orders_cp932.csv"
@@ -219,6 +215,9 @@ def test_a_customer_table_only_upload():
     assert any(i.value == t("metrics.cont.unavailable") for i in at.info)
     at.switch_page(CLV).run()
     assert not at.exception
+    # no transactions: the page opens on contracts (sBG); purchases say what they need
+    assert at.segmented_control(key="w_clv_kind").value == "contract"
+    at.segmented_control(key="w_clv_kind").set_value("purchase").run()
     assert any(i.value == t("clv.needs_transactions") for i in at.info)
 
 
@@ -237,85 +236,6 @@ def test_the_ltv_formula_follows_the_definition_preset():
     assert _metrics(at)[t("metrics.ltv.kpi.total")] == format_yen((accounts["年間契約額"] * accounts["契約年数"]).sum())
     at.segmented_control(key="w_metrics_ltv_basis_b2b_saas").set_value("saas").run()
     assert any(t("metrics.ltv.formula.saas") in i.value for i in at.info)
-
-
-# --------------------------------------------------------------------------- predictive CLV page
-
-
-@pytest.fixture(scope="module")
-def sample_tx():
-    ds = load_dataset([InputFile(p.name, p.read_bytes()) for p in (ORDERS, CUSTOMERS)])
-    return ds.transactions.frame
-
-
-@pytest.mark.slow
-def test_clv_page_renders_directly_and_regularises_when_needed(sample_tx):
-    # on the sample, plain maximum likelihood does not converge: the page says so and uses 0.001
-    with pytest.raises(LoyaltyError):
-        clv.run(sample_tx, time_unit="weeks", penalizer=0.0, auto_penalizer=False)
-    expected = clv.run(sample_tx, time_unit="weeks", horizon_months=12, monthly_discount_rate=0.01, penalizer=0.001)
-    at = _app(CLV)
-    assert at.title[0].value == t("clv.title")
-    assert any("penalizer = 0.001" in w.value for w in at.info)
-    m = _metrics(at)
-    assert m[t("clv.kpi.customers")] == format_int(len(expected.customers))
-    assert m[t("clv.kpi.p_alive")] == format_pct(expected.customers["p_alive"].mean())
-    assert m[t("clv.kpi.clv_total", months=12)] == format_yen(expected.customers["clv"].sum())
-    # the plain-Japanese explanation says P(alive) is 1 for one-time buyers
-    assert any("100%" in md.value and "1回しか買っていない" in md.value for md in at.markdown)
-
-
-@pytest.mark.slow
-def test_clv_horizon_changes_the_forecast(sample_tx):
-    at = _app(CLV)
-    at.select_slider(key="w_clv_horizon").set_value(24).run()
-    assert not at.exception
-    expected = clv.run(sample_tx, time_unit="weeks", horizon_months=24, monthly_discount_rate=0.01, penalizer=0.001)
-    m = _metrics(at)
-    assert m[t("clv.kpi.purchases", months=24)] == format_score(expected.customers["expected_purchases"].sum())
-    assert m[t("clv.kpi.clv_total", months=24)] == format_yen(expected.customers["clv"].sum())
-
-
-@pytest.mark.slow
-def test_clv_non_convergence_message_and_retry(sample_tx):
-    at = _app(CLV)
-    at.toggle(key="w_clv_auto").set_value(False).run()
-    assert not at.exception
-    assert any("penalizer" in e.value for e in at.error)     # the model's own explanation
-    assert any(i.value == t("clv.nonconvergence") for i in at.info)
-    at.button(key="clv_retry").click().run()
-    assert not at.exception and not at.error
-    expected = clv.run(sample_tx, time_unit="weeks", penalizer=0.0001)
-    assert _metrics(at)[t("clv.kpi.clv_total", months=12)] == format_yen(expected.customers["clv"].sum())
-
-
-@pytest.mark.slow
-def test_clv_fit_check_and_parameters(sample_tx):
-    at = _app(CLV)
-    _tab(at, "clv_tab", "clv.tab.fit")
-    comp = clv.holdout_comparison(sample_tx, "2026-04-30", "2026-10-31", time_unit="weeks", penalizer=0.001)
-    total = comp[comp["frequency_bucket"] == "total"].iloc[0]
-    m = _metrics(at)
-    assert m[t("clv.fit.predicted")] == format_score(total["predicted_total"])
-    assert m[t("clv.fit.actual")] == format_int(total["actual_total"])
-    at.segmented_control(key="w_clv_holdout").set_value(12).run()
-    assert not at.exception
-    assert _metrics(at)[t("clv.fit.actual")] != m[t("clv.fit.actual")]
-
-    _tab(at, "clv_tab", "clv.tab.params")
-    fit = clv.run(sample_tx, time_unit="weeks", penalizer=0.001).purchase_fit
-    params = next(d.value for d in at.dataframe if "param" in d.value.columns)
-    assert params["param"].tolist()[:4] == ["r", "α (alpha)", "a", "b"]
-    assert params["value"].tolist()[:4] == [format_score(v, 3) for v in (fit.r, fit.alpha, fit.a, fit.b)]
-
-
-@pytest.mark.slow
-def test_clv_time_unit_days_keeps_the_forecast_but_rescales_alpha(sample_tx):
-    at = _app(CLV)
-    at.segmented_control(key="w_clv_unit").set_value("days").run()
-    assert not at.exception
-    expected = clv.run(sample_tx, time_unit="days", penalizer=0.001)
-    assert _metrics(at)[t("clv.kpi.clv_total", months=12)] == format_yen(expected.customers["clv"].sum())
 
 
 def test_english_metrics_pages():

@@ -175,10 +175,10 @@ def test_forecast_moves_with_the_horizon_only(cdnow_tx) -> None:
 
 def test_an_unknown_model_is_refused_with_the_known_ones(cdnow_tx) -> None:
     with pytest.raises(LoyaltyError) as info:
-        clv.fit(cdnow_tx, model="pareto")
+        clv.fit(cdnow_tx, model="pareto_nbd")  # the JSON name, not the key
     assert info.value.field == "model"
-    assert info.value.en == "Unknown model 'pareto': use one of bgnbd."
-    assert info.value.ja == "予測モデル「pareto」はありません。次のどれかを指定してください: bgnbd"
+    assert info.value.en == "Unknown model 'pareto_nbd': use one of bgnbd, pareto, mbgnbd."
+    assert info.value.ja == "予測モデル「pareto_nbd」はありません。次のどれかを指定してください: bgnbd, pareto, mbgnbd"
 
 
 def test_a_fit_error_comes_from_the_catalogue_in_both_languages() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from loyalty import clv
@@ -14,7 +15,7 @@ from tests.fixtures_clv import cdnow_bg, cdnow_summary, cdnow_tx  # noqa: F401 (
 def test_the_cli_offers_exactly_the_registered_models() -> None:
     from loyalty.cli import CLV_MODELS, _parser
 
-    assert CLV_MODELS == tuple(clv.MODELS)
+    assert CLV_MODELS == (*clv.MODELS, *clv.CONTRACT_MODELS) == ("bgnbd", "pareto", "mbgnbd", "sbg")
     assert clv.DEFAULT_MODEL == CLV_MODELS[0] == "bgnbd"
     args = _parser().parse_args(["clv", "x.csv"])
     assert (args.model, args.auto_penalizer, args.penalizer) == ("bgnbd", True, 0.0)
@@ -39,9 +40,26 @@ def test_bgnbd_entry_fits_and_predicts_as_the_module_does(cdnow_summary, cdnow_b
     assert list(cdnow_bg.params()) == [*model.params, "loglik"]
 
 
+@pytest.mark.parametrize(("key", "module", "name"), [("pareto", "pareto_nbd", "pareto_nbd"),
+                                                     ("mbgnbd", "mbgnbd", "mbgnbd")])
+def test_the_other_purchase_models_fit_and_predict_as_their_modules_do(cdnow_summary, key, module, name) -> None:
+    import importlib
+
+    mod = importlib.import_module(f"loyalty.clv.{module}")
+    model = clv.get_model(key)
+    x, tx, T = (cdnow_summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    fit = model.fit(cdnow_summary, 0.0)
+    assert fit == mod.fit(x, tx, T, time_unit="weeks")
+    assert (model.name, model.params, model_of(fit)) == (name, mod.PARAMS, model)
+    assert list(fit.params()) == [*model.params, "loglik"]
+    np.testing.assert_array_equal(clv.probability_alive(fit, x, tx, T), mod.probability_alive(fit, x, tx, T))
+    np.testing.assert_array_equal(clv.expected_purchases(fit, 10.0, x, tx, T),
+                                  mod.expected_purchases(fit, 10.0, x, tx, T))
+
+
 def test_unknown_models_and_fits_are_refused() -> None:
     with pytest.raises(LoyaltyError) as info:
-        clv.get_model("mbgnbd")
-    assert info.value.en == "Unknown model 'mbgnbd': use one of bgnbd."
+        clv.get_model("sbg")  # contractual: fitted on renewals, not a purchase model
+    assert info.value.en == "Unknown model 'sbg': use one of bgnbd, pareto, mbgnbd."
     with pytest.raises(TypeError):
         model_of(object())

@@ -40,7 +40,7 @@ def test_edited_definition_round_trips_with_segments_measures_and_notes():
 
 
 @pytest.mark.parametrize("patch, field", [
-    ({"version": 2}, "version"),
+    ({"version": 3}, "version"),
     ({"window_days": 0}, "window_days"),
     ({"as_of": "2024/06/30"}, "as_of"),
     ({"rfm": {"mode": "median"}}, "rfm.mode"),

@@ -133,7 +133,8 @@ def test_segments_personas_and_action_plan(made):
     # NPS of 10 and 9: +100; overall 10, 8, 3, 9 → 2 promoters, 1 detractor of 4 = +25
     assert any(r["記述"] == "NPS +100（全体 +25、回答 2件）" for r in top)
     plan = _table(book["施策（アクションプラン）"], _header_row(book["施策（アクションプラン）"]))
-    assert list(plan[0]) == ["対象", "顧客数", "施策", "内容", "チャネル", "タイミング", "KPI", "担当", "期限"]
+    assert list(plan[0]) == ["対象", "顧客数", "施策", "内容", "チャネル", "タイミング", "KPI", "実施回数", "最終実施日",
+                             "配信数（累計）", "反応数（累計）", "売上（累計）", "担当", "期限"]
     assert (plan[0]["対象"], plan[0]["顧客数"], plan[0]["チャネル"]) == ("最重要顧客", 2, "電話")
     assert plan[1]["対象"] == "中堅層" and plan[1]["顧客数"] == 1
 

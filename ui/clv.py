@@ -1,11 +1,14 @@
-"""Streamlit helpers of the 予測LTV page: cached calls of the one CLV API, its charts,
-and the small tables the page shows.
+"""Streamlit helpers of the 予測LTV page (purchase models): cached calls of the one CLV API,
+the small tables the page shows, and its charts.
 
-The fits go through :func:`loyalty.clv.fit` / :func:`loyalty.clv.forecast` /
+The fits go through :func:`loyalty.clv.compare_models` (the automatic model choice on a
+holdout), :func:`loyalty.clv.fit` / :func:`loyalty.clv.forecast` and
 :func:`loyalty.clv.holdout_check` (the same calls as ``python -m loyalty clv``, so the
 page and the CLI give the same figures), cached per data set and settings with
 ``st.cache_resource`` (the cached objects are never mutated): the fits apart from the
-horizon and discount rate, so moving those two only recomputes the forecasts.
+horizon and discount rate, so moving those two only recomputes the forecasts.  Every
+rule (the model choice, whether P(alive) separates customers, the churn-risk list) is in
+:mod:`loyalty.clv`; this module only calls and lays out.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import pandas as pd
 import streamlit as st
 
 from loyalty import clv, ltv
+from loyalty.clv.fitting import meaning_key
 from loyalty.errors import LoyaltyError
 from loyalty.fmt import format_pct, format_score, format_yen
 from ui import state
@@ -28,10 +32,14 @@ TIERS = ["top", "middle", "low"]
 #: Penalizers the page offers (the automatic retry adds loyalty.clv.AUTO_PENALIZERS).
 PENALIZERS = [0.0, 0.0001, 0.001, 0.01, 0.1]
 HORIZONS = [3, 6, 12, 24, 36, 60]
-#: Holdout lengths (months before the calibration end) the fit check offers.
+#: Holdout lengths (months before the calibration end) of the model choice and the fit check.
 HOLDOUT_MONTHS = (3, 6, 12)
+#: The model choices of the page: automatic, then every registered purchase model.
+AUTO = "auto"
 #: How each parameter is shown in the parameters table (else its own name).
-PARAM_SYMBOLS = {"alpha": "α (alpha)", "gamma": "γ (gamma)"}
+PARAM_SYMBOLS = {"alpha": "α (alpha)", "beta": "β (beta)", "gamma": "γ (gamma)"}
+#: Churn-risk customers shown on screen (the download has all of them).
+RISK_ROWS = 100
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,8 @@ class Settings:
     rate: float
     penalizer: float
     auto: bool
+    model: str = AUTO
+    holdout: int | None = None
 
 
 @dataclass(frozen=True)
@@ -69,57 +79,79 @@ class Fit:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _fit(key: str, calibration_end: date, unit: str, penalizer: float, auto: bool,
+def _fit(key: str, calibration_end: date, unit: str, penalizer: float, auto: bool, model: str,
          _tx: pd.DataFrame) -> tuple[clv.CLVFit | None, LoyaltyError | None]:
     try:
         return clv.fit(_tx, calibration_end=calibration_end, time_unit=unit, penalizer=penalizer,
-                       auto_penalizer=auto), None
+                       auto_penalizer=auto, model=model), None
     except LoyaltyError as exc:
         return None, exc
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _forecast(key: str, calibration_end: date, unit: str, penalizer: float, auto: bool, horizon: int,
+def _forecast(key: str, calibration_end: date, unit: str, penalizer: float, auto: bool, model: str, horizon: int,
               rate: float, _fitted: clv.CLVFit) -> clv.CLVResult:
     return clv.forecast(_fitted, horizon, rate)
 
 
-def clv_fit(dataset, s: Settings) -> Fit:
-    """Predictive CLV for the data set and settings (errors returned and cached, not raised).
+def clv_fit(dataset, s: Settings, model: str) -> Fit:
+    """Predictive CLV for the data set, settings and model (errors returned and cached, not raised).
 
     Args:
         dataset: the session's data set (with transactions).
         s: the page's settings.
+        model: the purchase model's key.
 
     Returns:
         Fit.
     """
     key = state.dataset_key()
-    fitted, err = _fit(key, s.calibration_end, s.unit, s.penalizer, s.auto, dataset.transactions.frame)
+    fitted, err = _fit(key, s.calibration_end, s.unit, s.penalizer, s.auto, model, dataset.transactions.frame)
     if err is not None:
         return Fit(None, err, clv.penalizer_ladder(s.penalizer, s.auto)[-1])
-    result = _forecast(key, s.calibration_end, s.unit, s.penalizer, s.auto, s.horizon, s.rate, fitted)
+    result = _forecast(key, s.calibration_end, s.unit, s.penalizer, s.auto, model, s.horizon, s.rate, fitted)
     return Fit(result, None, result.penalizer.used)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _compare(key: str, split: date, calibration_end: date, unit: str, penalizer: float, auto: bool,
+             _tx: pd.DataFrame) -> tuple[clv.ModelComparison | None, LoyaltyError | None]:
+    try:
+        return clv.compare_models(_tx, split, calibration_end, time_unit=unit, penalizer=penalizer,
+                                  auto_penalizer=auto), None
+    except LoyaltyError as exc:
+        return None, exc
+
+
+def comparison(dataset, s: Settings) -> tuple[clv.ModelComparison | None, LoyaltyError | None]:
+    """Every purchase model fitted up to ``holdout`` months before the calibration end and
+    compared on those months (cached); (None, None) when the data is too short for a holdout."""
+    if s.holdout is None:
+        return None, None
+    split = holdout_split(s.calibration_end, s.holdout)
+    return _compare(state.dataset_key(), split, s.calibration_end, s.unit, s.penalizer, s.auto,
+                    dataset.transactions.frame)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _holdout(key: str, calibration_end: date, observation_end: date, unit: str, penalizer: float, auto: bool,
-             _tx: pd.DataFrame):
+             model: str, _tx: pd.DataFrame):
     try:
         check = clv.holdout_check(_tx, calibration_end, observation_end, time_unit=unit, penalizer=penalizer,
-                                  auto_penalizer=auto)
+                                  auto_penalizer=auto, model=model)
     except LoyaltyError as exc:
         return None, exc, clv.penalizer_ladder(penalizer, auto)[-1]
     return check.comparison, None, check.penalizer.used
 
 
-def holdout(dataset, calibration_end: date, observation_end: date, unit: str, penalizer: float, auto: bool):
-    """The calibration/holdout check, cached per data set and settings.
+def holdout(dataset, calibration_end: date, observation_end: date, unit: str, penalizer: float, auto: bool,
+            model: str):
+    """The calibration/holdout check of one model, cached per data set and settings.
 
     Returns:
         (comparison frame, None, penalizer used) or (None, error, penalizer).
     """
-    return _holdout(state.dataset_key(), calibration_end, observation_end, unit, penalizer, auto,
+    return _holdout(state.dataset_key(), calibration_end, observation_end, unit, penalizer, auto, model,
                     dataset.transactions.frame)
 
 
@@ -142,6 +174,48 @@ def holdout_choices(first_day: date, calibration_end: date) -> list[int]:
 def holdout_split(calibration_end: date, months: int) -> date:
     """The calibration end of the fit check: ``months`` before the page's calibration end."""
     return (pd.Timestamp(calibration_end) - pd.DateOffset(months=int(months))).date()
+
+
+def model_label(model: str) -> str:
+    """The model's short name (BG/NBD, Pareto/NBD, MBG/NBD)."""
+    return state.t(f"clv.model_short.{model}")
+
+
+def comparison_view(comp: clv.ModelComparison) -> pd.DataFrame:
+    """The comparison as the page's small table: one row per model, figures as text."""
+    t = state.t
+    rows = []
+    for r in comp.table().itertuples(index=False):
+        fitted = bool(r.fitted)
+        rows.append({
+            "model": model_label(r.model) + ("  ✓" if r.chosen else ""),
+            "rmse": format_score(r.rmse, 3) if fitted else t("clv.choice.not_fitted"),
+            "mae": format_score(r.mae, 3) if fitted else "—",
+            "totals": t("clv.choice.totals", predicted=format_score(r.predicted, 0), actual=format_score(r.actual, 0),
+                        error=("+" if r.tracking_error > 0 else "") + format_pct(r.tracking_error)) if fitted else "—",
+            "penalizer": f"{r.penalizer:g}" if fitted else "—",
+            "spread": (format_pct(r.spread) + ("" if r.separates else t("clv.choice.no_separation")))
+            if fitted else "—",
+        })
+    return pd.DataFrame(rows)
+
+
+def choice_reason(comp: clv.ModelComparison) -> str:
+    """Why the model was chosen, in words (the catalogue's ``clv.choice.reason.*``)."""
+    best = comp.score(comp.chosen)
+    others = [model_label(k) for k in comp.tied if k != comp.chosen]
+    lowest = min((s for s in comp.scores if s.fit is not None), key=lambda s: s.rmse)
+    return state.t(f"clv.choice.reason.{comp.reason}", model=model_label(comp.chosen),
+                   rmse=format_score(best.rmse, 3), others=state.join_list(others) if others else "—",
+                   best=model_label(lowest.model))
+
+
+def penalty_what(model: str, params: tuple[str, ...]) -> str:
+    """What the parameters that ran off describe, in the UI language (「離脱のしやすさ」)."""
+    meanings = list(dict.fromkeys(state.t(meaning_key(model, p)) for p in params))
+    if state.lang() == "ja":
+        return "・".join(f"「{m}」" for m in meanings)
+    return " / ".join(meanings)
 
 
 def tier_table(cust: pd.DataFrame, tiers: pd.Series) -> pd.DataFrame:
@@ -181,6 +255,14 @@ def ranked_customers(cust: pd.DataFrame, tiers: pd.Series, labels: dict[str, str
     return out[columns]
 
 
+def risk_table(risk: pd.DataFrame, tiers: pd.Series, labels: dict[str, str], rows: int | None = None) -> pd.DataFrame:
+    """The churn-risk list (:func:`loyalty.clv.churn_risk`) with each customer's tier label."""
+    out = risk if rows is None else risk.head(rows)
+    out = out.copy()
+    out.insert(1, "tier_label", tiers.reindex(out["customer_id"].to_numpy()).map(labels).astype("str").to_numpy())
+    return out
+
+
 def param_table(result: clv.CLVResult, unit_label: str) -> pd.DataFrame:
     """One row per fitted parameter (purchase model, its log-likelihood, Gamma-Gamma):
     model, param, value and stderr (formatted), meaning."""
@@ -201,11 +283,13 @@ def param_table(result: clv.CLVResult, unit_label: str) -> pd.DataFrame:
 
 
 def param_reading(result: clv.CLVResult, unit_label: str) -> str:
-    """How to read the BG/NBD parameters: the mean purchase rate r/alpha, the mean drop-out
-    probability after a purchase a/(a+b), and the population mean spend p*gamma/(q-1)."""
-    bg, gg = result.purchase_fit, result.gamma_gamma
-    return state.t("clv.param.derived", rate=format_score(bg.r / bg.alpha, 3), unit=unit_label,
-                   dropout=format_pct(bg.a / (bg.a + bg.b)),
+    """How to read the fitted parameters: the mean purchase rate r/alpha, the model's mean
+    drop-out (a/(a+b) per purchase, or s/beta per time unit for Pareto/NBD), and the
+    population mean spend p*gamma/(q-1)."""
+    fit, gg = result.purchase_fit, result.gamma_gamma
+    dropout = fit.s / fit.beta if result.model == "pareto" else fit.a / (fit.a + fit.b)
+    return state.t(f"clv.param.derived.{result.model}", rate=format_score(fit.r / fit.alpha, 3), unit=unit_label,
+                   dropout=format_pct(dropout) if result.model != "pareto" else format_score(dropout, 4),
                    value=format_yen(gg.population_mean_value) if gg is not None else "—")
 
 

@@ -38,13 +38,11 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from loyalty.clv.common import as_float_array, check_penalizer, summary_arrays, unit_days
-from loyalty.clv.fitting import Groups, check_fit, dot, fit_box, group
-from loyalty.i18n import error
+from loyalty.clv.common import as_float_array, check_penalizer, check_time_unit, summary_arrays, unit_days
+from loyalty.clv.fitting import Groups, check_counts, dot, fit_log_params, group
 
-#: Fewer customers than this and the BG/NBD fit is refused.
-MIN_CUSTOMERS: int = 10
-
+#: The model's key in :data:`loyalty.clv.registry.MODELS` (``clv --model bgnbd``).
+MODEL = "bgnbd"
 #: The parameters, in the order of the optimiser's vector.
 PARAMS: tuple[str, ...] = ("r", "alpha", "a", "b")
 
@@ -196,31 +194,8 @@ def bgnbd_loglik(
     return base + np.logaddexp(0.0, D)
 
 
-def _check_counts(x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> None:
-    """Refuse summaries the model cannot be fitted on (see :func:`fit_bgnbd`)."""
-    n = x.size
-    if n < MIN_CUSTOMERS:
-        raise error("clv.error.too_few_customers", n=int(n), least=MIN_CUSTOMERS)
-    if (x < 0).any() or (np.abs(x - np.round(x)) > 1e-9).any():
-        raise error("clv.error.frequency_not_integer", column="frequency")
-    if (tx < 0).any() or (tx > T + 1e-9).any():
-        raise error("clv.error.recency_out_of_range", column="recency")
-    if not (x > 0).any():
-        raise error("clv.error.nobody_repeats", field="calibration_end")
-
-
 def fit_bgnbd(summary: pd.DataFrame, penalizer: float = 0.0) -> BGNBDFit:
-    """Fit the BG/NBD model by maximum likelihood (Fader, Hardie & Lee 2005).
-
-    Maximises the log-likelihood of paper eq. 6 over log(r, alpha, a, b) with
-    scipy's L-BFGS-B and the analytic gradient (Nelder-Mead + polish as a fallback).
-    Customers with identical (x, t_x, T) are grouped and weighted by their count, so
-    the cost grows with the number of distinct triples, not customers.  The objective is
-
-        - loglik / n_customers + penalizer * sum(log(r, alpha, a, b) ** 2),
-
-    i.e. ``penalizer`` is an L2 penalty on the log-parameters that pulls them towards 1
-    (unlike lifetimes, which penalises the parameters themselves).
+    """Fit the BG/NBD model to a customer summary (see :func:`fit`).
 
     Args:
         summary: one row per customer with columns ``frequency`` (x), ``recency`` (t_x),
@@ -230,34 +205,64 @@ def fit_bgnbd(summary: pd.DataFrame, penalizer: float = 0.0) -> BGNBDFit:
             likelihood.  Try 0.001-0.1 when a fit does not converge.
 
     Returns:
+        BGNBDFit.
+
+    Raises:
+        LoyaltyError: as :func:`fit`, or a column missing / not numeric.
+    """
+    x, tx, T = summary_arrays(summary, ("frequency", "recency", "T"))
+    time_unit = summary.attrs.get("time_unit") if isinstance(summary.attrs, dict) else None
+    return fit(x, tx, T, penalizer=penalizer, time_unit=time_unit)
+
+
+def fit(frequency: Any, recency: Any, T: Any, *, weights: Any = None, penalizer: float = 0.0,
+        time_unit: str | None = None) -> BGNBDFit:
+    """Fit the BG/NBD model by maximum likelihood (Fader, Hardie & Lee 2005).
+
+    Maximises the log-likelihood of paper eq. 6 over log(r, alpha, a, b) with
+    scipy's L-BFGS-B and the analytic gradient (Nelder-Mead + polish as a fallback).
+    Customers with identical (x, t_x, T) are grouped and weighted by their count, so
+    the cost grows with the number of distinct triples, not customers (``weights`` may
+    already hold the customer count of each row of a unique summary).  The objective is
+
+        - loglik / n_customers + penalizer * sum(log(r, alpha, a, b) ** 2),
+
+    i.e. ``penalizer`` is an L2 penalty on the log-parameters that pulls them towards 1
+    (unlike lifetimes, which penalises the parameters themselves).
+
+    Args:
+        frequency: x per row (whole numbers >= 0).
+        recency: t_x per row (0 <= t_x <= T).
+        T: T per row.
+        weights: customers per row (>= 0); None = one each.
+        penalizer: L2 coefficient on the log-parameters (>= 0).
+        time_unit: "days" or "weeks", kept on the result (not used in the arithmetic).
+
+    Returns:
         BGNBDFit with r, alpha, a, b, the log-likelihood (without the penalty) and counts.
 
     Raises:
-        LoyaltyError: fewer than :data:`MIN_CUSTOMERS` customers, nobody repeats (all
+        LoyaltyError: fewer than :data:`loyalty.clv.fitting.MIN_CUSTOMERS` customers, nobody repeats (all
             x = 0), invalid values (negative, t_x > T), or the optimiser does not converge,
             a parameter runs off to the edge of [1e-6, 1e6], or the maximum is not
             identified (a log-parameter's standard error above 10, or no proper maximum:
             typically a -> 0, b -> infinity when the data show no drop-out).
     """
     pen = check_penalizer(penalizer)
-    x, tx, T = summary_arrays(summary, ("frequency", "recency", "T"))
-    _check_counts(x, tx, T)
-    n = x.size
-    time_unit = summary.attrs.get("time_unit") if isinstance(summary.attrs, dict) else None
-
-    g = group(np.round(x), tx, T)
+    unit = check_time_unit(time_unit)
+    x, tx, T_, w = check_counts(frequency, recency, T, weights, MODEL)
+    n = float(w.sum())
+    g = group(x, tx, T_, weights=w)
 
     # Start: r = 1 and alpha from the mean repeat rate; a = b = 1.
-    mean_rate = float(x.sum() / max(T.sum(), 1e-12))
+    mean_rate = dot(w, x) / max(dot(w, T_), 1e-12)
     x0 = np.log(np.array([1.0, 1.0 / max(mean_rate, 1e-6), 1.0, 1.0]))
-    logp, gmax, msg, _ = fit_box(lambda p: _objective(p, g, pen), x0, PARAMS)
-
-    stderr = check_fit(lambda p: _objective(p, g, pen), logp, gmax, msg, PARAMS, float(n), "bgnbd")
-    loglik = _objective(logp, g, pen)[2]
+    objective = lambda p: _objective(p, g, pen)  # noqa: E731
+    logp, msg, stderr = fit_log_params(objective, x0, PARAMS, n, MODEL)
     r, alpha, a, b = (float(v) for v in np.exp(logp))
     return BGNBDFit(
-        r=r, alpha=alpha, a=a, b=b, loglik=float(loglik), n_customers=int(n), converged=True,
-        message=msg, time_unit=time_unit, penalizer=pen, n_groups=g.n_groups, stderr=stderr,
+        r=r, alpha=alpha, a=a, b=b, loglik=float(objective(logp)[2]), n_customers=int(round(n)), converged=True,
+        message=msg, time_unit=unit, penalizer=pen, n_groups=g.n_groups, stderr=stderr,
     )
 
 

@@ -120,6 +120,32 @@ def check_penalizer(penalizer: Any) -> float:
     return value
 
 
+def check_time_unit(time_unit: Any) -> str | None:
+    """None (unknown), "days" or "weeks", as given.
+
+    Raises:
+        LoyaltyError: any other value.
+    """
+    if time_unit is not None:
+        unit_days(time_unit)
+    return time_unit
+
+
+def check_forecast_length(t: Any) -> float:
+    """The length of a forecast period (in the fit's time unit) as a float >= 0.
+
+    Raises:
+        LoyaltyError: negative or not a number.
+    """
+    try:
+        value = float(t)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not (np.isfinite(value) and value >= 0.0):
+        raise error("clv.error.bad_forecast_length", field="t", value=_shown(t))
+    return value
+
+
 def check_horizon(horizon_months: Any, monthly_discount_rate: Any) -> tuple[int, float]:
     """Validate a CLV horizon and discount rate.
 

@@ -21,7 +21,7 @@ import pandas as pd
 from scipy import special
 
 from loyalty.clv.common import as_float_array, check_penalizer, like, summary_arrays
-from loyalty.clv.fitting import Groups, check_fit, fit_box, group
+from loyalty.clv.fitting import Groups, fit_log_params, group
 from loyalty.i18n import error
 
 #: Fewer repeat buyers (x > 0) than this and the Gamma-Gamma fit is refused.
@@ -164,8 +164,7 @@ def fit_gamma_gamma(summary: pd.DataFrame, penalizer: float = 0.0) -> GammaGamma
     g = group(x, m)
     # Start: p = 1, q = 2 and gamma such that the population mean p*gamma/(q-1) = mean spend.
     x0 = np.log(np.array([1.0, 2.0, max(float(np.mean(m)), 1e-6)]))
-    logp, gmax, msg, _ = fit_box(lambda pp: _objective(pp, g, pen), x0, PARAMS)
-    stderr = check_fit(lambda pp: _objective(pp, g, pen), logp, gmax, msg, PARAMS, float(n), "gamma_gamma")
+    logp, msg, stderr = fit_log_params(lambda pp: _objective(pp, g, pen), x0, PARAMS, float(n), "gamma_gamma")
     loglik = _objective(logp, g, pen)[2]
     p, q, gam = (float(v) for v in np.exp(logp))
     corr = float(np.corrcoef(x, m)[0, 1]) if n > 1 and x.std() > 0 and m.std() > 0 else float("nan")

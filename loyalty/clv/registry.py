@@ -2,11 +2,17 @@
 
 Each entry says how to fit the model on a customer summary and how to predict with the
 fit (P(alive), expected purchases); :mod:`loyalty.clv.api` and :mod:`loyalty.clv.predict`
-only go through it, so adding a model (Pareto/NBD, MBG/NBD, ...) is: write its module
-(fit + the two predictions, on float arrays), add one :class:`Model` to :data:`MODELS`,
-add ``clv.model.<key>`` and a ``clv.meaning.<param>`` per parameter to the catalogue.
-The CLI's ``clv --model KEY`` offers exactly the keys of :data:`MODELS`, and its JSON
-prints the fit's ``params()`` under :attr:`Model.name`.
+only go through it, so adding a model is: write its module (``fit(frequency, recency, T,
+*, weights, penalizer, time_unit)`` + the two predictions, on float arrays), add one
+:class:`Model` to :data:`MODELS`, add ``clv.model.<key>``, ``clv.model_short.<key>``, a
+``clv.meaning.<param>`` (what the fit-refusal message says the parameter describes;
+``clv.meaning.<key>.<param>`` where the name means something else in that model) and a
+``clv.param.<param>`` (the page's parameter table) per parameter to the catalogue.
+
+The CLI's ``clv --model KEY`` offers the keys of :data:`MODELS` plus the contractual
+model ``sbg`` (:data:`CONTRACT_MODELS`, :mod:`loyalty.clv.sbg`: renewals, not purchases,
+so it has no P(alive) or purchase forecast and is not in this registry); its JSON prints
+the fit's ``params()`` under :attr:`Model.name`.
 """
 
 from __future__ import annotations
@@ -17,8 +23,10 @@ from typing import Any, Callable, Protocol
 import numpy as np
 import pandas as pd
 
-from loyalty.clv.bgnbd import PARAMS as BGNBD_PARAMS
-from loyalty.clv.bgnbd import BGNBDFit, expected_purchases, fit_bgnbd, p_alive
+import loyalty.clv.bgnbd as bgnbd
+import loyalty.clv.mbgnbd as mbgnbd
+import loyalty.clv.pareto_nbd as pareto_nbd
+from loyalty.clv.common import summary_arrays
 from loyalty.i18n import error
 
 
@@ -62,14 +70,34 @@ class Model:
     expected_purchases: Callable[[Any, float, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
+def _summary_fit(module: Any) -> Callable[[pd.DataFrame, float], Any]:
+    """``fit(summary, penalizer)`` for a model module whose ``fit`` takes (x, t_x, T) arrays."""
+    def fit(summary: pd.DataFrame, penalizer: float) -> Any:
+        x, tx, T = summary_arrays(summary, ("frequency", "recency", "T"))
+        unit = summary.attrs.get("time_unit") if isinstance(summary.attrs, dict) else None
+        return module.fit(x, tx, T, penalizer=penalizer, time_unit=unit)
+    return fit
+
+
 #: The purchase models, by key.  The first is the default.
 MODELS: dict[str, Model] = {
     "bgnbd": Model(
-        key="bgnbd", name="bgnbd", params=BGNBD_PARAMS, fit_type=BGNBDFit,
-        fit=lambda summary, penalizer: fit_bgnbd(summary, penalizer=penalizer),
-        p_alive=p_alive, expected_purchases=expected_purchases,
+        key="bgnbd", name="bgnbd", params=bgnbd.PARAMS, fit_type=bgnbd.BGNBDFit, fit=_summary_fit(bgnbd),
+        p_alive=bgnbd.p_alive, expected_purchases=bgnbd.expected_purchases,
+    ),
+    "pareto": Model(
+        key="pareto", name="pareto_nbd", params=pareto_nbd.PARAMS, fit_type=pareto_nbd.ParetoNBDFit,
+        fit=_summary_fit(pareto_nbd), p_alive=pareto_nbd.probability_alive,
+        expected_purchases=pareto_nbd.expected_purchases,
+    ),
+    "mbgnbd": Model(
+        key="mbgnbd", name="mbgnbd", params=mbgnbd.PARAMS, fit_type=mbgnbd.MBGNBDFit, fit=_summary_fit(mbgnbd),
+        p_alive=mbgnbd.probability_alive, expected_purchases=mbgnbd.expected_purchases,
     ),
 }
+
+#: The contractual model ``clv --model`` also offers (fitted on renewals: :mod:`loyalty.clv.sbg`).
+CONTRACT_MODELS: tuple[str, ...] = ("sbg",)
 
 #: The model fitted when none is named.
 DEFAULT_MODEL: str = next(iter(MODELS))

@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 from loyalty import clv
-from loyalty.clv_models import mbgnbd, pareto_nbd
+from loyalty.clv import mbgnbd, pareto_nbd
 from loyalty.errors import LoyaltyError
 
 DATA = Path(__file__).parent / "data"
@@ -186,7 +186,7 @@ def test_online_retail_p_alive_is_lower_for_customers_silent_over_120_days(retai
     assert x.size == 4333
     with pytest.raises(LoyaltyError) as refused:
         model.fit(x, tx, T)
-    assert "run off to extreme values" in refused.value.en
+    assert "runs off to extreme values" in refused.value.en
     f = model.fit(x, tx, T, penalizer=0.001, time_unit="weeks")
     days_silent = (T - tx) * 7
     old, recent = days_silent > 120, days_silent <= 30

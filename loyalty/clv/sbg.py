@@ -54,7 +54,8 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-from loyalty.clv_models import _fitting as fit_
+import loyalty.clv.fitting as fit_
+from loyalty.clv.common import check_penalizer
 from loyalty.i18n import error
 
 __all__ = [
@@ -64,7 +65,8 @@ __all__ = [
 ]
 
 MODEL = "sbg"
-_NAMES = ("alpha", "beta")
+#: The parameters, in the order of the optimiser's vector.
+PARAMS: tuple[str, ...] = ("alpha", "beta")
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,7 @@ class SBGFit:
 def _whole(values: Any, column: str) -> np.ndarray:
     arr = fit_.as_array(values, column)
     if (arr < 0).any() or (np.abs(arr - np.round(arr)) > 1e-9).any():
-        raise error("clv_models.error.bad_renewals", column=column)
+        raise error("clv.error.bad_renewals", column=column)
     return np.round(arr)
 
 
@@ -131,20 +133,20 @@ def renewals_from_survivors(survivors: Any, periods: Any = None) -> tuple[np.nda
     """
     n = _whole(survivors, "survivors")
     if n.size < 2:
-        raise error("clv_models.error.survivors_too_short", column="survivors")
+        raise error("clv.error.survivors_too_short", column="survivors")
     if periods is not None:
         p = fit_.as_array(periods, "period")
         if p.size != n.size:
-            raise error("clv_models.error.length_mismatch", column="period")
+            raise error("clv.error.length_mismatch", column="period")
         bad = np.flatnonzero(np.abs(np.diff(p) - 1.0) > 1e-9)
         if bad.size:
-            raise error("clv_models.error.periods_not_consecutive", column="period", row=int(bad[0]) + 3,
+            raise error("clv.error.periods_not_consecutive", column="period", row=int(bad[0]) + 3,
                         period=f"{p[bad[0] + 1]:g}")
     if n[0] <= 0:
-        raise error("clv_models.error.no_cohort", column="survivors", row=2)
+        raise error("clv.error.no_cohort", column="survivors", row=2)
     up = np.flatnonzero(np.diff(n) > 0)
     if up.size:
-        raise error("clv_models.error.survivors_increase", column="survivors", row=int(up[0]) + 3,
+        raise error("clv.error.survivors_increase", column="survivors", row=int(up[0]) + 3,
                     before=int(n[up[0]]), after=int(n[up[0] + 1]))
     k = n.size - 1
     renewals = np.arange(k + 1, dtype=float)  # cancelled after t renewals (t = 0..k-1); active after k
@@ -173,10 +175,10 @@ def _days(values: Any, column: str, allow_missing: bool) -> np.ndarray:
     try:
         arr = np.asarray(values, dtype="datetime64[D]").reshape(-1)
     except (TypeError, ValueError):
-        raise error("clv_models.error.bad_contract_date", column=column) from None
+        raise error("clv.error.bad_contract_date", column=column) from None
     missing = np.isnat(arr)
     if missing.any() and not allow_missing:
-        raise error("clv_models.error.bad_contract_date", column=column)
+        raise error("clv.error.bad_contract_date", column=column)
     out = np.where(missing, np.iinfo(np.int64).max, arr.astype(np.int64))
     return out
 
@@ -206,19 +208,19 @@ def renewals_from_contracts(start: Any, end: Any, *, as_of: Any, period_months: 
             ``as_of``, or a period that is not a whole number of months from 1 to 120.
     """
     if not (isinstance(period_months, (int, np.integer)) and 1 <= int(period_months) <= 120):
-        raise error("clv_models.error.bad_period", field="period_months", value=str(period_months))
+        raise error("clv.error.bad_period", field="period_months", value=str(period_months))
     s = _days(start, "start", allow_missing=False)
     e = _days(end, "end", allow_missing=True)
     if s.size != e.size:
-        raise error("clv_models.error.length_mismatch", column="end")
+        raise error("clv.error.length_mismatch", column="end")
     rows = np.arange(1, s.size + 1) if row_numbers is None else np.asarray(row_numbers).reshape(-1)
     cut = _days([as_of], "as_of", allow_missing=False)[0]
     late = np.flatnonzero(s > cut)
     if late.size:
-        raise error("clv_models.error.start_after_as_of", column="start", row=int(rows[late[0]]))
+        raise error("clv.error.start_after_as_of", column="start", row=int(rows[late[0]]))
     back = np.flatnonzero(e < s)
     if back.size:
-        raise error("clv_models.error.end_before_start", column="end", row=int(rows[back[0]]))
+        raise error("clv.error.end_before_start", column="end", row=int(rows[back[0]]))
     active = e > cut
     pm = int(period_months)
     limit = np.where(active, cut, e)
@@ -286,23 +288,23 @@ def fit(renewals: Any, active: Any, *, weights: Any = None, penalizer: float = 0
             data say nothing about how fast customers leave), the fit does not converge or
             the data cannot pin alpha and beta down (e.g. a single period observed).
     """
-    pen = fit_.check_penalizer(penalizer)
+    pen = check_penalizer(penalizer)
     n = _whole(renewals, "renewals")
     act = np.asarray(active, dtype=bool).reshape(-1)
     if act.size != n.size:
-        raise error("clv_models.error.length_mismatch", column="active")
+        raise error("clv.error.length_mismatch", column="active")
     w = fit_.weights_for(weights, n.size)
-    g = fit_.group((n, act.astype(float)), w)
+    g = fit_.group(n, act.astype(float), weights=w)
     gn, gact, gw = g.column(0), g.column(1) > 0.5, g.weight
     total = float(gw.sum())
     if total < fit_.MIN_CUSTOMERS:
-        raise error("clv_models.error.too_few_customers", model=fit_.model_name(MODEL), n=int(round(total)),
-                    minimum=fit_.MIN_CUSTOMERS)
+        raise error("clv.error.too_few_customers", model=fit_.model_name(MODEL), n=int(round(total)),
+                    least=fit_.MIN_CUSTOMERS)
     cancelled = float(gw[~gact].sum())
     if cancelled <= 0:
-        raise error("clv_models.error.no_churn")
+        raise error("clv.error.no_churn")
     objective = lambda p: _objective(p, gn, gact, gw, pen)  # noqa: E731
-    logp, msg, stderr = fit_.fit_log_params(objective, np.zeros(2), _NAMES, total, MODEL)
+    logp, msg, stderr = fit_.fit_log_params(objective, np.zeros(2), PARAMS, total, MODEL)
     alpha, beta = (float(v) for v in np.exp(logp))
     return SBGFit(alpha=alpha, beta=beta, loglik=float(objective(logp)[2]), n_customers=total,
                   n_cancelled=cancelled, penalizer=pen, message=msg, stderr=stderr)
@@ -332,7 +334,7 @@ def fit_survivors(survivors: Any, periods: Any = None, *, penalizer: float = 0.0
 def _periods(t: Any, lowest: int) -> np.ndarray:
     arr = fit_.as_array(t, "t")
     if (arr < lowest).any() or (np.abs(arr - np.round(arr)) > 1e-9).any():
-        raise error("clv_models.error.bad_period_number", field="t", lowest=lowest)
+        raise error("clv.error.bad_period_number", field="t", lowest=lowest)
     return np.round(arr).reshape(np.shape(t))
 
 
@@ -412,9 +414,9 @@ def _rate(discount_rate: Any, alpha: float) -> float:
     except (TypeError, ValueError):
         d = float("nan")
     if not (math.isfinite(d) and 0.0 <= d < 10.0):
-        raise error("clv_models.error.bad_discount_rate", field="discount_rate", value=str(discount_rate))
+        raise error("clv.error.bad_discount_rate", field="discount_rate", value=str(discount_rate))
     if d == 0.0 and alpha <= 1.0:
-        raise error("clv_models.error.infinite_lifetime", field="discount_rate", alpha=f"{alpha:.3f}")
+        raise error("clv.error.infinite_lifetime", field="discount_rate", alpha=f"{alpha:.3f}")
     return d
 
 

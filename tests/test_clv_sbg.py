@@ -1,4 +1,4 @@
-"""Tests of loyalty.clv_models.sbg: the shifted-beta-geometric model of contract renewals.
+"""Tests of loyalty.clv.sbg: the shifted-beta-geometric model of contract renewals.
 
 Golden figures: Fader & Hardie (2007), "How to Project Customer Retention", the two cohorts
 of Berry & Linoff's data, survivors at the start of years 0..7 and the actual survivors of
@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 from scipy import special
 
-from loyalty.clv_models import sbg
-from loyalty.clv_models.sbg import SBGFit
+from loyalty.clv import sbg
+from loyalty.clv.sbg import SBGFit
 from loyalty.errors import LoyaltyError
 
 REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241]
@@ -157,7 +157,7 @@ def test_sbg_fits_a_million_simulated_contracts():
     (lambda: sbg.fit_survivors([1000, 900, 800], periods=[0, 1, 3]), 'before period "3"', 4),
     (lambda: sbg.fit_survivors([1000, 631.5, 400]), "must be a whole number", None),
     (lambda: sbg.fit_survivors([1000, 1000, 1000]), "Nobody cancelled", None),
-    (lambda: sbg.fit_survivors([1000, 631]), "does not pin down the tendency to cancel", None),
+    (lambda: sbg.fit_survivors([1000, 631]), "does not determine the tendency to cancel", None),
     (lambda: sbg.renewals_from_contracts(["2021-01-01", "2022-05-01"], [None, None], as_of="2022-01-01"),
      "starts after the as-of date", 2),
     (lambda: sbg.renewals_from_contracts(["2021-01-01"], ["2020-01-01"], as_of="2022-01-01", row_numbers=[17]),

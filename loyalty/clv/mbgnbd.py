@@ -50,12 +50,15 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-from loyalty.clv_models import _fitting as fit_
+import loyalty.clv.fitting as fit_
+from loyalty.clv.common import check_forecast_length, check_penalizer, check_time_unit
 
 __all__ = ["MBGNBDFit", "loglik", "fit", "probability_alive", "expected_purchases", "simulate"]
 
+#: The model's key in :data:`loyalty.clv.registry.MODELS` (``clv --model mbgnbd``).
 MODEL = "mbgnbd"
-_NAMES = ("r", "alpha", "a", "b")
+#: The parameters, in the order of the optimiser's vector.
+PARAMS: tuple[str, ...] = ("r", "alpha", "a", "b")
 
 
 @dataclass(frozen=True)
@@ -160,7 +163,7 @@ def fit(frequency: Any, recency: Any, T: Any, *, weights: Any = None, penalizer:
     """Fit the MBG/NBD model by maximum likelihood.
 
     Maximises the likelihood above over log(r, alpha, a, b) with L-BFGS-B and the analytic
-    gradient (see :mod:`loyalty.clv_models._fitting`).  Rows with the same (x, t_x, T) are
+    gradient (see :mod:`loyalty.clv.fitting`).  Rows with the same (x, t_x, T) are
     grouped and weighted, so ``weights`` may hold the customer count of each row of an
     already unique summary.  The objective is
     -loglik / n + penalizer * sum(log(r, alpha, a, b) ** 2), as in ``loyalty.clv.fit_bgnbd``.
@@ -180,15 +183,15 @@ def fit(frequency: Any, recency: Any, T: Any, *, weights: Any = None, penalizer:
         LoyaltyError: invalid summary, fewer than 10 customers, nobody repeats, the fit
             does not converge, or the data cannot pin a parameter down.
     """
-    pen = fit_.check_penalizer(penalizer)
-    unit = fit_.check_time_unit(time_unit)
+    pen = check_penalizer(penalizer)
+    unit = check_time_unit(time_unit)
     x, tx, T_, w = fit_.check_counts(frequency, recency, T, weights, MODEL)
-    g = fit_.group((x, tx, T_), w)
+    g = fit_.group(x, tx, T_, weights=w)
     n = float(w.sum())
     rate = fit_.dot(w, x) / max(fit_.dot(w, T_), 1e-12)
     x0 = np.log([1.0, 1.0 / max(rate, 1e-6), 1.0, 1.0])
     objective = lambda p: _objective(p, g, pen)  # noqa: E731
-    logp, msg, stderr = fit_.fit_log_params(objective, x0, _NAMES, n, MODEL)
+    logp, msg, stderr = fit_.fit_log_params(objective, x0, PARAMS, n, MODEL)
     r, alpha, a, b = (float(v) for v in np.exp(logp))
     return MBGNBDFit(r=r, alpha=alpha, a=a, b=b, loglik=float(objective(logp)[2]), n_customers=n,
                      n_groups=g.n_groups, penalizer=pen, time_unit=unit, message=msg, stderr=stderr)
@@ -244,7 +247,7 @@ def expected_purchases(f: MBGNBDFit, t: float, frequency: Any, recency: Any, T: 
     Raises:
         LoyaltyError: t negative or not a number.
     """
-    t = fit_.check_horizon(t)
+    t = check_forecast_length(t)
     x, tx, T_, shape = fit_.rows(frequency, recency, T)
     if t == 0.0:
         return fit_.shaped(np.zeros_like(x), shape)

@@ -48,7 +48,7 @@ the 2F1's series is positive, and it stays moderate (at most a/(a-b) with a = r+
 a > b, else growing no faster than (1-w)^-(b-a) with b - a < 1), so nothing overflows
 however far apart alpha and beta are.  It is scipy's hyp2f1 except near w = 1, where that
 slows down (and sometimes fails) and an exact transformation is used (see
-:mod:`loyalty.clv_models._hyp`); the
+:mod:`loyalty.clv.hypergeometric`); the
 result agrees with numerical integration to about 1e-11 (tests).  F depends on (x, t)
 only, so a fit evaluates it once per distinct (x, t_x) and (x, T) pair.  The gradient is
 analytic except for the 2F1's derivatives in its parameters, which are central
@@ -64,13 +64,16 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-from loyalty.clv_models import _fitting as fit_
-from loyalty.clv_models import _hyp
+import loyalty.clv.fitting as fit_
+import loyalty.clv.hypergeometric as _hyp
+from loyalty.clv.common import check_forecast_length, check_penalizer, check_time_unit
 
 __all__ = ["ParetoNBDFit", "loglik", "fit", "probability_alive", "expected_purchases", "simulate"]
 
-MODEL = "pareto_nbd"
-_NAMES = ("r", "alpha", "s", "beta")
+#: The model's key in :data:`loyalty.clv.registry.MODELS` (``clv --model pareto``).
+MODEL = "pareto"
+#: The parameters, in the order of the optimiser's vector.
+PARAMS: tuple[str, ...] = ("r", "alpha", "s", "beta")
 
 
 @dataclass(frozen=True)
@@ -167,7 +170,7 @@ def _pair_table(x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> tuple[np.ndarra
         (pair x, pair t, code of (x, t_x), code of (x, T)).
     """
     n = x.size
-    g = fit_.group((np.concatenate([x, x]), np.concatenate([tx, T])), np.ones(2 * n))
+    g = fit_.group(np.concatenate([x, x]), np.concatenate([tx, T]))
     return g.column(0), g.column(1), g.row_group[:n], g.row_group[n:]
 
 
@@ -188,7 +191,7 @@ class _Data:
 
 
 def _prepare(x: np.ndarray, tx: np.ndarray, T: np.ndarray, w: np.ndarray) -> tuple[_Data, int]:
-    g = fit_.group((x, tx, T), w)
+    g = fit_.group(x, tx, T, weights=w)
     gx, gtx, gT = g.column(0), g.column(1), g.column(2)
     px, pt, c_tx, c_T = _pair_table(gx, gtx, gT)
     Wx = np.bincount(g.codes[0], weights=g.weight, minlength=g.values[0].size)
@@ -280,7 +283,7 @@ def fit(frequency: Any, recency: Any, T: Any, *, weights: Any = None, penalizer:
     """Fit the Pareto/NBD model by maximum likelihood.
 
     Maximises the likelihood of the MATLAB note over log(r, alpha, s, beta) with L-BFGS-B
-    and the analytic gradient (see :mod:`loyalty.clv_models._fitting`).  Rows with the same
+    and the analytic gradient (see :mod:`loyalty.clv.fitting`).  Rows with the same
     (x, t_x, T) are grouped and weighted, so ``weights`` may hold the customer count of
     each row of an already unique summary.  The objective is
     -loglik / n + penalizer * sum(log(r, alpha, s, beta) ** 2).
@@ -300,15 +303,15 @@ def fit(frequency: Any, recency: Any, T: Any, *, weights: Any = None, penalizer:
         LoyaltyError: invalid summary, fewer than 10 customers, nobody repeats, the fit
             does not converge, or the data cannot pin a parameter down.
     """
-    pen = fit_.check_penalizer(penalizer)
-    unit = fit_.check_time_unit(time_unit)
+    pen = check_penalizer(penalizer)
+    unit = check_time_unit(time_unit)
     x, tx, T_, w = fit_.check_counts(frequency, recency, T, weights, MODEL)
     data, n_groups = _prepare(x, tx, T_, w)
     n = float(w.sum())
     rate = fit_.dot(w, x) / max(fit_.dot(w, T_), 1e-12)
     x0 = np.log([1.0, 1.0 / max(rate, 1e-6), 1.0, max(fit_.dot(w, T_) / n, 1e-3)])
     objective = lambda p: _objective(p, data, pen)  # noqa: E731
-    logp, msg, stderr = fit_.fit_log_params(objective, x0, _NAMES, n, MODEL)
+    logp, msg, stderr = fit_.fit_log_params(objective, x0, PARAMS, n, MODEL)
     r, alpha, s, beta = (float(v) for v in np.exp(logp))
     return ParetoNBDFit(r=r, alpha=alpha, s=s, beta=beta, loglik=float(objective(logp)[2]), n_customers=n,
                         n_groups=n_groups, penalizer=pen, time_unit=unit, message=msg, stderr=stderr)
@@ -363,7 +366,7 @@ def expected_purchases(f: ParetoNBDFit, t: float, frequency: Any, recency: Any, 
     Raises:
         LoyaltyError: t negative or not a number.
     """
-    t = fit_.check_horizon(t)
+    t = check_forecast_length(t)
     x, tx, T_, shape = fit_.rows(frequency, recency, T)
     L = np.log1p(t / (f.beta + T_))
     per_alive = (f.r + x) / (f.alpha + T_) * (f.beta + T_) * L * special.exprel(-(f.s - 1.0) * L)
