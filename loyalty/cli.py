@@ -57,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--drop-duplicates", action="store_true", help="drop exact duplicate rows")
     s.add_argument("--output", metavar="FILE", help="FILE.csv (UTF-8 with BOM) or FILE.xlsx; default: CSV to stdout")
 
+    for command in (s,):
+        _recency_option(command)
+
     d = sub.add_parser("definition", help="print a definition as JSON")
     d.add_argument("--preset", choices=list(defn.PRESETS), default="b2c")
 
@@ -67,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--map", action="append", default=[], metavar="ROLE=COLUMN")
     q.add_argument("--sheet", metavar="NAME")
     q.add_argument("--drop-duplicates", action="store_true")
+    _recency_option(q)
 
     c = sub.add_parser("clv", help="fit BG/NBD + Gamma-Gamma and predict customer lifetime value")
     c.add_argument("inputs", nargs="+", metavar="INPUT")
@@ -91,6 +95,13 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--currency", choices=list(fmt.CURRENCIES), type=str.upper, default=argparse.SUPPRESS,
                              help="as the global --currency")
     return p
+
+
+def _recency_option(command) -> None:
+    command.add_argument("--recency-unit", choices=["days", "weeks", "months"],
+                         help="unit of a customer table's recency column (default: what its header says, else a "
+                              "guess from its values: never above 12 = months, never above 52 = weeks, with a note "
+                              "on stderr)")
 
 
 def _effect_parser(sub) -> None:
@@ -155,7 +166,8 @@ def _parse_date(value: str | None, option: str) -> date | None:
         raise error("error.bad_date_option", option=option, value=value) from None
 
 
-def _inputs(paths: list[str], *, kind: str | None, maps: dict[str, str], sheet: str | None):
+def _inputs(paths: list[str], *, kind: str | None, maps: dict[str, str], sheet: str | None,
+            recency_unit: str | None = None):
     from loyalty.mapping import role_specs
     from loyalty.pipeline import InputFile
 
@@ -164,7 +176,7 @@ def _inputs(paths: list[str], *, kind: str | None, maps: dict[str, str], sheet: 
         p = Path(path)
         if not p.is_file():
             raise error("error.file_not_found", file=str(path))
-        files.append(InputFile(name=p.name, data=p.read_bytes(), sheet=sheet, kind=kind))
+        files.append(InputFile(name=p.name, data=p.read_bytes(), sheet=sheet, kind=kind, recency_unit=recency_unit))
     if maps:
         from loyalty.pipeline import read_inputs
 
@@ -186,12 +198,18 @@ def _inputs(paths: list[str], *, kind: str | None, maps: dict[str, str], sheet: 
     return files
 
 
-def _load(args, today: date | None = None):
-    from loyalty.pipeline import load_dataset
+def _load(args, today: date | None = None, lang: str = "ja"):
+    """Read the inputs into a dataset; what a user should know about them goes to stderr
+    (a file left out as a copy of another, a recency unit guessed, cells left blank, …)."""
+    from loyalty.pipeline import dataset_notes, load_dataset
 
     files = _inputs(args.inputs, kind=getattr(args, "kind", None), maps=_parse_maps(args.map),
-                    sheet=args.sheet)
-    return load_dataset(files, drop_duplicates=getattr(args, "drop_duplicates", False), today=today)
+                    sheet=args.sheet, recency_unit=getattr(args, "recency_unit", None))
+    dataset = load_dataset(files, drop_duplicates=getattr(args, "drop_duplicates", False), today=today,
+                           currency=args.currency)
+    for key, values in dataset_notes(dataset):
+        print(t(key, lang, **values), file=sys.stderr)
+    return dataset
 
 
 def cmd_definition(args, lang: str) -> int:
@@ -231,7 +249,7 @@ def cmd_score(args, lang: str) -> int:
     else:
         if not args.inputs:
             raise error("error.perf_no_input")
-        dataset = _load(args)
+        dataset = _load(args, lang=lang)
         table = score_table(dataset, d, lang)
     _write_table(table, args.output, sheet_name="scores", lang=lang)
     return 0
@@ -265,15 +283,13 @@ def _write_table(table: pd.DataFrame, output: str | None, *, sheet_name: str, la
 
 
 def cmd_quality(args, lang: str) -> int:
-    dataset = _load(args)
+    dataset = _load(args, lang=lang)
     report = {}
     if dataset.transactions is not None:
         report["transactions"] = dataset.transactions.report.to_dict()
     if dataset.customers is not None:
-        c = dataset.customers
-        report["customers"] = {"file": c.name, "rows_read": c.rows_read, "rows_used": c.rows_used,
-                               "rows_excluded": c.rows_read - c.rows_used,
-                               "excluded_by_reason": c.excluded_by_reason}
+        report["customers"] = dataset.customers.report()
+    report["ignored_files"] = dataset.ignored
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
         return 0
@@ -303,6 +319,9 @@ def cmd_quality(args, lang: str) -> int:
         c = report["customers"]
         print(t("cli.quality.customers", lang, file=c["file"], read=c["rows_read"], used=c["rows_used"],
                 excluded=c["rows_excluded"]))
+        for key, count in c["excluded_by_reason"].items():
+            if count:
+                print(t("cli.quality.customers_reason", lang, reason=t(f"reason.{key}", lang), count=count))
     return 0
 
 
@@ -314,7 +333,7 @@ def _text(exc: LoyaltyError, lang: str) -> str:
 def cmd_clv(args, lang: str) -> int:
     from loyalty import clv
 
-    dataset = _load(args)
+    dataset = _load(args, lang=lang)
     if dataset.transactions is None:
         raise error("clv.error.needs_transactions")
     result = clv.run(dataset.transactions.frame, model=args.model,
