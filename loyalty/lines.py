@@ -21,8 +21,7 @@ The rules (README, "What the numbers mean"):
 * **Return**: a negative stored amount, a negative quantity, or a return marker.
 * **Fee line**: a product code listed in ``loyalty/data/non_product_codes.json``
   (postage, fees, adjustments), compared after NFKC, trimming and upper-casing.
-* **Purchase line**: a positive amount that is not a return (fee lines included:
-  their money counts in the gross value behind the average order value).
+* **Purchase line**: a positive amount that is not a return (fee lines included).
 * **Order line** (``is_order_line``): a purchase line that is not a fee line.  Only
   order lines make orders: an order is the order lines of one order key (a
   distinct (customer, order id), or one line without an order id), dated by the
