@@ -112,6 +112,24 @@ def recency_unit(header: str, values_: np.ndarray, chosen: str | None = None, *,
     return RecencyUnit(file, header, guess, guess, source, top, asked)
 
 
+def recency_of_table(raw: RawTable, mapping: ColumnMapping, chosen: str | None = None) -> RecencyUnit | None:
+    """How a customer table's recency column would be read (the data page asks about it).
+
+    Args:
+        raw: the table as read.
+        mapping: its mapping (None is returned unless it maps ``recency_days``).
+        chosen: the user's unit, or None.
+
+    Returns:
+        :class:`RecencyUnit`, or None without a recency column.
+    """
+    if mapping.kind != "customers" or not mapping.has("recency_days"):
+        return None
+    col = mapping.column("recency_days")
+    v = values.parse_numbers(raw.frame[col]).values.to_numpy(dtype=float, na_value=np.nan)
+    return recency_unit(col, v, chosen, file=raw.name)
+
+
 @dataclass
 class Customers:
     """A typed customer table (one file, or several stacked / joined by :func:`combine`).

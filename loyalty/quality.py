@@ -415,7 +415,7 @@ def _check_rows(raw: RawTable, jobs: _Jobs, drop_duplicates: bool, today: date) 
     if other.any() and not values.in_range(amount).any():  # no amount at all in the data's currency
         col = "、".join(jobs.mapping.column(r) for r in ("amount", "quantity", "unit_price") if jobs.mapping.has(r))
         named = sorted(set().union(*(p.currencies for p in parsed)) - {jobs.currency})
-        raise error("error.amount_other_currency", file=raw.name, column=col, named=", ".join(named),
+        raise error("error.amount_other_currency", file=raw.name, amount_column=col, named=", ".join(named),
                     currency=jobs.currency)
     day_us = dates.values.to_numpy().astype("datetime64[us]", copy=False).view(np.int64)
     future = day_us > np.datetime64(today, "us").astype(np.int64)  # NaT is the smallest int64: never future
