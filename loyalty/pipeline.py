@@ -175,13 +175,36 @@ def unique_tables(infos: list[TableInfo]) -> tuple[list[TableInfo], list[dict]]:
 
 
 def _same_table(a: TableInfo, b: TableInfo) -> bool:
-    """Whether two read tables hold the same cells under the same headers, read the same way."""
-    fa, fb = a.raw.frame, b.raw.frame
+    """Whether two read tables hold the same data under the same headers, mapped the same way:
+    the same cells, or the same values once each mapped column is read by its role's type
+    (a date cell of an .xlsx and the text 2024/06/01 of a CSV are one date)."""
+    fa, fb = a.raw.frame.reset_index(drop=True), b.raw.frame.reset_index(drop=True)
     if a.kind != b.kind or fa.shape != fb.shape or list(fa.columns) != list(fb.columns):
         return False
     if a.mapping.roles != b.mapping.roles or a.recency_unit != b.recency_unit:
         return False
-    return bool(fa.reset_index(drop=True).equals(fb.reset_index(drop=True)))
+    if fa.equals(fb):
+        return True
+    for role, col in a.mapping.roles.items():
+        if not _read_as(role, a.kind, fa[col]).equals(_read_as(role, a.kind, fb[col])):
+            return False
+    unmapped = [c for c in fa.columns if c not in set(a.mapping.roles.values())]
+    return bool(fa[unmapped].equals(fb[unmapped]))
+
+
+def _read_as(role: str, kind: str, col: pd.Series) -> pd.Series:
+    """A column read as its role's values (for comparing two tables)."""
+    from loyalty import values
+    from loyalty.mapping import role_spec
+
+    typ = role_spec(kind, role).type
+    if typ == "id":
+        return values.normalize_ids(col).reset_index(drop=True)
+    if typ == "date":
+        return values.parse_dates(col).values.reset_index(drop=True)
+    if typ in ("amount", "number"):
+        return values.parse_numbers(col).values.reset_index(drop=True)
+    return col.str.strip().reset_index(drop=True)
 
 
 def assemble(infos: list[TableInfo], *, drop_duplicates: bool = False, today: date | None = None,
