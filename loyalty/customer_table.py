@@ -255,8 +255,6 @@ def _first_failures(checks: dict[str, np.ndarray], n: int) -> tuple[np.ndarray, 
 
 def _notes(raw: RawTable, mapping: ColumnMapping, parsed: dict, keep: np.ndarray, currency: str) -> list:
     """Blank-left cells of the kept rows (other number columns) and cells in other currencies."""
-    from loyalty.quality import currency_notes
-
     notes = []
     numbers = {r: p for r, p in parsed.items() if isinstance(p, values.AmountParse)}
     for role, p in numbers.items():
@@ -267,7 +265,7 @@ def _notes(raw: RawTable, mapping: ColumnMapping, parsed: dict, keep: np.ndarray
             rows = ", ".join(str(r) for r in raw.row_numbers[blank][:NOTE_ROWS])
             notes.append(("note.customer_cells_blank", {"file": raw.name, "column": mapping.column(role),
                                                         "count": int(blank.sum()), "rows": rows}))
-    return notes + currency_notes(raw.name, {mapping.column(r): p for r, p in numbers.items()}, currency)
+    return notes + values.currency_notes(raw.name, {mapping.column(r): p for r, p in numbers.items()}, currency)
 
 
 def _typed_frame(raw: RawTable, mapping: ColumnMapping, parsed: dict, ids: pd.Series, keep: np.ndarray,

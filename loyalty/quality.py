@@ -304,7 +304,7 @@ def type_table(raw: RawTable, mapping: ColumnMapping, *, drop_duplicates: bool =
     counts.update(rows_read=len(raw.frame), duplicates=int(checked.duplicated.sum()))
     date_col = mapping.column("order_date")
     notes = [("note.dates_ambiguous", {"file": raw.name, "column": date_col})] if jobs.dates_ambiguous else []
-    notes += currency_notes(raw.name, {c: f.result() for c, f in jobs.numbers.items()}, currency)
+    notes += values.currency_notes(raw.name, {c: f.result() for c, f in jobs.numbers.items()}, currency)
     return TypedTable(frame=frame, excluded=checked.excluded_rows(raw), info=_file_info(raw, mapping, checked, jobs),
                       excluded_by_reason=checked.by_reason, counts=counts, notes=notes, next_key=next_key,
                       customer_codes=(ccodes, checked.id_uniques))
@@ -440,28 +440,6 @@ def _check_rows(raw: RawTable, jobs: _Jobs, drop_duplicates: bool, today: date) 
             taken |= hit
     return _Checked(reason=reason, taken=taken, by_reason=by_reason, duplicated=dup, amount=amount,
                     id_codes=id_codes, id_uniques=id_uniques)
-
-
-def currency_notes(file: str, parsed: dict[str, "values.AmountParse"], currency: str) -> list[tuple[str, dict]]:
-    """Notes on columns whose cells name a currency other than the data's, or several.
-
-    Args:
-        file: the file name.
-        parsed: column name -> its :class:`loyalty.values.AmountParse`.
-        currency: the data's currency.
-
-    Returns:
-        ``("note.amount_currencies", {file, column, counts, currency, other})`` per such column.
-    """
-    notes = []
-    for column, p in parsed.items():
-        if p.other_currency is None:
-            continue
-        counts = "、".join(f"{code} {k:,}" for code, k in p.currencies.items())
-        notes.append(("note.amount_currencies", {"file": file, "column": column, "counts": counts,
-                                                 "currency": currency,
-                                                 "other": int(p.other_currency.sum())}))
-    return notes
 
 
 def _clean_lines(raw: RawTable, jobs: _Jobs, checked: _Checked) -> tuple[pd.DataFrame, dict]:

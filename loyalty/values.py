@@ -500,6 +500,28 @@ def parse_numbers(s: pd.Series, currency: str | None = "JPY") -> AmountParse:
     return _parse_numeric(s, allow_percent=True, currency=currency)
 
 
+def currency_notes(file: str, parsed: dict[str, AmountParse], currency: str) -> list[tuple[str, dict]]:
+    """Notes on columns whose cells name a currency other than the data's, or several.
+
+    Args:
+        file: the file name.
+        parsed: column name -> its :class:`AmountParse`.
+        currency: the data's currency.
+
+    Returns:
+        ``("note.amount_currencies", {file, column, counts, currency, other})`` per such column.
+    """
+    notes = []
+    for column, p in parsed.items():
+        if p.other_currency is None:
+            continue
+        counts = "、".join(f"{code} {k:,}" for code, k in p.currencies.items())
+        notes.append(("note.amount_currencies", {"file": file, "column": column, "counts": counts,
+                                                 "currency": currency,
+                                                 "other": int(p.other_currency.sum())}))
+    return notes
+
+
 # --------------------------------------------------------------------------
 # dates
 
