@@ -27,8 +27,8 @@ are normalised to their sum, so a file whose weights add up to 100 is taken
 exactly as written).
 
 A definition file comes from a user (an upload, a workshop proposal, ``--definition``),
-so it is read defensively: at most :data:`MAX_JSON_BYTES` bytes and
-:data:`MAX_JSON_DEPTH` levels of nesting (checked before the JSON parser runs, so a
+so it is read defensively (:mod:`loyalty.user_json`): at most ``MAX_JSON_BYTES`` bytes
+and ``MAX_JSON_DEPTH`` levels of nesting (checked before the JSON parser runs, so a
 file nested 200,000 deep is refused with a message instead of exhausting the stack);
 ``NaN`` / ``Infinity`` are refused; every number must be finite and in range — a
 weight 0–100 (not all 0), a cut point 0–``LOYALTY_MAX_AMOUNT``, a tier cut-off 0–100.
@@ -47,6 +47,7 @@ from pathlib import Path
 
 from loyalty.i18n import error
 from loyalty.segments import SegmentRule, default_segments, parse_rules
+from loyalty.user_json import MAX_JSON_BYTES, MAX_JSON_DEPTH, json_depth, parse_json  # noqa: F401
 from loyalty.values import max_magnitude
 
 SCHEMA = "loyalty-definition"
@@ -58,11 +59,6 @@ RFM_KEYS = ("recency", "frequency", "monetary")
 TIER_KEYS = ("top", "middle", "low")
 MEASURE_FIELDS = ("target", "title", "detail", "channel", "timing", "kpi")  # a measure row (loyalty.measures)
 _DATA = Path(__file__).parent / "data"
-#: The largest definition file read, in bytes (a saved definition with measures and
-#: notes takes a few KB).
-MAX_JSON_BYTES = 1_000_000
-#: The deepest nesting of lists and objects read (a definition needs 4 levels).
-MAX_JSON_DEPTH = 32
 _TOP_KEYS = {"schema", "version", "name", "preset", "as_of", "window_days", "rfm", "factors", "tiers",
              "tier_labels", "segments", "measures", "persona_notes", "description"}
 
@@ -249,67 +245,6 @@ def loads(text: str | bytes, file: str = "definition.json") -> Definition:
             (the message names it).
     """
     return from_dict(parse_json(text, file), file=file)
-
-
-class _Constant(ValueError):
-    """A JSON constant (NaN, Infinity) met while parsing."""
-
-
-def _no_constant(name: str):
-    raise _Constant(name)
-
-
-def parse_json(text: str | bytes, file: str) -> object:
-    """Parse JSON a user gave us (a definition, a workshop proposal), refusing what would
-    hurt: more than :data:`MAX_JSON_BYTES`, nesting deeper than :data:`MAX_JSON_DEPTH`
-    (measured before parsing), and the constants NaN / Infinity.
-
-    Args:
-        text: the file's bytes (UTF-8, a BOM allowed) or text.
-        file: its name, for messages.
-
-    Returns:
-        The parsed value.
-
-    Raises:
-        LoyaltyError: naming the file and what is wrong.
-    """
-    if len(text) > MAX_JSON_BYTES:
-        raise error("error.json_too_large", file=file, size=len(text), limit=MAX_JSON_BYTES)
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise error("error.definition_not_utf8", file=file) from None
-    if json_depth(text) > MAX_JSON_DEPTH:
-        raise error("error.json_too_deep", file=file, depth=MAX_JSON_DEPTH)
-    try:
-        return json.loads(text, parse_constant=_no_constant)
-    except json.JSONDecodeError as exc:
-        raise error("error.definition_not_json", file=file, row=exc.lineno, detail=exc.msg) from None
-    except _Constant as exc:
-        raise error("error.json_constant", file=file, value=str(exc)) from None
-    except RecursionError:  # not reached after json_depth; kept so no stack overflow ever escapes
-        raise error("error.json_too_deep", file=file, depth=MAX_JSON_DEPTH) from None
-
-
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-
-
-def json_depth(text: str) -> int:
-    """The deepest nesting of ``[`` and ``{`` in JSON text, outside strings (linear time).
-
-    Args:
-        text: JSON text (well-formed or not).
-
-    Returns:
-        0 for a scalar, 1 for ``[]``, 2 for ``[[1]]`` …
-    """
-    import numpy as np
-
-    code = np.frombuffer(_JSON_STRING.sub('""', text).encode("utf-8"), dtype=np.uint8)
-    step = np.isin(code, (ord("["), ord("{"))).astype(np.int64) - np.isin(code, (ord("]"), ord("}")))
-    return int(np.cumsum(step).max(initial=0))
 
 
 def load(path: str | Path) -> Definition:
