@@ -21,6 +21,7 @@ PAGES = [
     ("pages/definition.py", "nav.definition", ":material/tune:"),
     ("pages/workshop.py", "nav.workshop", ":material/forum:"),
     ("pages/segments.py", "nav.segments", ":material/groups:"),
+    ("pages/movement.py", "movement.nav", ":material/timeline:"),
     ("pages/personas.py", "nav.personas", ":material/person_search:"),
     ("pages/metrics.py", "nav.metrics", ":material/monitoring:"),
     ("pages/clv.py", "nav.clv", ":material/trending_up:"),

@@ -35,7 +35,7 @@ from loyalty.labels import segment_labels, tier_label
 from loyalty.lines import order_line_mask
 from loyalty.mapping import detect_mapping
 from loyalty.pipeline import assemble, build_features, map_table
-from loyalty.reading import read_table
+from loyalty.readers import read_table
 from loyalty.scoring import score
 
 

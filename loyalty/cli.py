@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import traceback
 from datetime import date
@@ -18,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from loyalty import definition as defn
-from loyalty import fmt
+from loyalty import fmt, settings
 from loyalty.errors import LoyaltyError
 from loyalty.i18n import error, t
 
@@ -33,11 +32,10 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m loyalty",
         description="Loyal-customer workbench: score customers from Excel/CSV exports.")
-    p.add_argument("--lang", choices=["ja", "en"], default=os.environ.get("LOYALTY_LANG", "ja"),
+    p.add_argument("--lang", choices=["ja", "en"], default=settings.read("LOYALTY_LANG"),
                    help="language of messages (default: ja)")
-    env_currency = os.environ.get("LOYALTY_CURRENCY", "").strip().upper()
     p.add_argument("--currency", choices=list(fmt.CURRENCIES), type=str.upper,
-                   default=env_currency if env_currency in fmt.CURRENCIES else "JPY",
+                   default=settings.read("LOYALTY_CURRENCY"),
                    help="currency of the amounts, for the symbol in texts and .xlsx formats (default: JPY)")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -94,6 +92,7 @@ def _parser() -> argparse.ArgumentParser:
         # also after the command (`score x.csv --currency GBP`); it then wins over the global one
         command.add_argument("--currency", choices=list(fmt.CURRENCIES), type=str.upper, default=argparse.SUPPRESS,
                              help="as the global --currency")
+    _movement_parser(sub)
     return p
 
 
@@ -124,9 +123,45 @@ def _effect_parser(sub) -> None:
     e.add_argument("--sheet", metavar="NAME")
 
 
+#: How often ``movement`` can end a period (the keys of loyalty.movement.EVERY, written
+#: here so that parsing the command line does not import the scoring code).
+MOVEMENT_EVERY = ("month", "week", "quarter")
+
+
+def _movement_parser(sub) -> None:
+    """The ``movement`` sub-command's options."""
+    m = sub.add_parser(
+        "movement", help="tiers at every month, week or quarter end and who moved between them",
+        description="Score every customer at each period end (the last day of each month, ISO week or quarter, "
+                    "the last period ending at the as-of date) from the lines dated up to it, with the same "
+                    "definition, and count who moved between consecutive period ends.",
+        epilog="Customer-table factors (NPS, engagement, ...) have no history: they are taken as they are today "
+               "at every period end.")
+    m.add_argument("inputs", nargs="+", metavar="INPUT", help="transaction files (and a customer table)")
+    m.add_argument("--every", choices=list(MOVEMENT_EVERY), default="month", help="period length (default: month)")
+    m.add_argument("--periods", type=int, default=12, metavar="N",
+                   help="how many period ends, the last at the as-of date (default: 12)")
+    m.add_argument("--definition", metavar="FILE", help="definition JSON (as saved by the app)")
+    m.add_argument("--preset", choices=list(defn.PRESETS), help="preset definition (default: b2c)")
+    m.add_argument("--as-of", metavar="YYYY-MM-DD", help="the last period end (default: latest order date)")
+    m.add_argument("--json", action="store_true",
+                   help='print {"periods": [{"as_of", "tiers": {"top", "middle", "low"}, ...}], '
+                        '"flows": [{"from_as_of", "to_as_of", "from", "to", "customers"}, ...]}')
+    m.add_argument("--map", action="append", default=[], metavar="ROLE=COLUMN")
+    m.add_argument("--sheet", metavar="NAME")
+    m.add_argument("--drop-duplicates", action="store_true")
+    m.add_argument("--currency", choices=list(fmt.CURRENCIES), type=str.upper, default=argparse.SUPPRESS,
+                   help="as the global --currency")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    parser = _parser()
+    try:
+        parser = _parser()
+        debug = settings.read("LOYALTY_DEBUG")
+    except LoyaltyError as exc:  # a LOYALTY_* environment variable with a wrong value
+        print(exc.message("ja"), file=sys.stderr)
+        return EXIT_USER_ERROR
     args = parser.parse_args(argv)
     lang = args.lang
     fmt.use_currency(args.currency)
@@ -138,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception:  # an unexpected failure: a bug, not the user's doing
-        if os.environ.get("LOYALTY_DEBUG"):
+        if debug:
             traceback.print_exc()
         print(t("error.internal", lang), file=sys.stderr)
         return EXIT_INTERNAL
@@ -235,10 +270,19 @@ def score_features(features, definition: defn.Definition, lang: str = "ja") -> p
     return customer_table(features.frame, result.frame, definition, lang, ltv=customer_ltv(features.frame))
 
 
-def cmd_score(args, lang: str) -> int:
+def _definition(args) -> defn.Definition:
+    """The definition a command scores with: ``--definition FILE`` or ``--preset`` (default BtoC).
+
+    Raises:
+        LoyaltyError: both were given, or the file cannot be loaded.
+    """
     if args.definition and args.preset:
         raise error("error.definition_and_preset")
-    d = defn.load(args.definition) if args.definition else defn.preset(args.preset or "b2c")
+    return defn.load(args.definition) if args.definition else defn.preset(args.preset or "b2c")
+
+
+def cmd_score(args, lang: str) -> int:
+    d = _definition(args)
     as_of = _parse_date(args.as_of, "--as-of")
     if as_of is not None:
         d = d.copy(as_of=as_of)
@@ -358,9 +402,7 @@ def cmd_clv(args, lang: str) -> int:
 def cmd_effect(args, lang: str) -> int:
     from loyalty import campaign
 
-    if args.definition and args.preset:
-        raise error("error.definition_and_preset")
-    d = defn.load(args.definition) if args.definition else defn.preset(args.preset or "b2c")
+    d = _definition(args)
     result = campaign.run(_inputs(args.inputs, kind=None, maps=_parse_maps(args.map), sheet=args.sheet),
                           group=args.group, control=args.control, outcome=args.outcome, by=args.by,
                           days=args.days, send_date=_parse_date(args.send_date, "--send-date"),
@@ -374,5 +416,22 @@ def cmd_effect(args, lang: str) -> int:
     return 0
 
 
+def cmd_movement(args, lang: str) -> int:
+    from loyalty import movement
+
+    d = _definition(args)
+    as_of = _parse_date(args.as_of, "--as-of") or d.as_of
+    dataset = _load(args, lang=lang)
+    if dataset.transactions is None:
+        raise error("movement.error.needs_transactions")
+    periods = movement.data_period_ends(dataset.transactions, as_of, args.every, args.periods)
+    result = movement.compute(movement.Timeline(dataset.transactions, dataset.customers), d, periods, args.every)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        sys.stdout.write(movement.text_report(result, d, lang))
+    return 0
+
+
 _COMMANDS = {"definition": cmd_definition, "score": cmd_score, "quality": cmd_quality, "clv": cmd_clv,
-             "effect": cmd_effect}
+             "effect": cmd_effect, "movement": cmd_movement}

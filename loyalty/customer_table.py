@@ -42,7 +42,7 @@ import pandas as pd
 from loyalty import totals, values
 from loyalty.i18n import error, t
 from loyalty.mapping import ColumnMapping, require_complete, role_spec
-from loyalty.reading import RawTable
+from loyalty.readers import RawTable
 
 CUSTOMER_EXCLUSION_ORDER = ("totals_row", "missing_customer_id", "bad_value", "duplicate_customer_id")
 

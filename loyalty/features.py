@@ -162,24 +162,56 @@ def _feature_frame(uniques: pd.Index, oc: np.ndarray, od: np.ndarray, ox: np.nda
     and the money per customer (monetary, revenue_total, returns_amount)."""
     n = len(uniques)
     start = as_of_day - window_days  # window is (start, as_of]
-    orders_total = np.bincount(oc, minlength=n)
-    frequency = np.bincount(oc, weights=(od > start), minlength=n).astype(np.int64)
-    discounted_orders = np.bincount(oc, weights=ox, minlength=n)
     last = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
     first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
     np.maximum.at(last, oc, od)
     np.minimum.at(first, oc, od)
+    orders = {
+        "orders_total": np.bincount(oc, minlength=n),
+        "frequency": np.bincount(oc, weights=(od > start), minlength=n).astype(np.int64),
+        "discounted_orders": np.bincount(oc, weights=ox, minlength=n),
+        "first": first,
+        "last": last,
+    }
+    return customer_frame(uniques, orders, money, as_of_day=as_of_day, window_days=window_days,
+                          has_discount_info=has_discount_info)
+
+
+def customer_frame(uniques: pd.Index, orders: dict, money: dict, *, as_of_day: int, window_days: int,
+                   has_discount_info: bool) -> pd.DataFrame:
+    """The feature frame from per-customer order counts and money: the one place that
+    turns them into features (recency, tenure, aov, discount share, dates, dtypes).
+
+    :func:`build_features` and :mod:`loyalty.movement` (features at many as-of dates)
+    both end here, so their frames agree column for column.
+
+    Args:
+        uniques: the customer ids (sorted), one per array position.
+        orders: per customer: ``orders_total`` (orders up to as-of), ``frequency``
+            (orders in the window), ``discounted_orders``, ``first`` and ``last``
+            (day numbers of the first and last order; any value where there is no order).
+        money: per customer: ``monetary``, ``revenue_total`` (net; ``aov`` is read from it),
+            ``returns_amount``.
+        as_of_day: the as-of date as a day number (days since 1970-01-01).
+        window_days: the window.
+        has_discount_info: whether the data has a discount or coupon column.
+
+    Returns:
+        One row per customer (index ``customer_id``), columns as in the module docstring.
+    """
+    n = len(uniques)
+    orders_total = orders["orders_total"]
     has_order = orders_total > 0
-    last = np.where(has_order, last, 0)
-    first = np.where(has_order, first, 0)
+    last = np.where(has_order, orders["last"], 0)
+    first = np.where(has_order, orders["first"], 0)
     aov = average_order_value(money["revenue_total"], orders_total)
     with np.errstate(invalid="ignore", divide="ignore"):
-        dshare = (np.where(has_order, discounted_orders / np.maximum(orders_total, 1), np.nan)
+        dshare = (np.where(has_order, orders["discounted_orders"] / np.maximum(orders_total, 1), np.nan)
                   if has_discount_info else np.full(n, np.nan))
     epoch = np.datetime64("1970-01-01", "D")
     frame = pd.DataFrame({
         "recency_days": np.where(has_order, as_of_day - last, np.nan),
-        "frequency": frequency,
+        "frequency": orders["frequency"],
         "monetary": money["monetary"],
         "first_order": first.astype("timedelta64[D]") + epoch,
         "last_order": last.astype("timedelta64[D]") + epoch,

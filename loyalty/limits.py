@@ -1,11 +1,13 @@
-"""Named limits on what the reader accepts, with their defaults in one place.
+"""The typed view of the reader's limits: one field per limit setting.
 
-Each limit can be overridden by an environment variable of the same name (a
-hosted copy with less memory sets lower values; README "Hosting safely" gives
-the figures).  A value that is not a positive whole number is a configuration
-mistake and is reported, never silently replaced by the default.  The README's
-"Limits" table lists every field here (``tests/test_readme.py``) and
-``tests/test_limits.py`` proves each one is enforced.
+The limits are declared, with their defaults, meanings and validation, in the
+settings registry (:mod:`loyalty.settings`); this class only gathers the ones the
+reader enforces.  Each can be overridden by an environment variable of the same
+name (a hosted copy with less memory sets lower values; README "Hosting safely"
+gives the figures).  A value that is not a positive whole number is a
+configuration mistake and is reported, never silently replaced by the default.
+The README's "Settings" table lists every setting (``tests/test_readme.py``) and
+``tests/test_limits.py`` proves each limit is enforced.
 
 What the defaults cost (README "Reliability", measured on this project's
 machine): reading text takes about 6-7 times the file's size in memory, typing
@@ -16,11 +18,10 @@ columns) are refused before they cost more than a few tens of MB.
 
 from __future__ import annotations
 
-import os
-import re
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
-from loyalty.i18n import error
+from loyalty import settings
 
 
 @dataclass(frozen=True)
@@ -53,21 +54,21 @@ class Limits:
             quantity × unit price can overflow to infinity.
     """
 
-    LOYALTY_MAX_FILE_MB: int = 1000
-    LOYALTY_MAX_ROWS: int = 20_000_000
-    LOYALTY_MAX_COLUMNS: int = 1_000
-    LOYALTY_MAX_CELL_CHARS: int = 32_767
-    LOYALTY_XLSX_MAX_UNCOMPRESSED_MB: int = 1_000
-    LOYALTY_XLSX_MAX_ENTRIES: int = 10_000
-    LOYALTY_XLSX_MAX_RATIO: int = 200
-    LOYALTY_MAX_AMOUNT: int = 10_000_000_000_000
+    LOYALTY_MAX_FILE_MB: int = settings.SETTINGS["LOYALTY_MAX_FILE_MB"].default
+    LOYALTY_MAX_ROWS: int = settings.SETTINGS["LOYALTY_MAX_ROWS"].default
+    LOYALTY_MAX_COLUMNS: int = settings.SETTINGS["LOYALTY_MAX_COLUMNS"].default
+    LOYALTY_MAX_CELL_CHARS: int = settings.SETTINGS["LOYALTY_MAX_CELL_CHARS"].default
+    LOYALTY_XLSX_MAX_UNCOMPRESSED_MB: int = settings.SETTINGS["LOYALTY_XLSX_MAX_UNCOMPRESSED_MB"].default
+    LOYALTY_XLSX_MAX_ENTRIES: int = settings.SETTINGS["LOYALTY_XLSX_MAX_ENTRIES"].default
+    LOYALTY_XLSX_MAX_RATIO: int = settings.SETTINGS["LOYALTY_XLSX_MAX_RATIO"].default
+    LOYALTY_MAX_AMOUNT: int = settings.SETTINGS["LOYALTY_MAX_AMOUNT"].default
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "Limits":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Limits":
         """Defaults, overridden by environment variables of the same names.
 
         Args:
-            environ: the variables to read (default: ``os.environ``).
+            environ: the variables to read (default: the process environment).
 
         Returns:
             The limits.
@@ -76,17 +77,7 @@ class Limits:
             LoyaltyError: a variable is set to something other than a positive
                 whole number ("1000", "1_000" and "1,000" are accepted).
         """
-        env = os.environ if environ is None else environ
-        values = {}
-        for f in fields(cls):
-            raw = env.get(f.name)
-            if raw is None or not raw.strip():
-                continue
-            text = raw.strip()
-            if not re.fullmatch(r"\d{1,3}(?:[,_]\d{3})+|\d+", text) or int(re.sub(r"[,_]", "", text)) <= 0:
-                raise error("error.rel_bad_limit", setting=f.name, value=raw, default=f"{f.default:,}")
-            values[f.name] = int(re.sub(r"[,_]", "", text))
-        return cls(**values)
+        return cls(**{f.name: settings.read(f.name, environ) for f in fields(cls)})
 
 
 def current() -> Limits:

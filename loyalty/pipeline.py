@@ -26,7 +26,7 @@ from loyalty.customer_table import Customers, combine, group_key, prepare_custom
 from loyalty.i18n import error
 from loyalty.mapping import ColumnMapping, detect_kind, detect_mapping, with_overrides
 from loyalty.quality import Transactions, prepare_transactions
-from loyalty.reading import RawTable, read_table
+from loyalty.readers import RawTable, read_table
 
 
 @dataclass

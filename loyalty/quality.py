@@ -44,7 +44,7 @@ from loyalty import line_keys, lines, totals, values
 from loyalty.customer_table import Customers, prepare_customers  # noqa: F401  (re-exported)
 from loyalty.i18n import error, t
 from loyalty.mapping import ColumnMapping, require_complete
-from loyalty.reading import RawTable
+from loyalty.readers import RawTable
 
 EXCLUSION_ORDER = (
     "totals_row",

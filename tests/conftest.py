@@ -1,5 +1,16 @@
-"""Shared test settings."""
+"""Shared test settings and fixtures (plain helpers are in ``tests/helpers.py``).
 
+* AppTest shows error details (``.streamlit/config.toml`` hides them from users).
+* Every test starts with amounts in yen and the ``csv`` module's field limit as
+  it found it (the careful CSV reader sets that limit process-wide).
+* Streamlit's scan of the installed packages for v2 components runs once per
+  session instead of once per AppTest (see :func:`_scan_components_once`).
+* Hypothesis has no per-example deadline: the machine is shared, and an example
+  that takes 400 ms instead of 200 ms under load is not a failure of the code.
+"""
+
+import csv
+import functools
 import os
 
 # AppTest honours .streamlit/config.toml, which hides error details from users;
@@ -7,6 +18,10 @@ import os
 os.environ.setdefault("STREAMLIT_CLIENT_SHOW_ERROR_DETAILS", "full")
 
 import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile("loyalty", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("loyalty")
 
 
 @pytest.fixture(autouse=True)
@@ -17,3 +32,37 @@ def _amounts_in_yen():
     use_currency(None)
     yield
     use_currency(None)
+
+
+@pytest.fixture(autouse=True)
+def _csv_field_limit():
+    """Put back the ``csv`` module's field limit after each test.
+
+    ``loyalty.reading`` sets it process-wide to the cell limit in force, so a test
+    that lowers ``LOYALTY_MAX_CELL_CHARS`` would otherwise leave a limit of a few
+    characters to every later user of the ``csv`` module.
+    """
+    limit = csv.field_size_limit()
+    yield
+    csv.field_size_limit(limit)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _scan_components_once():
+    """Scan the installed packages for Streamlit v2 components once per session.
+
+    Each new AppTest asks Streamlit to read the metadata of every installed
+    distribution (about 0.2 s, some 150 times in a run); what is installed does
+    not change while the tests run, so the first answer is kept.  Each caller
+    gets its own copy of the list.
+    """
+    try:
+        from streamlit.components.v2 import manifest_scanner
+    except ImportError:  # pragma: no cover - another Streamlit version
+        yield
+        return
+    original = manifest_scanner.scan_component_manifests
+    cached = functools.lru_cache(maxsize=None)(lambda: list(original()))
+    manifest_scanner.scan_component_manifests = lambda *a, **k: list(cached())
+    yield
+    manifest_scanner.scan_component_manifests = original

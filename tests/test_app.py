@@ -3,34 +3,17 @@ upload, direct page access, sliders that change what is shown, no re-reading on
 a slider move, English UI.  Expected figures are computed independently through
 the domain package, not copied from the screen."""
 
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from loyalty import definition as defn
 from loyalty.fmt import format_int, format_signed_int
 from loyalty.i18n import t
 from loyalty.pipeline import InputFile, build_features, load_dataset
 from loyalty.scoring import score
+from tests.helpers import ROOT, SAMPLE, app_test as _app, metrics as _metrics
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 PAGES = ["pages/home.py", "pages/data.py", "pages/definition.py", "pages/segments.py"]
-SAMPLE = [ROOT / "sample_data" / "orders_cp932.csv", ROOT / "sample_data" / "customers.csv"]
-
-
-def _app(page: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    if page:
-        at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def _metrics(at) -> dict:
-    return {m.label: m.value for m in at.metric}
 
 
 def _expected_tiers(files, d=None):
@@ -211,6 +194,7 @@ def test_the_date_forms_are_named_in_the_ui_language():
     assert line.endswith("YYYY-MM-DD、YYYY/MM/DD（時刻つき）、和暦") and "Japanese era" not in line  # one each: stable order
 
 
+@pytest.mark.slow
 def test_the_data_currency_shows_on_every_page_chart_and_table():
     import json
 

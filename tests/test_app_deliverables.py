@@ -4,7 +4,6 @@ definition file, and every download button builds a valid file when clicked."""
 
 import io
 import zipfile
-from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -19,10 +18,7 @@ from loyalty.personas import build_personas
 from loyalty.pipeline import InputFile, build_features, load_dataset
 from loyalty.scoring import score
 from ui.deliverables import md_escape
-
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
-SAMPLE = [ROOT / "sample_data" / "orders_cp932.csv", ROOT / "sample_data" / "customers.csv"]
+from tests.helpers import APP, SAMPLE, app_test as _app
 
 
 class _RecordingFiles(MediaFileManager):
@@ -48,14 +44,6 @@ def downloads(monkeypatch):
         return manager._storage.get_file(url.rsplit("/", 1)[-1]).content
 
     return fetch
-
-
-def _app(page: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +78,7 @@ def test_personas_page_shows_the_tier_personas_of_the_sample(sample):
     assert any(c.startswith(f"{top.customers:,}人（全体の ") for c in captions), captions[:5]  # counted in 人
 
 
+@pytest.mark.slow
 def test_notes_and_measures_are_saved_in_the_definition_file(downloads):
     at = _app("pages/personas.py")
     at.text_area(key="w_note_tier:top").input("紹介経由の30代女性が中心").run()

@@ -5,7 +5,6 @@ that cannot be compared.  Expected figures come from the domain package
 (loyalty.campaign / loyalty.effect) run on the same files, not from the screen."""
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -16,11 +15,9 @@ from loyalty import effect as ef
 from loyalty.fmt import format_int, format_pct
 from loyalty.pipeline import InputFile
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
+from tests.helpers import APP, HILLSTROM, ROOT
 PAGE = "pages/effect.py"
 SAMPLE = ROOT / "sample_data"
-HILLSTROM = ROOT.parent / "shared" / "datasets" / "hillstrom" / "hillstrom.csv"
 FILES = ("campaign_assignment.csv", "orders_cp932.csv", "customers.csv")
 
 

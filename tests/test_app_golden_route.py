@@ -4,7 +4,7 @@ offers.  Expected figures come from the domain package (loyalty.golden_route)
 run separately on the same files, not from the screen."""
 
 import io
-from pathlib import Path
+from functools import partial
 
 import pandas as pd
 import pytest
@@ -15,11 +15,10 @@ from loyalty import golden_route as gr
 from loyalty.fmt import format_int, format_pct
 from loyalty.pipeline import InputFile, build_features, load_dataset
 from loyalty.scoring import score
+from tests.helpers import APP, SAMPLE, app_test, metrics as _metrics
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 PAGE = "pages/golden_route.py"
-SAMPLE = [ROOT / "sample_data" / "orders_cp932.csv", ROOT / "sample_data" / "customers.csv"]
+_app = partial(app_test, PAGE)
 
 
 @pytest.fixture(scope="module")
@@ -35,22 +34,11 @@ def _expected(sample, **settings):
     return gr.analyse(ds.transactions, feats.frame, tiers, feats.as_of, gr.GoldenRouteSettings(**settings))
 
 
-def _app() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def _metrics(at) -> dict:
-    return {m.label: m.value for m in at.metric}
-
-
 def _table(at, column: str) -> pd.DataFrame:
     return next(df.value for df in at.dataframe if column in df.value.columns)
 
 
+@pytest.mark.slow
 def test_page_renders_directly_with_the_sample_figures(sample):
     r = _expected(sample)
     at = _app()
@@ -88,6 +76,7 @@ def test_the_lift_chart_keeps_labels_horizontal():
     assert '"type": "log"' in spec or '"type":"log"' in spec
 
 
+@pytest.mark.slow
 def test_counting_the_middle_tier_as_loyal_changes_the_figures(sample):
     r = _expected(sample, loyal_tiers=("top", "middle"))
     at = _app()
@@ -99,6 +88,7 @@ def test_counting_the_middle_tier_as_loyal_changes_the_figures(sample):
     assert after["うち最重要顧客＋中堅層"] != before["うち最重要顧客"]
 
 
+@pytest.mark.slow
 def test_a_longer_minimum_history_compares_fewer_customers(sample):
     r = _expected(sample, min_history_days=365)
     at = _app()
@@ -108,6 +98,7 @@ def test_a_longer_minimum_history_compares_fewer_customers(sample):
     assert r.cohort < _expected(sample).cohort
 
 
+@pytest.mark.slow
 def test_a_shorter_history_pulls_longer_windows_down_to_it(sample):
     at = _app()
     at.select_slider(key="w_gr_new").set_value(180).run()
@@ -118,6 +109,7 @@ def test_a_shorter_history_pulls_longer_windows_down_to_it(sample):
     assert _metrics(at)["比べた顧客"] == format_int(r.cohort)
 
 
+@pytest.mark.slow
 def test_entry_table_by_category(sample):
     r = _expected(sample)
     at = _app()
@@ -141,6 +133,7 @@ def test_a_customer_level_upload_gets_a_clear_message():
     assert not at.metric
 
 
+@pytest.mark.slow
 def test_english(sample):
     at = _app()
     at.toggle(key="w_lang_en").set_value(True).run()
@@ -150,6 +143,7 @@ def test_english(sample):
     assert _metrics(at)["Customers compared"] == format_int(r.cohort)
 
 
+@pytest.mark.slow
 def test_workbook_has_the_list_patterns_and_entries(sample):
     from ui import golden_route as ug
 
@@ -169,6 +163,7 @@ def test_workbook_has_the_list_patterns_and_entries(sample):
     assert text.splitlines()[1].startswith(r.new_customers["customer_id"].iloc[0] + ",")
 
 
+@pytest.mark.slow
 def test_switching_language_keeps_every_choice(sample):
     at = _app()
     at.segmented_control(key="w_gr_loyal").set_value("top_middle").run()

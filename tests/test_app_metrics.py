@@ -9,36 +9,21 @@ whose own tests hold the published CDNOW estimates.
 
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from loyalty import clv
 from loyalty.errors import LoyaltyError
 from loyalty.fmt import format_int, format_pct, format_score, format_yen
 from loyalty.i18n import t
 from loyalty.pipeline import InputFile, load_dataset
+from tests.helpers import ROOT, app_test as _app, metrics as _metrics
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 ORDERS = ROOT / "sample_data" / "orders_cp932.csv"
 CUSTOMERS = ROOT / "sample_data" / "customers.csv"
 METRICS, CLV = "pages/metrics.py", "pages/clv.py"
-
-
-def _app(page: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def _metrics(at) -> dict:
-    return {m.label: m.value for m in at.metric}
 
 
 def _charts(at) -> list[tuple[dict, list[pd.DataFrame]]]:
@@ -182,6 +167,7 @@ def test_nps_tab_shows_the_survey_figures():
     assert "チャンピオン" in seg_table["label"].tolist()
 
 
+@pytest.mark.slow
 def test_continuity_tab_month_quarter_and_f2(raw):
     at = _app(METRICS)
     _tab(at, "metrics_tab", "metrics.tab.continuity")
@@ -267,6 +253,7 @@ def sample_tx():
     return ds.transactions.frame
 
 
+@pytest.mark.slow
 def test_clv_page_renders_directly_and_regularises_when_needed(sample_tx):
     # on the sample, plain maximum likelihood does not converge: the page says so and uses 0.001
     with pytest.raises(LoyaltyError):
@@ -283,6 +270,7 @@ def test_clv_page_renders_directly_and_regularises_when_needed(sample_tx):
     assert any("100%" in md.value and "1回しか買っていない" in md.value for md in at.markdown)
 
 
+@pytest.mark.slow
 def test_clv_horizon_changes_the_forecast(sample_tx):
     at = _app(CLV)
     at.select_slider(key="w_clv_horizon").set_value(24).run()
@@ -293,6 +281,7 @@ def test_clv_horizon_changes_the_forecast(sample_tx):
     assert m[t("clv.kpi.clv_total", months=24)] == format_yen(expected.customers["clv"].sum())
 
 
+@pytest.mark.slow
 def test_clv_non_convergence_message_and_retry(sample_tx):
     at = _app(CLV)
     at.toggle(key="w_clv_auto").set_value(False).run()
@@ -305,6 +294,7 @@ def test_clv_non_convergence_message_and_retry(sample_tx):
     assert _metrics(at)[t("clv.kpi.clv_total", months=12)] == format_yen(expected.customers["clv"].sum())
 
 
+@pytest.mark.slow
 def test_clv_fit_check_and_parameters(sample_tx):
     at = _app(CLV)
     _tab(at, "clv_tab", "clv.tab.fit")
@@ -324,6 +314,7 @@ def test_clv_fit_check_and_parameters(sample_tx):
     assert params["value"].tolist()[:4] == [format_score(v, 3) for v in (fit.r, fit.alpha, fit.a, fit.b)]
 
 
+@pytest.mark.slow
 def test_clv_time_unit_days_keeps_the_forecast_but_rescales_alpha(sample_tx):
     at = _app(CLV)
     at.segmented_control(key="w_clv_unit").set_value("days").run()

@@ -1,12 +1,10 @@
 """Responsiveness: an upload is read, checked and aggregated once, with a status box
 per step the first time, and never again on reruns, page switches or slider moves."""
 
-from pathlib import Path
-
+import pytest
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
+from tests.helpers import APP
 
 
 def _orders(seed: int) -> bytes:
@@ -17,6 +15,7 @@ def _orders(seed: int) -> bytes:
     return ("\n".join(lines) + "\n").encode("cp932")
 
 
+@pytest.mark.slow
 def test_an_upload_is_read_checked_and_aggregated_once(monkeypatch):
     import ui.state
 

@@ -2,9 +2,9 @@
 rules as data, definition files, repeaters vs loyal, the per-customer breakdown."""
 
 import json
-from pathlib import Path
 
 import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from loyalty import definition as defn
@@ -12,27 +12,12 @@ from loyalty.i18n import t
 from loyalty.pipeline import InputFile, build_features, load_dataset
 from loyalty.repeaters import find_groups
 from loyalty.scoring import Scorer
-
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
-SAMPLE = [ROOT / "sample_data" / "orders_cp932.csv", ROOT / "sample_data" / "customers.csv"]
+from tests.helpers import APP, ROOT, SAMPLE, app_test as _app, metrics as _metrics
 
 
 def _features():
     ds = load_dataset([InputFile(p.name, p.read_bytes()) for p in SAMPLE])
     return build_features(ds).frame
-
-
-def _app(page):
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def _metrics(at):
-    return {m.label: m.value for m in at.metric}
 
 
 def test_moving_a_weight_keeps_the_total_at_100_and_rescores():
@@ -83,6 +68,7 @@ def test_definition_download_loads_back_identically():
     assert again.tiers == {"top": 75.0, "middle": 45.0}
 
 
+@pytest.mark.slow
 def test_repeaters_tab_counts_match_the_domain_rules():
     groups = find_groups(_features())
     at = _app("pages/segments.py")
@@ -107,6 +93,7 @@ def test_breakdown_points_add_up_to_the_score():
     assert abs(table["点"].astype(float).sum() - score) < 0.3
 
 
+@pytest.mark.slow
 def test_the_segment_rule_editor_updates_the_definition():
     at = _app("pages/definition.py")
     n = len(defn.default_segments())
@@ -138,6 +125,7 @@ def test_a_definition_file_loaded_in_the_app_rescores_and_a_bad_one_names_the_fi
     assert at.session_state["definition"].tiers == {"top": 60.0, "middle": 30.0}  # the good one stays
 
 
+@pytest.mark.slow
 def test_the_command_line_scores_every_customer_as_the_app_does(tmp_path):
     import subprocess
     import sys

@@ -1,25 +1,18 @@
 """Workshop page: proposals side by side on the same customers."""
 
-from pathlib import Path
+from functools import partial
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from loyalty import definition as defn
 from loyalty.compare import compare
 from loyalty.pipeline import InputFile, build_features, load_dataset
 from loyalty.scoring import Scorer
+from tests.helpers import APP, ROOT, app_test
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
+_app = partial(app_test, "pages/workshop.py")
 SAMPLES = sorted((ROOT / "loyalty" / "data" / "proposals").glob("*.json"))
-
-
-def _app():
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page("pages/workshop.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def test_empty_state_says_what_to_do():
@@ -97,6 +90,7 @@ def test_a_proposal_using_factors_the_data_lacks_is_flagged_with_the_weight_left
     assert any("「CS案" in s and "NPS（推奨度）（重み35）" in s and "合わせて 60" in s for s in shown)
 
 
+@pytest.mark.slow
 def test_edit_loads_a_proposal_and_asks_first_when_unsaved_work_would_be_lost():
     from loyalty.i18n import t
 

@@ -2,17 +2,14 @@
 
 import io
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
 
 from loyalty import definition as defn
+from tests.helpers import ROOT, run_cli as run, RETAIL
 
-ROOT = Path(__file__).resolve().parent.parent
 ORDERS = """注文番号,会員番号,注文日,金額
 A1,000123,2024/06/20,3000
 A1,000123,2024/06/20,2000
@@ -23,10 +20,6 @@ C1,789,2023/03/01,7000
 """
 REQUIRED = ["customer_id", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score",
             "rfm_total", "loyalty_score", "tier", "rfm_segment"]
-
-
-def run(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "loyalty", *args], cwd=cwd, capture_output=True, timeout=120)
 
 
 @pytest.fixture
@@ -179,6 +172,7 @@ def test_english_messages(tmp_path):
 CDNOW_MAP = ["--map", "customer_id=列1", "--map", "order_date=列3", "--map", "quantity=列4", "--map", "amount=列5"]
 
 
+@pytest.mark.slow
 def test_clv_reproduces_the_papers_parameters_and_writes_every_customer(tmp_path):
     sample = str(ROOT / "tests" / "data" / "cdnow_sample.txt")  # CDNOW: no header, whitespace separated
     res = run("clv", sample, *CDNOW_MAP, "--calibration-end", "1997-09-30", "--json")
@@ -227,7 +221,7 @@ def test_clv_regularises_where_plain_maximum_likelihood_fails_and_says_so(capsys
 
 @pytest.mark.slow
 def test_clv_on_online_retail_uses_penalizer_0001():
-    data = Path("/work/shared/datasets/online_retail/online_retail.csv.gz")
+    data = RETAIL
     if not data.exists():
         pytest.skip(f"{data} is not here (the shared datasets folder; CI has it)")
     res = run("--lang", "en", "clv", str(data), "--json")

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import textwrap
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -25,9 +26,9 @@ import pytest
 from loyalty import cli
 from loyalty.errors import LoyaltyError
 from loyalty.pipeline import InputFile, build_features, load_dataset
-from loyalty.reading import read_table
+from loyalty.readers import read_table
+from tests.helpers import ROOT, app_test
 
-ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "corpus"
 TODAY = dt.date(2024, 12, 31)
 
@@ -134,6 +135,7 @@ def _load(*names: str, **kw):
 # ----------------------------------------------------------------------------- the corpus itself
 
 
+@pytest.mark.slow
 def test_the_corpus_is_complete_and_matches_its_generator():
     on_disk = {p.name for p in CORPUS.iterdir()}
     assert on_disk == set(EXPECTED), "run: python tests/data/make_corpus.py"
@@ -396,14 +398,7 @@ def test_a_file_without_header_works_once_columns_are_mapped():
 # ----------------------------------------------------------------------------- the app
 
 
-def _app_on_data_page():
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.run()
-    at.switch_page("pages/data.py").run()
-    assert not at.exception
-    return at
+_app_on_data_page = partial(app_test, "pages/data.py")
 
 
 def test_the_app_names_each_refused_upload_in_an_error_box():
@@ -436,7 +431,7 @@ _MEASURE = textwrap.dedent("""
     import json, sys
     from pathlib import Path
     from loyalty.errors import LoyaltyError
-    from loyalty.reading import read_table
+    from loyalty.readers import read_table
     from loyalty.pipeline import InputFile, load_dataset
 
     def high_water_kb():
@@ -485,6 +480,7 @@ def big(tmp_path_factory):
 HOSTILE_MB = 120  # what refusing a hostile file may cost on top of the imports
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind, words", [
     ("zip_bomb", "展開後のサイズが大きすぎます（1,103 MB、上限 1,000 MB）"),
     ("forged_zip_bomb", "記録されたサイズより大きく展開"),

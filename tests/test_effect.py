@@ -12,7 +12,6 @@ import json
 import subprocess
 import sys
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,8 +24,8 @@ from loyalty.cli import main
 from loyalty.errors import LoyaltyError
 from loyalty.pipeline import InputFile, load_dataset
 
-ROOT = Path(__file__).resolve().parent.parent
-HILLSTROM = ROOT.parent / "shared" / "datasets" / "hillstrom" / "hillstrom.csv"
+from tests.helpers import HILLSTROM, ROOT
+
 needs_hillstrom = pytest.mark.skipif(not HILLSTROM.exists(), reason="../shared/datasets/hillstrom is absent")
 Z = 1.959963984540054
 
@@ -267,7 +266,7 @@ LIST = """会員番号,配信グループ,配信日
 
 
 def _read(text: str, name: str = "list.csv"):
-    from loyalty.reading import read_table
+    from loyalty.readers import read_table
 
     return read_table(text.encode("utf-8"), name)
 

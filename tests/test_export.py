@@ -170,6 +170,7 @@ def test_unknown_encoding_is_a_user_error():
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(TEXT, min_size=1, max_size=8))
 def test_csv_text_round_trips_after_undoing_neutralisation(texts):
@@ -178,6 +179,7 @@ def test_csv_text_round_trips_after_undoing_neutralisation(texts):
     assert [unneutralize(v) for v in back["text"]] == [t.replace("\x00", "") for t in texts]
 
 
+@pytest.mark.slow
 @settings(max_examples=100)
 @given(
     st.lists(
@@ -452,6 +454,7 @@ def test_display_width(text, width):
     assert display_width(text) == width
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(
     st.lists(

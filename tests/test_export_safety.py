@@ -20,7 +20,7 @@ import pytest
 
 from loyalty import cli
 from loyalty.export import Sheet, csv_bytes, excel_bytes
-from loyalty.reading import read_table
+from loyalty.readers import read_table
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 PAYLOADS = [

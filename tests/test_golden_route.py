@@ -18,7 +18,7 @@ from loyalty.errors import LoyaltyError
 from loyalty.pipeline import InputFile, build_features, load_dataset
 from loyalty.retention import customer_orders
 from loyalty.scoring import score
-from tests.helpers import csv_input
+from tests.helpers import csv_input, RETAIL
 
 AS_OF = date(2024, 12, 31)
 TODAY = date(2025, 6, 1)
@@ -261,6 +261,7 @@ def result(shop, fp):
     return gr.analyse(ds.transactions, feats.frame, TIERS, AS_OF, SMALL, first=fp)
 
 
+@pytest.mark.slow
 def test_patterns_share_lift_and_intervals_by_hand(result):
     p = result.patterns.shown
     assert (result.cohort, result.loyal) == (10, 4)
@@ -443,6 +444,7 @@ def test_notes_when_nothing_can_be_compared(shop, fp):
 # ------------------------------------------------------------ sample data
 
 
+@pytest.mark.slow
 def test_sample_data_shows_the_golden_route():
     root = Path(__file__).resolve().parent.parent / "sample_data"
     ds = load_dataset([InputFile(n, (root / n).read_bytes()) for n in ("orders_cp932.csv", "customers.csv")])
@@ -467,7 +469,6 @@ def test_sample_data_shows_the_golden_route():
 
 # -------------------------------------------------------- Online Retail (real)
 
-RETAIL = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "online_retail" / "online_retail.csv.gz"
 RETAIL_AS_OF = date(2011, 12, 9)
 # Online Retail's postage, fee and adjustment StockCodes: such lines make no order
 # (this test's own list, not the app's data file)

@@ -91,6 +91,7 @@ def test_charts_are_inline_svg_with_the_tier_and_segment_names(page):
     assert TIER_COLORS["top"].lower() in svgs[0].lower()
 
 
+@pytest.mark.slow
 def test_without_segments_the_second_chart_is_the_score_distribution():
     features, result, d = fx.build()
     scored = result.frame.assign(rfm_segment=result.frame["rfm_segment"].cat.set_categories([]))
@@ -117,6 +118,7 @@ def test_svg_has_no_namespace_urls():
     assert svg.startswith("<svg") and "xmlns" not in svg and "http" not in svg
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(),
                     reason="Debian's Chromium (/usr/bin/chromium) is not installed here")

@@ -11,16 +11,14 @@ import re
 import subprocess
 import sys
 import tomllib
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from loyalty.limits import Limits
+from tests.helpers import ROOT, app_test
 from ui import auth
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 CONFIG = ROOT / ".streamlit" / "config.toml"
 
 AUTH = {
@@ -46,6 +44,7 @@ def test_config_file_turns_on_the_protections():
     assert cfg["client"]["toolbarMode"] == "minimal"
 
 
+@pytest.mark.slow
 def test_streamlit_reads_the_same_settings():
     """`streamlit config show` in the repository prints what Streamlit will use
     (a misspelt key would be ignored silently and show the default instead)."""
@@ -117,16 +116,7 @@ def test_login_switch_values():
 
 
 def _run(page: str | None = None, *, secrets: dict | None = None, user: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    if secrets is not None:
-        at.secrets["auth"] = secrets
-    if user is not None:
-        at.user = user
-    at.run()
-    if page:
-        at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return app_test(page, auth=secrets, user=user)
 
 
 def _shows_data(at: AppTest) -> bool:

@@ -4,13 +4,12 @@ code uses exists."""
 import json
 import re
 import string
-from pathlib import Path
 
 import pytest
 
 from loyalty.i18n import catalogue
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 CALL = re.compile(r"""\b(?:t|error|_t)\(\s*["']([a-z_]+\.[A-Za-z0-9_.]+)["']""")
 
 

@@ -25,9 +25,8 @@ from streamlit.testing.v1 import AppTest
 
 from loyalty import definition as defn
 from loyalty.i18n import catalogue
+from tests.helpers import APP, ROOT, app_test
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 AREAS = sorted({key.split(".")[0] for key in catalogue("ja")})
 KEY = re.compile(r"(?<![A-Za-z0-9_.])(?:%s)\.[a-z0-9_]+(?:\.[a-z0-9_]+)*(?![A-Za-z0-9_.])"
                  % "|".join(map(re.escape, AREAS)))
@@ -147,11 +146,7 @@ def raw_keys(text: str) -> list[str]:
 def _page_at(page: str, lang: str) -> AppTest:
     from ui.state import K_LANG
 
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state[K_LANG] = lang
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return app_test(page, session={K_LANG: lang}, home_first=False)
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])

@@ -21,9 +21,9 @@ import xlsxwriter
 
 from loyalty import limits
 from loyalty.errors import LoyaltyError
-from loyalty.reading import read_path, read_table
+from loyalty.readers import read_path, read_table
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _rows_csv(n: int, extra: str = "") -> bytes:
@@ -201,6 +201,7 @@ def test_cell_length_stops_an_unclosed_quote_swallowing_the_file(monkeypatch):
 # ------------------------------------------------------------------ workbook containers
 
 
+@pytest.mark.slow
 def test_decompressed_size_is_checked_before_parsing(monkeypatch, no_parser):
     monkeypatch.setenv("LOYALTY_XLSX_MAX_UNCOMPRESSED_MB", "1")
     rows = [["会員番号", "メモ"]] + [[f"{i:05d}", f"メモ{i}" * 5] for i in range(20_000)]

@@ -13,8 +13,7 @@ from loyalty import lines
 from loyalty import warehouse as wh
 from loyalty.pipeline import InputFile, load_dataset
 
-ROOT = Path(__file__).resolve().parent.parent
-RETAIL = ROOT.parent / "shared" / "datasets" / "online_retail" / "online_retail.csv.gz"
+from tests.helpers import RETAIL, ROOT
 TODAY = date(2025, 1, 1)
 
 

@@ -3,11 +3,12 @@ runs under app.py's router (see ui/router.py for why), and every page is thin: a
 ``render()`` with one function per tab or section, nothing else run at import."""
 
 import ast
+
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
 
 
 def test_every_page_calls_ensure_router_first():

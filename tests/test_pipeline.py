@@ -12,6 +12,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -59,6 +60,7 @@ def _reference_features(frame: pd.DataFrame, as_of: date, window: int, has_order
     return per
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(rows=rows_strategy, as_of=st.sampled_from([date(2024, 6, 30), date(2024, 7, 2), date(2024, 3, 1)]))
 def test_features_equal_the_plain_groupby_definition(rows, as_of):
@@ -71,6 +73,7 @@ def test_features_equal_the_plain_groupby_definition(rows, as_of):
     pd.testing.assert_frame_equal(got[list(want.columns)], want, check_exact=False)
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(rows=rows_strategy)
 def test_duplicates_and_order_keys_equal_the_plain_definitions(rows):

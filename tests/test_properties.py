@@ -1,7 +1,7 @@
 """Property-based tests (hypothesis) of the reader and the pipeline:
 
 * export → import round trip: a table written by loyalty.export.csv_bytes and read
-  back by loyalty.reading.read_table (+ the loyalty.values parsers) is unchanged
+  back by loyalty.readers.read_table (+ the loyalty.values parsers) is unchanged
   (the reader removes the apostrophe csv_bytes puts in front of formula-like text);
 * rows read = rows used + rows excluded for any generated table, with each
   exclusion counted under the first check it fails, computed independently here;
@@ -17,6 +17,7 @@ import unicodedata
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -24,7 +25,7 @@ from loyalty import definition as defn
 from loyalty.export import csv_bytes
 from loyalty.pipeline import InputFile, load_dataset
 from loyalty.quality import EXCLUSION_ORDER
-from loyalty.reading import read_table
+from loyalty.readers import read_table
 from loyalty.scoring import score
 from loyalty.values import MISSING_TOKENS, normalize_ids, parse_amounts, parse_dates
 
@@ -61,6 +62,7 @@ AMOUNTS = st.floats(min_value=-1e9, max_value=1e9, allow_nan=False, allow_infini
 ROWS = st.lists(st.tuples(IDS, DATES, AMOUNTS, TEXT), min_size=1, max_size=15)
 
 
+@pytest.mark.slow
 @PROPS
 @given(ROWS)
 def test_export_then_import_gives_the_same_table(rows):
@@ -83,6 +85,7 @@ def test_export_then_import_gives_the_same_table(rows):
     assert not a.bad.any() and a.values.tolist() == amounts
 
 
+@pytest.mark.slow
 @PROPS
 @given(st.lists(st.tuples(IDS, DATES, AMOUNTS), min_size=1, max_size=15))
 def test_export_then_load_gives_the_same_transactions(rows):
@@ -136,6 +139,7 @@ def _expected_reason(idk: str, datek: str, amountk: str, fields: str) -> str | N
     return None
 
 
+@pytest.mark.slow
 @PROPS
 @given(st.lists(CELL, min_size=1, max_size=30), st.booleans())
 def test_rows_read_equal_rows_used_plus_rows_excluded(cells, drop_duplicates):
@@ -216,6 +220,7 @@ def test_tiers_partition_the_customers(rows, mode, tiers):
     assert ((tier == "low") == (s < d.tiers["middle"])).all()
 
 
+@pytest.mark.slow
 @PROPS
 @given(FEATURES, MODES, st.data())
 def test_a_better_value_never_lowers_its_score(rows, mode, data):
@@ -233,6 +238,7 @@ def test_a_better_value_never_lowers_its_score(rows, mode, data):
     assert after["r_score"] >= before["r_score"]
 
 
+@pytest.mark.slow
 @PROPS
 @given(FEATURES, MODES, st.data())
 def test_raising_one_measure_alone_never_lowers_that_score(rows, mode, data):

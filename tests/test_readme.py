@@ -1,13 +1,15 @@
 """The README keeps its promises: the two opening commands, the command used by
-CI, the generated CLI reference, and every limit documented."""
+CI, the everyday test command, the generated CLI reference, and every LOYALTY_*
+setting in its generated table."""
 
 import re
+import tomllib
 from dataclasses import fields
-from pathlib import Path
 
 from loyalty.limits import Limits
+from loyalty.settings import SETTINGS
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
@@ -28,21 +30,61 @@ def test_ci_runs_the_readme_test_command():
     assert _opening_commands()[1] in ci.splitlines()
 
 
+def _section(title: str) -> str:
+    start = README.index(f"\n## {title}\n")
+    return README[start:README.index("\n## ", start + 1)]
+
+
+def test_the_everyday_test_command_leaves_out_the_slow_tests():
+    blocks = re.findall(r"```bash\n(.*?)```", _section("Tests"), re.S)
+    assert [b.strip() for b in blocks] == ['python -m pytest -m "not slow" -q']
+    pytest_ini = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pytest"]["ini_options"]
+    assert "--strict-markers" in pytest_ini["addopts"].split()  # a misspelt mark fails instead of running
+    slow = next(m for m in pytest_ini["markers"] if m.startswith("slow:"))
+    assert "more than 2 s" in slow and "more than 2 s" in _section("Tests")
+
+
 def test_cli_reference_is_generated_from_the_parser():
+    current, generated = _generated("cli_reference")
+    assert current == generated, "run: python tools/cli_reference.py --write"
+
+
+def _generated(module: str) -> tuple[str, str]:
+    """(the README's text between the tool's markers, what the tool generates now)."""
+    import importlib
     import sys
 
     sys.path.insert(0, str(ROOT / "tools"))
-    from cli_reference import BEGIN, END, reference
+    tool = importlib.import_module(module)
+    current = README[README.index(tool.BEGIN) + len(tool.BEGIN):README.index(tool.END)].strip()
+    return current, tool.reference().strip()
 
-    current = README[README.index(BEGIN) + len(BEGIN):README.index(END)].strip()
-    assert current == reference().strip(), "run: python tools/cli_reference.py --write"
+
+def test_settings_table_is_generated_from_the_registry():
+    current, generated = _generated("settings_reference")
+    assert current == generated, "run: python tools/settings_reference.py --write"
 
 
-def test_every_limit_is_documented_with_its_default():
-    for f in fields(Limits):
-        row = next((line for line in README.splitlines() if line.startswith(f"| `{f.name}`")), None)
-        assert row is not None, f"{f.name} is not in the README's Limits table"
-        assert f"{f.default:,}".replace(",", "") in row.replace(",", ""), f.name
+def _undocumented(readme: str) -> list[str]:
+    """Settings of the registry without exactly one README row showing their default."""
+    missing = []
+    for s in SETTINGS.values():
+        rows = [line for line in readme.splitlines() if line.startswith(f"| `{s.name}` |")]
+        if len(rows) != 1 or f"| {s.default_text()} |" not in rows[0]:
+            missing.append(s.name)
+    return missing
+
+
+def test_every_setting_is_documented_with_its_default():
+    assert _undocumented(README) == []
+    for f in fields(Limits):  # the typed view of the limits reads registry settings only
+        assert f.name in SETTINGS and f.default == SETTINGS[f.name].default, f.name
+
+
+def test_a_removed_row_is_caught():
+    """The check above can fail: drop one row, and that setting is reported."""
+    row = next(line for line in README.splitlines() if line.startswith("| `LOYALTY_DUCKDB_THREADS` |"))
+    assert _undocumented(README.replace(row + "\n", "")) == ["LOYALTY_DUCKDB_THREADS"]
 
 
 def test_upload_limit_matches_the_streamlit_config():

@@ -23,20 +23,19 @@ import datetime as dt
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from loyalty.pipeline import InputFile, build_features, load_dataset
+from tests.helpers import ROOT, DATASETS
 
-ROOT = Path(__file__).resolve().parent.parent
-DATASETS = ROOT.parent / "shared" / "datasets"
 RETAIL = DATASETS / "online_retail" / "online_retail.csv.gz"
 CDNOW = DATASETS / "cdnow" / "CDNOW_master.txt"
 
-pytestmark = pytest.mark.skipif(not DATASETS.is_dir(), reason=f"{DATASETS} (the shared real datasets) is absent")
+pytestmark = [pytest.mark.slow,  # every test here reads a real dataset (Online Retail: 541,909 lines)
+              pytest.mark.skipif(not DATASETS.is_dir(), reason=f"{DATASETS} (the shared real datasets) is absent")]
 
 FEE_CODES = ["POST", "DOT", "C2", "M", "D", "S", "B", "CRUK", "PADS", "BANK CHARGES", "AMAZONFEE"]
 
@@ -269,7 +268,6 @@ def test_cdnow_command_line_quality_json():
 # ----------------------------------------------------------------------------- the app
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("path, read, used", [(CDNOW, "69,659", "69,659"), (RETAIL, "541,909", "406,829")],
                          ids=["cdnow", "online_retail"])
 def test_the_app_reads_the_real_exports(path, read, used):

@@ -16,11 +16,12 @@ import re
 import sys
 import zipfile
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
 
-SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
+from tests.helpers import ROOT
+
+SAMPLE = ROOT / "sample_data"
 FILES = ["orders_cp932.csv", "orders.xlsx", "customers.csv", "b2b_accounts.csv"]
 
 # Recorded from the generator (seed 20231101).
@@ -118,6 +119,7 @@ def orders(order_lines):
 # --- determinism ---------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", FILES)
 def test_regenerating_gives_byte_identical_files(regenerated, name):
     committed = (SAMPLE / name).read_bytes()
@@ -129,6 +131,7 @@ def test_regenerating_gives_byte_identical_files(regenerated, name):
     assert committed == fresh, f"{name}: run python sample_data/generate.py and commit"
 
 
+@pytest.mark.slow
 def test_generator_does_not_depend_on_the_date_or_a_second_run(generator, dataset):
     again = generator.build()
     assert again.order_rows == dataset.order_rows
@@ -219,6 +222,7 @@ def test_seasonal_peaks_in_july_november_and_december(orders):
 # --- orders.xlsx ---------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_xlsx_has_the_same_lines_as_the_csv(order_lines):
     openpyxl = pytest.importorskip("openpyxl")
     wb = openpyxl.load_workbook(SAMPLE / "orders.xlsx", read_only=True)
@@ -367,6 +371,7 @@ def test_rfm_distribution_matches_the_brief(orders, order_lines):
     assert 0.08 <= bands["12-15"] / N_CUSTOMERS <= 0.15
 
 
+@pytest.mark.slow
 def test_behaviour_types(dataset):
     kinds = dataset.type_of()
     counts = {k: 0 for k in TYPE_COUNTS}
@@ -376,6 +381,7 @@ def test_behaviour_types(dataset):
     assert max(counts, key=counts.get) == "one_off"
 
 
+@pytest.mark.slow
 def test_engagement_and_nps_follow_the_behaviour(dataset, customers):
     kinds = dataset.type_of()
 
@@ -389,6 +395,7 @@ def test_engagement_and_nps_follow_the_behaviour(dataset, customers):
     assert mean("NPS", "loyal") >= 8.5 and mean("NPS", "bargain") <= 6
 
 
+@pytest.mark.slow
 def test_golden_route_first_orders_differ(dataset, order_lines, orders, customers):
     """Future loyal customers start on a staple at full price with 2+ items and come back
     within 45 days; bargain hunters start with a coupon (seed 002's golden route)."""

@@ -591,6 +591,7 @@ LIMIT = 10_000_000_000_000
 INTS = st.integers(min_value=-LIMIT, max_value=LIMIT)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(n=INTS, style=st.sampled_from(sorted(AMOUNT_STYLES)))
 def test_property_amount_styles_round_trip(n, style):
@@ -600,6 +601,7 @@ def test_property_amount_styles_round_trip(n, style):
     assert not res.bad.iloc[0] and not res.empty.iloc[0]
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(n=st.integers(min_value=LIMIT + 1, max_value=2**80), neg=st.booleans(),
        style=st.sampled_from(sorted(AMOUNT_STYLES)))
@@ -609,6 +611,7 @@ def test_property_amounts_beyond_the_bound_are_bad(n, neg, style):
     assert np.isnan(res.values.iloc[0]) and res.bad.iloc[0] and not res.empty.iloc[0], cell
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(cells=st.lists(st.tuples(INTS, st.sampled_from(sorted(AMOUNT_STYLES))), min_size=1, max_size=30))
 def test_property_mixed_amount_column_round_trips(cells):
@@ -680,6 +683,7 @@ STYLE_MIN = {"serial": dt.date(1900, 1, 1), "serial + time": dt.date(1900, 1, 1)
 DAYFIRST = {"dd/mm/yyyy": True, "mm/dd/yyyy": False}
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(
     style=st.sampled_from(sorted(DATE_STYLES)),
@@ -695,6 +699,7 @@ def test_property_any_date_in_any_style_round_trips(style, dates, time_of_day):
     assert not res.bad.any() and not res.empty.any()
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(
     cells=st.lists(
@@ -714,6 +719,7 @@ def test_property_mixed_date_column_round_trips(cells):
     assert res.ambiguous is False
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(cells=st.lists(st.one_of(st.none(), st.text(max_size=12)), max_size=20))
 def test_property_masks_partition_the_rows(cells):

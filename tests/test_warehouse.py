@@ -14,8 +14,8 @@ from loyalty.cli import main
 from loyalty.errors import LoyaltyError
 from loyalty.mapping import ColumnMapping
 from loyalty.pipeline import InputFile, build_features, load_dataset
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2025, 1, 1)
 AS_OF = date(2024, 6, 30)  # window (2023-07-01, 2024-06-30]
 
@@ -175,6 +175,7 @@ def test_ids_with_spaces_and_placeholders_take_the_exact_path(tmp_path):
     assert result.report["excluded_by_reason"]["missing_customer_id"] == 1
 
 
+@pytest.mark.slow
 def test_sample_data_matches_pandas_column_by_column():
     # the CP932 sample goes through the streaming transcoder
     path = ROOT / "sample_data" / "orders_cp932.csv"
@@ -244,17 +245,44 @@ def test_postgres_sql_is_generated_without_connecting():
 
 
 def test_bigquery_and_snowflake_sql_compile_too():
-    mapping = ColumnMapping("transactions", {"customer_id": "cid", "order_date": "d", "amount": "a"})
-    for dialect, window_start in (("bigquery", "DATE(2023, 7, 1)"), ("snowflake", "DATE_FROM_PARTS(2023, 7, 1)")):
-        sql = wh.feature_sql({"cid": "int64", "d": "date", "a": "float64"}, mapping, as_of=date(2024, 6, 30),
-                             today=TODAY, dialect=dialect)
-        parsed = sqlglot.parse_one(sql, read=dialect)
-        # without an order id: one scan, one aggregation by customer, the window start as a literal
-        assert [len(g.expressions) for g in parsed.find_all(sqlglot.exp.Group)] == [1]
-        assert window_start in sql and " JOIN " not in sql.upper()
-        assert sorted(parsed.named_selects) == sorted(
-            ["cid", "monetary", "revenue_total", "gross", "returns_amount", "orders_total", "frequency",
-             "discounted_orders", "first_day", "last_day"])
+    """The warehouse SQL, translated back to DuckDB by sqlglot and run on lines made to sit on
+    the edges: lines grouped by customer and order id (an order is dated by its first line),
+    the window (2023-07-01, 2024-06-30] open at its start and closed at as-of, a line after
+    as-of ignored; without order ids every purchase line is an order."""
+    lines = pd.DataFrame({
+        "cid": [1, 1, 1, 1, 1, 2, 2, 3],
+        "o": ["A", "A", "B", "C", "R", "D", "E", "F"],
+        "d": [date(2023, 7, 1), date(2023, 7, 2), date(2023, 7, 2), date(2024, 6, 30), date(2024, 6, 1),
+              date(2024, 7, 1), date(2024, 1, 10), date(2023, 3, 1)],
+        "a": [100.0, 200.0, 300.0, 400.0, -50.0, 500.0, 600.0, 700.0],
+    })
+    # 1: order A starts on the window's first (excluded) day; B and C inside; R a return
+    # 2: D is after as-of; 3: only an order before the window
+    expected = {
+        True: pd.DataFrame({"cid": ["1", "2", "3"], "frequency": [2, 1, 0], "monetary": [850.0, 600.0, 0.0],
+                            "orders_total": [3, 1, 1]}),
+        False: pd.DataFrame({"cid": ["1", "2", "3"], "frequency": [3, 1, 0], "monetary": [850.0, 600.0, 0.0],
+                             "orders_total": [4, 1, 1]}),
+    }
+    days = {"first_day": [date(2023, 7, 1), date(2024, 1, 10), date(2023, 3, 1)],
+            "last_day": [date(2024, 6, 30), date(2024, 1, 10), date(2023, 3, 1)]}
+    con = duckdb.connect()
+    con.register("orders", lines)
+    for with_ids in (True, False):
+        roles = {"customer_id": "cid", "order_date": "d", "amount": "a", **({"order_id": "o"} if with_ids else {})}
+        types = {"cid": "int64", "d": "date", "a": "float64", **({"o": "string"} if with_ids else {})}
+        for dialect in ("postgres", "bigquery", "snowflake"):
+            sql = wh.feature_sql(types, ColumnMapping("transactions", roles), table="orders",
+                                 as_of=date(2024, 6, 30), today=TODAY, dialect=dialect)
+            parsed = sqlglot.parse_one(sql, read=dialect)
+            keys = sorted(len(g.expressions) for g in parsed.find_all(sqlglot.exp.Group))
+            assert keys == ([1, 2] if with_ids else [1]), (dialect, with_ids, keys)
+            got = con.execute(parsed.sql(dialect="duckdb")).df().sort_values("cid", ignore_index=True)
+            got["cid"] = got["cid"].astype(str)
+            want = expected[with_ids].assign(**days)
+            got = got[want.columns].astype({"frequency": "int64", "orders_total": "int64"})
+            got[["first_day", "last_day"]] = got[["first_day", "last_day"]].apply(lambda c: c.dt.date)
+            pd.testing.assert_frame_equal(got, want, check_dtype=False, obj=f"{dialect}, order ids: {with_ids}")
 
 
 def test_order_ids_that_differ_only_by_spaces_are_one_order_in_sql(tmp_path):
@@ -306,6 +334,7 @@ def test_frame_from_an_unordered_warehouse_result_is_sorted():
     assert wh.query._in_order(pa.array(["B", "a", "b"])) and not wh.query._in_order(pa.array(["a", "B"]))
 
 
+@pytest.mark.slow
 def test_csv_that_turns_out_to_be_cp932_after_the_first_megabyte(tmp_path, monkeypatch):
     # more than 1 MB of plain ASCII, then a 返品 line in CP932: found by the first scan, transcoded, redone
     lines = ["注文番号,会員番号,注文日,金額,取引区分"]

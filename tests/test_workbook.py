@@ -176,6 +176,7 @@ def test_the_definition_sheet_says_which_weights_the_data_could_not_use():
     assert settings["重み: R：最終購入の近さ"] == "30"
 
 
+@pytest.mark.slow
 def test_english_workbook_and_no_segment_sheet_without_rfm():
     features, result, d = fx.build()
     scored = result.frame.assign(rfm_segment=result.frame["rfm_segment"].cat.set_categories([]))

@@ -20,13 +20,14 @@ logged in never causes any data to be read, whichever page address he opens.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
 
 import streamlit as st
 
+from loyalty import settings
+from loyalty.errors import LoyaltyError
 from ui import state
 
 ENV_REQUIRE = "LOYALTY_REQUIRE_LOGIN"
@@ -39,16 +40,20 @@ _MIN_AUTHLIB = (1, 3, 2)
 
 
 def login_required(environ: Mapping[str, str] | None = None) -> bool:
-    """Whether ``LOYALTY_REQUIRE_LOGIN`` asks for a login (1, true, yes, on)."""
-    env = os.environ if environ is None else environ
-    return env.get(ENV_REQUIRE, "").strip().lower() in ("1", "true", "yes", "on")
+    """Whether ``LOYALTY_REQUIRE_LOGIN`` asks for a login (1, true, yes, on).
+
+    Args:
+        environ: the variables to read (default: the process environment).
+
+    Raises:
+        LoyaltyError: the variable is set to something that is neither on nor off.
+    """
+    return settings.read(ENV_REQUIRE, environ)
 
 
 def provider_name(environ: Mapping[str, str] | None = None) -> str | None:
     """The named provider from ``LOYALTY_LOGIN_PROVIDER``, or None for ``[auth]`` itself."""
-    env = os.environ if environ is None else environ
-    name = env.get(ENV_PROVIDER, "").strip()
-    return name or None
+    return settings.read(ENV_PROVIDER, environ)
 
 
 def missing_settings(auth: Mapping | None, provider: str | None) -> list[str]:
@@ -136,9 +141,13 @@ def gate() -> None:
     Streamlit does not fall back to listing ``pages/`` in the sidebar, and no page
     address can run a page script without passing through this gate.
     """
-    if not login_required():
-        return
-    provider = provider_name()
+    try:
+        if not login_required():
+            return
+        provider = provider_name()
+        allowed = settings.read(ENV_ALLOWED) or ""
+    except LoyaltyError as exc:  # e.g. LOYALTY_REQUIRE_LOGIN=ture: stay closed and say which setting
+        _stop_with(lambda: _setting_error(exc))
     missing = missing_settings(_auth_secrets(), provider)
     if missing or not authlib_ready():
         _stop_with(lambda: _configuration_error(missing))
@@ -146,7 +155,6 @@ def gate() -> None:
     if not user.get("is_logged_in", False):
         _stop_with(lambda: _login_screen(provider))
     email = str(user.get("email") or "")
-    allowed = os.environ.get(ENV_ALLOWED, "")
     verified = user.get("email_verified", True) not in (False, "false", "False")
     if allowed.strip() and not (verified and email_allowed(email, allowed)):
         _stop_with(lambda: _not_allowed(email))
@@ -181,6 +189,11 @@ def _configuration_error(missing: list[str]) -> None:
         st.error(t("rel.auth.config_missing", keys="、".join(missing)), icon=":material/lock:")
     else:
         st.error(t("rel.auth.authlib_missing"), icon=":material/lock:")
+
+
+def _setting_error(exc: LoyaltyError) -> None:
+    st.title(state.t("rel.auth.title"))
+    st.error(exc.message(state.lang()), icon=":material/lock:")
 
 
 def _login_screen(provider: str | None) -> None:

@@ -24,7 +24,7 @@ from loyalty import export
 from loyalty.definition import TIER_KEYS
 from loyalty.segments import catch_all_segment
 from loyalty.fmt import currency_symbol, format_int, format_pct, format_yen
-from loyalty.reading import RawTable
+from loyalty.readers import RawTable
 from ui import components, state
 from ui.charts import BAR_STEP
 from ui.theme import ACCENT, TIER_COLORS

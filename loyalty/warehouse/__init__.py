@@ -51,13 +51,13 @@ counted as unreadable, never guessed.
 from loyalty.warehouse.checks import CHECK_GROUPS_MAX, check_expr, quality_expr, run_checks
 from loyalty.warehouse.query import (WarehouseResult, feature_sql, features_expr, score_source,
                                      typed_line_table, warehouse_features)
-from loyalty.warehouse.source import (DATABASE_SUFFIXES, DUCKDB_MEMORY_LIMIT, FILE_SUFFIXES, WAREHOUSE_SCHEMES,
+from loyalty.warehouse.source import (DATABASE_SUFFIXES, FILE_SUFFIXES, WAREHOUSE_SCHEMES,
                                       Source, open_source, source_mapping)
 from loyalty.warehouse.typed import (DISTINCT_IN_PYTHON, LINE_FIELDS, TextRules, ids_need_cleaning,
                                      rules_from_values, text_rules, typed_lines)
 
 __all__ = [
-    "CHECK_GROUPS_MAX", "DATABASE_SUFFIXES", "DISTINCT_IN_PYTHON", "DUCKDB_MEMORY_LIMIT", "FILE_SUFFIXES",
+    "CHECK_GROUPS_MAX", "DATABASE_SUFFIXES", "DISTINCT_IN_PYTHON", "FILE_SUFFIXES",
     "LINE_FIELDS", "WAREHOUSE_SCHEMES", "Source", "TextRules", "WarehouseResult", "check_expr", "feature_sql",
     "features_expr", "ids_need_cleaning", "open_source", "quality_expr", "rules_from_values", "run_checks",
     "score_source", "source_mapping", "text_rules", "typed_line_table", "typed_lines", "warehouse_features",

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import codecs
 import gzip
-import os
 import re
 import shutil
 import tempfile
@@ -15,14 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from loyalty import settings
 from loyalty.i18n import error
 from loyalty.mapping import ColumnMapping, detect_mapping, require_complete, with_overrides
-
-
-#: DuckDB settings for file sources (environment variables of the same names override them).
-#: ``LOYALTY_DUCKDB_MEMORY_LIMIT``: memory DuckDB may use before spilling to disk.
-#: ``LOYALTY_DUCKDB_THREADS``: worker threads (default: all cores).
-DUCKDB_MEMORY_LIMIT = "1GB"
 
 
 FILE_SUFFIXES = (".parquet", ".pq", ".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz")
@@ -90,10 +84,11 @@ def _ibis():
 
 
 def _duckdb_config() -> dict:
-    config = {"memory_limit": os.environ.get("LOYALTY_DUCKDB_MEMORY_LIMIT", DUCKDB_MEMORY_LIMIT)}
-    threads = os.environ.get("LOYALTY_DUCKDB_THREADS", "").strip()
-    if threads.isdigit() and int(threads) > 0:
-        config["threads"] = int(threads)
+    """DuckDB's settings for file sources (``LOYALTY_DUCKDB_*`` in :mod:`loyalty.settings`)."""
+    config = {"memory_limit": settings.read("LOYALTY_DUCKDB_MEMORY_LIMIT")}
+    threads = settings.read("LOYALTY_DUCKDB_THREADS")
+    if threads is not None:
+        config["threads"] = threads
     return config
 
 

@@ -27,8 +27,8 @@ from pathlib import Path
 from playwright.sync_api import Locator, Page, expect
 
 from loyalty.i18n import t as _t
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 # placeholders Streamlit shows while a widget's code is still loading

@@ -31,7 +31,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from loyalty import settings
+from tests.helpers import ROOT
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -50,7 +52,7 @@ FAILURES = ROOT / "artifacts" / "failures"
 
 def _unavailable(reason: str):
     """Skip, or fail when CI requires the browser tests to run."""
-    if os.environ.get("LOYALTY_REQUIRE_BROWSER") == "1":
+    if settings.read("LOYALTY_REQUIRE_BROWSER"):
         pytest.fail(f"{reason} (LOYALTY_REQUIRE_BROWSER=1 requires the browser tests)", pytrace=False)
     pytest.skip(reason)
 
@@ -168,3 +170,14 @@ def app(request, browser, app_url):
             except Exception:  # the tab may be gone; the test's own error matters more
                 pass
         page.close()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test in this folder drives a real browser against a served app: it is a
+    ``browser`` test and takes seconds, so it is ``slow`` too (left out of the everyday
+    ``-m "not slow"`` run) — whether or not its file says so."""
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if Path(str(item.fspath)).resolve().parent == here:
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)

@@ -4,13 +4,12 @@ from the input files (never read off the screen)."""
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 from loyalty import definition as defn
 from loyalty.pipeline import InputFile, build_features, load_dataset
 from loyalty.scoring import ScoreResult, score
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_FILES = ("orders_cp932.csv", "customers.csv")  # what the app opens with
 
 

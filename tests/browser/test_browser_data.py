@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 # Written in CP932: 髙, 﨑, ① and Ⅱ exist in CP932 (NEC/IBM extensions) but not in
 # Shift_JIS, so the file only reads correctly when decoded as CP932.

@@ -9,7 +9,7 @@ from loyalty.fmt import format_int
 
 from .figures import sample_scores, tier_counts
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _expect_tier_counts(app, counts):

@@ -6,7 +6,7 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ORDERS = "会員番号,注文日,金額,注文番号\n" + "".join(
     f"C{c:03d},2025/0{1 + k % 9}/1{k % 10},{1200 + 37 * k + 100 * c},O{c}-{k}\n"

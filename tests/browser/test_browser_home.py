@@ -7,7 +7,7 @@ from loyalty.fmt import format_date, format_int, format_yen
 
 from .figures import sample_features, sample_scores, tier_counts
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_the_app_opens_on_the_sample_data_with_its_figures(app):

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from loyalty.i18n import t
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_switching_to_english_and_back(app):

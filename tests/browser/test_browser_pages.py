@@ -14,7 +14,7 @@ from loyalty.i18n import catalogue
 
 from .appdriver import raw_keys, registered_pages
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 AREAS = sorted({key.split(".")[0] for key in catalogue("ja")})
 
 

@@ -8,7 +8,7 @@ from loyalty.columns import header
 
 from .figures import sample_features
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_the_customer_list_downloads_as_excel_with_ids_as_text(app, tmp_path):

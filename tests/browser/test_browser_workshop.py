@@ -12,7 +12,7 @@ from loyalty.compare import compare
 
 from .figures import sample_features, sample_scores
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _proposal(name: str, top: float, middle: float) -> defn.Definition:
