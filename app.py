@@ -13,6 +13,7 @@ from ui import auth, sidebar, state, theme
 st.set_page_config(page_title="Loyalty Workbench", page_icon="💎", layout="wide",
                    initial_sidebar_state="expanded")
 theme.register()
+theme.localise_uploaders(state.lang())  # Streamlit's own file-uploader texts in the UI language
 
 # (file, catalogue key of the title, icon), in menu order
 PAGES = [

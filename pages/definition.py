@@ -17,6 +17,7 @@ from loyalty.fmt import format_date, format_int, format_signed_int, format_yen
 from loyalty.segments import coverage
 from loyalty.summary import tier_moves
 from ui import charts, components, state, workbench
+from ui import cutpoints as cut_ui
 from ui.state import t
 
 AXES = RFM_KEYS
@@ -70,7 +71,7 @@ def render() -> None:
     with tab_basic:
         _basic_tab(d, data_as_of)
     with tab_rfm:
-        _rfm_tab()
+        folded = _rfm_tab()
     with tab_factors:
         chosen = _factors_tab(available, problems)
     with tab_tiers:
@@ -83,7 +84,7 @@ def render() -> None:
     with tab_file:
         _file_tab(d)
     with effect:
-        _effect(d, problems)
+        _effect(d, problems, folded)
 
 
 def _apply_widgets(d, chosen: list[str], rules: list[dict], problems: list[str]):
@@ -121,39 +122,59 @@ def _basic_tab(d, data_as_of) -> None:
                     help=t("definition.window_help"))
 
 
-def _rfm_tab() -> None:
-    """Threshold or quantile mode, and the four cut points of R, F and M."""
+def _rfm_tab():
+    """Threshold or quantile mode, and the four cut points of R, F and M, each axis
+    with its customers per score.
+
+    Returns:
+        The expander where the suggestion from the data is shown on request (threshold
+        mode), filled once the scores are known; None in quantile mode.
+    """
     st.radio(t("definition.mode"), ["threshold", "quantile"], key="w_def_mode", horizontal=True,
              format_func=lambda m: t(f"definition.mode.{m}"), help=t("definition.mode_help"))
     if st.session_state["w_def_mode"] != "threshold":
         st.info(t("definition.quantile_info"))
-        return
+        return None
+    try:
+        values = cut_ui.axes()
+    except LoyaltyError:
+        values = None  # the effect box above says what is wrong
     # ranges that leave the usual cut points room to move: a year (or the window) of days, 30 orders
-    slider_max = {"recency": max(365, int(st.session_state.get("w_def_window") or 0)), "frequency": 30}
+    slider_max = {"recency": max(365, int(st.session_state.get("w_def_window") or 0)), "frequency": 30,
+                  "monetary": cut_ui.MONEY_MAX}
     for col, axis in zip(st.columns(3), AXES):
+        cut_ui.keep_ordered(axis)
+        top = max(slider_max[axis], *(int(x) for x in cut_ui.cuts_of(axis)))
         with col:
             st.markdown(f"**{t(f'factor.{axis}')}**")
             st.caption(t(f"definition.{axis}_help"))
+            if values is not None:
+                cut_ui.counts_caption(axis, values[axis])
             for i in range(4):
-                _cut_widget(axis, i, slider_max)
+                _cut_widget(axis, i, top)
+    return st.expander(t("cut.expander"), icon=":material/auto_fix_high:")
 
 
-def _cut_widget(axis: str, i: int, slider_max: dict[str, int]) -> None:
-    """Cut point ``i`` of one axis: a number box for amounts, a slider for days and orders."""
-    key = f"w_def_{axis}_{i}"
+def _cut_widget(axis: str, i: int, top: int) -> None:
+    """Cut point ``i`` of one axis: a number box for amounts, a slider for days and orders.
+
+    Its range is fixed (room for the cuts on either side, see :mod:`ui.cutpoints`);
+    moving it into a neighbour pushes the neighbour along.
+    """
+    key = cut_ui.cut_key(axis, i)
     label = t(f"definition.cut.{axis}.{i}")
+    lo, hi = cut_ui.bounds(axis, i, top)
+    # a new range (a longer window, another currency) makes a new widget: carry the
+    # value over to it, only then (setting it on every run would overwrite keys still in flight)
+    if st.session_state.get(f"{key}__range", (lo, hi)) != (lo, hi):
+        st.session_state[key] = st.session_state[key]
+    st.session_state[f"{key}__range"] = (lo, hi)
     if axis == "monetary":
-        st.number_input(label, min_value=0, max_value=1_000_000_000, step=1000, key=key,
-                        help=t("wb.cut_help.monetary"))
+        st.number_input(label, min_value=lo, max_value=hi, step=cut_ui.step(axis), key=key,
+                        on_change=cut_ui.on_cut_changed, args=(axis, i), help=t("wb.cut_help.monetary"))
         st.caption(format_yen(st.session_state[key]))
         return
-    top = max(slider_max[axis], int(st.session_state[key]))
-    # a new range (a longer window) makes a new slider: carry the value over to
-    # it, only then (setting it on every run would overwrite keys still in flight)
-    if st.session_state.get(f"{key}__max", top) != top:
-        st.session_state[key] = st.session_state[key]
-    st.session_state[f"{key}__max"] = top
-    st.slider(label, min_value=0 if axis == "recency" else 1, max_value=top, key=key,
+    st.slider(label, min_value=lo, max_value=hi, key=key, on_change=cut_ui.on_cut_changed, args=(axis, i),
               format=t(f"wb.unit.{axis}"), help=t(f"wb.cut_help.{axis}"))
 
 
@@ -170,7 +191,7 @@ def _factors_tab(available: set[str], problems: list[str]) -> list[str]:
                    format_func=lambda k: t(f"factor.{k}") + ("" if k in available else t("wb.no_data")),
                    # 3-5 factors, as the seeds advise; a loaded definition with more keeps them
                    max_selections=max(5, len(st.session_state.get("w_def_factors") or [])),
-                   help=t("wb.factors_select_help"))
+                   help=t("wb.factors_select_help"), placeholder=t("wb.factors_placeholder"))
     chosen = list(st.session_state["w_def_factors"])
     if not chosen:
         problems.append(t("wb.no_factors"))
@@ -216,6 +237,7 @@ def _factor_scoring(key: str) -> None:
             for j in range(4):
                 label = t(f"wb.cut.{info.direction}.{j}")
                 ccols[j].number_input(label, key=f"w_def_fcut_{key}_{j}", step=1.0, format="%g",
+                                      on_change=cut_ui.on_factor_cut_changed, args=(key, j),
                                       help=t("polish.help.factor_cut"))
 
 
@@ -278,9 +300,10 @@ def _file_tab(d) -> None:
         st.code(d.to_json(), language="json")
 
 
-def _effect(d, problems: list[str]) -> None:
+def _effect(d, problems: list[str], folded) -> None:
     """What the settings do, against the saved definition: problems, tier counts and
-    moves, factors left out, collapsed quantiles, the weights used."""
+    moves, the cut-point suggestion (``folded``: its expander in the R/F/M tab),
+    factors left out, collapsed quantiles, the weights used."""
     for p in problems:
         st.error(p, icon="⚠️")
     try:
@@ -291,6 +314,7 @@ def _effect(d, problems: list[str]) -> None:
         st.stop()
     st.markdown(f"**{t('definition.effect_title')}**")
     _tier_counts(res, base)
+    cut_ui.offer(res, d, folded)
     if res.dropped:
         st.warning(t("segments.dropped", factors=state.join_list(t(f"factor.{k}") for k in res.dropped)))
     for axis, empty in res.collapsed.items():
@@ -306,16 +330,16 @@ def _tier_counts(res, base) -> None:
     """Customers per tier now (with the change against the saved definition) and how many moved."""
     tl = components.tier_labels()
     counts = res.frame["tier"].value_counts()
-    cols = st.columns(4)
-    for col, key in zip(cols, TIER_KEYS):
+    row = components.metric_row()  # wraps rather than cutting a long label
+    for key in TIER_KEYS:
         before = int((base.frame["tier"] == key).sum())
         now = int(counts.get(key, 0))
         # the sign says the direction: no arrow as well
-        col.metric(tl[key], format_int(now), delta=format_signed_int(now - before) if now != before else None,
+        row.metric(tl[key], format_int(now), delta=format_signed_int(now - before) if now != before else None,
                    delta_color="off", delta_arrow="off")
     moves = tier_moves(base.frame["tier"], res.frame["tier"])
     moved = int(moves.to_numpy().sum() - moves.to_numpy().trace())
-    cols[3].metric(t("definition.moved"), format_int(moved), help=t("definition.moved_help"))
+    row.metric(t("definition.moved"), format_int(moved), help=t("definition.moved_help"))
     if moved:
         with st.expander(t("wb.moves_detail")):
             view = moves.rename(index=tl, columns=tl)

@@ -202,7 +202,7 @@ def _overview(a: ue.Analysis) -> None:
     for g in e.treated:
         r = rows.loc[g]
         shown = r["verdict"] != "too_small"
-        m1, m2, m3, m4 = st.columns(4)
+        m1 = m2 = m3 = m4 = components.metric_row()  # wraps rather than cutting a long label or interval
         m1.metric(t("effect.kpi.treated", group=g), ue.level_text(r["mean"], e, a.money and not ue.is_rate(e)),
                   delta=ue.diff_text(r["uplift"], e, a.money) if shown else None,
                   help=t("effect.kpi.treated_help", n=format_int(r["n"])))

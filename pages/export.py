@@ -78,23 +78,30 @@ def _lists_section(feats, scored, d, counts: dict[str, int], stamp: str) -> None
                     help=t("export.form_help"))
     encoding = c3.radio(t("export.encoding"), list(encodings), key="w_list_encoding",
                         format_func=encodings.__getitem__, help=t("export.encoding_help"))
-    frame = target_list(feats.frame, scored, d, lang, target, form=form)
+    c4, c5 = st.columns([4, 2])
+    every = deliverables.passthrough()
+    with c4:
+        chosen = deliverables.list_columns_picker(every)
+    with c5:
+        template = deliverables.template_picker(chosen, every)
+    frame = target_list(feats.frame, scored, d, lang, target, form=form, passthrough=chosen, template=template)
     st.caption(t("export.list_preview", n=format_int(len(frame))))
     st.dataframe(frame.head(5), hide_index=True, width="stretch", key="list_preview",
                  column_config=deliverables.list_column_config(frame))
     if encoding == "cp932":
         _cp932_check(frame)
-    base = list_file_name(target)[:-4]
-    b1, b2 = st.columns(2)
+    base = list_file_name(target)[:-4] + (f"_{template}" if template else "")
+    b1 = b2 = st.container(horizontal=True)  # side by side, or one under the other: never cut
     components.download_button(
         t("export.list_button"), data=lambda: target_csv(frame, encoding).data,
         file_name=f"loyalty_{base}_{stamp}.csv", mime="text/csv", on_click="ignore", icon=":material/download:",
-        key="dl_list", width="stretch", container=b1)
+        key="dl_list", container=b1)
     components.download_button(
         t("export.zip_button"),
-        data=lambda: target_lists_zip(feats.frame, scored, d, lang, encoding=encoding, form=form)[0],
+        data=lambda: target_lists_zip(feats.frame, scored, d, lang, encoding=encoding, form=form, passthrough=chosen,
+                                      template=template)[0],
         file_name=f"loyalty_lists_{stamp}.zip", mime="application/zip", on_click="ignore",
-        icon=":material/folder_zip:", key="dl_zip", width="stretch", container=b2)
+        icon=":material/folder_zip:", key="dl_zip", container=b2)
 
 
 def _cp932_check(frame) -> None:

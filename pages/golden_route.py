@@ -82,8 +82,9 @@ def _controls(tl: dict[str, str]) -> tuple[gr.GoldenRouteSettings, str]:
     Returns:
         ``(settings, loyal_pick)``: the analysis settings, and "top" or "top_middle".
     """
+    widths = [5, 8, 5]  # the middle column holds the two tier choices side by side, uncut
     with st.container(border=True):
-        c1, c2, c3 = st.columns([3, 3, 3])
+        c1, c2, c3 = st.columns(widths)
         history = c1.select_slider(t("golden.ctl.history"), HISTORY_OPTIONS, key="w_gr_history",
                                    format_func=format_int, help=t("golden.ctl.history_help"),
                                    persist_state="session")
@@ -96,7 +97,7 @@ def _controls(tl: dict[str, str]) -> tuple[gr.GoldenRouteSettings, str]:
         new_days = c3.select_slider(t("golden.ctl.new_days"), windows, key="w_gr_new",
                                     format_func=format_int, help=t("golden.ctl.new_days_help"),
                                     persist_state="session")
-        c4, c5, c6 = st.columns([3, 3, 3])
+        c4, c5, c6 = st.columns(widths)
         f2_days = c4.select_slider(t("golden.ctl.f2_days"), windows, key="w_gr_f2",
                                    format_func=format_int, help=t("golden.ctl.f2_days_help"),
                                    persist_state="session")
@@ -118,7 +119,7 @@ def _kpis(result, settings: gr.GoldenRouteSettings, loyal_name: str) -> None:
     _, totals = result.entries["product"]
     new = result.new_customers
     on_route = new[new["route_score"] > 0]
-    m1, m2, m3, m4, m5 = st.columns(5)
+    m1 = m2 = m3 = m4 = m5 = components.metric_row()  # wraps rather than cutting a long label
     m1.metric(t("golden.kpi.cohort"), format_int(result.cohort), help=t("golden.kpi.cohort_help", days=history))
     m2.metric(t("golden.kpi.loyal", loyal=loyal_name), format_int(result.loyal),
               help=t("golden.kpi.loyal_help",

@@ -76,7 +76,7 @@ def _kpis(summary, labels: dict[str, str], feats, customers: int) -> None:
     """The four headline figures: customers, top-tier customers, their revenue share, revenue."""
     top = summary.loc["top"]
     as_of, start = _as_of_and_start(feats)
-    c1, c2, c3, c4 = st.columns(4)
+    c1 = c2 = c3 = c4 = components.metric_row()  # wraps rather than cutting a long label or amount
     c1.metric(t("home.kpi.customers"), format_int(customers), delta=t("polish.home.kpi.as_of", date=as_of),
               delta_color="off", delta_arrow="off", help=t("home.kpi.customers_help"), border=True)
     c2.metric(t("home.kpi.top_customers", tier=labels["top"]), format_int(top["customers"]),

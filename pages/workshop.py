@@ -162,8 +162,8 @@ def _cards(props: dict) -> None:
             st.markdown(f"**{name}**")
             st.caption(state.join_list(f"{t(f'factor.{f.key}')} {f.weight:g}" for f in d.factors))
             st.caption(t("ws.tiers_line", top=f"{d.tiers['top']:g}", middle=f"{d.tiers['middle']:g}"))
-            # three buttons side by side fit up to three cards; four narrow cards stack them
-            b1, b2, b3 = st.columns(3) if len(props) < 4 else (st.container(),) * 3
+            # side by side where they fit, the next line where they do not (never cut to "U…")
+            b1 = b2 = b3 = st.container(horizontal=True, gap="small")
             b1.button(t("ws.edit"), key=f"ws_edit_{name}", on_click=_edit, args=(name,),
                       help=t("ws.edit_help"), icon=":material/edit:")
             b2.button(t("ws.update"), key=f"ws_update_{name}", on_click=_update, args=(name,),
@@ -252,11 +252,11 @@ def _agreement_section(cmp, tl: dict[str, str]):
     names = cmp.names
     st.subheader(t("ws.agreement_title", tier=tl["top"]))
     ag = cmp.agreement("top")
-    cols = st.columns(len(names) + 2)
-    for col, name in zip(cols, names):
-        col.metric(name, format_int(ag["counts"][name]))
-    cols[-2].metric(t("ws.in_all"), format_int(ag["in_all"]), help=t("ws.in_all_help"))
-    cols[-1].metric(t("ws.in_any"), format_int(ag["in_any"]), help=t("ws.in_any_help"))
+    row = components.metric_row()  # a long proposal name wraps the row instead of being cut
+    for name in names:
+        row.metric(name, format_int(ag["counts"][name]))
+    row.metric(t("ws.in_all"), format_int(ag["in_all"]), help=t("ws.in_all_help"))
+    row.metric(t("ws.in_any"), format_int(ag["in_any"]), help=t("ws.in_any_help"))
     left, right = st.columns([3, 2])
     with left:
         st.markdown(f"**{t('ws.jaccard_title')}**")

@@ -46,6 +46,21 @@ def empty_state(message: str, *, page: str | None = None, link_label: str | None
         st.page_link(page, label=link_label, icon=":material/arrow_forward:")
 
 
+def metric_row():
+    """A row for metric cards that wraps instead of clipping.
+
+    In ``st.columns`` every card gets an equal share of the width, so a long label
+    ("Top customers: revenue share") or a long value (¥39,633,106) is cut off with
+    "…".  In this row (a wrapping horizontal container) each card takes the width its
+    label and value need, the cards stretch to fill the line, and a card that does not
+    fit moves to the next line.
+
+    Returns:
+        The container; call ``.metric(...)`` on it once per card, in order.
+    """
+    return st.container(horizontal=True, gap="small")
+
+
 def download_button(label: str, data, *, container=None, **kwargs):
     """``st.download_button`` for every download of the app.
 

@@ -16,6 +16,7 @@ from loyalty.i18n import t as translate
 from loyalty.measures import (ACTION_PLAN_COLUMNS, MEASURE_FIELDS, action_plan, measures_for, replace_target,
                               rows_from_table)
 from loyalty.personas import Persona, build_personas, note_for, with_note
+from loyalty.targets import CONTACT_ROLES, PassThrough, crm_templates, customer_columns
 from ui import state
 
 t = state.t
@@ -194,3 +195,64 @@ def action_plan_csv(definition, counts: dict[str, int], lang: str) -> bytes:
 def reset_measures() -> None:
     """Callback: back to the catalogue's measures (the definition's own list is dropped)."""
     state.set_definition(state.definition().copy(measures=None))
+
+
+@st.cache_resource(show_spinner=False, max_entries=6)
+def _passthrough(key: str, _tables) -> PassThrough | None:
+    tables = [(i.raw.frame, i.mapping.column("customer_id"), dict(i.mapping.roles))
+              for i in _tables if i.kind == "customers" and i.mapping.has("customer_id")]
+    return customer_columns(tables) if tables else None
+
+
+def passthrough() -> PassThrough | None:
+    """The customer tables' own columns for lists (None without a customer table; cached per data)."""
+    ds = state.dataset()
+    return _passthrough(state.dataset_key(), ds.tables)
+
+
+def list_columns_picker(pt: PassThrough | None) -> PassThrough | None:
+    """Which customer-table columns ride along in a list (the e-mail and names chosen at first).
+
+    Args:
+        pt: every column of the customer table (:func:`passthrough`), or None.
+
+    Returns:
+        The chosen columns, or None without a customer table.
+    """
+    if pt is None or not len(pt.frame.columns):
+        st.caption(t("export.no_customer_table"))
+        return None
+    columns = [str(c) for c in pt.frame.columns]
+    if "w_list_columns" not in st.session_state or not set(st.session_state["w_list_columns"]) <= set(columns):
+        order = {r: i for i, r in enumerate(CONTACT_ROLES)}
+        st.session_state["w_list_columns"] = sorted((c for c in columns if c in pt.roles), key=lambda c: order[pt.roles[c]])
+    chosen = st.multiselect(t("export.columns"), columns, key="w_list_columns", help=t("export.columns_help"),
+                            placeholder=t("widget.choose_options"))
+    return pt.pick(chosen)
+
+
+def template_picker(pt: PassThrough | None, all_columns: PassThrough | None) -> str | None:
+    """The CRM import layout (or the app's own columns), with what it expects and where that comes from.
+
+    Args:
+        pt: the chosen pass-through columns (or None).
+        all_columns: every customer-table column (to tell "not chosen" from "not in the data").
+
+    Returns:
+        A key of :func:`loyalty.targets.crm_templates`, or None.
+    """
+    templates = crm_templates()
+    names = {"": t("export.template.none"), **{k: v.name for k, v in templates.items()}}
+    picked = st.selectbox(t("export.template"), list(names), key="w_list_template", format_func=names.__getitem__,
+                          help=t("export.template_help"))
+    if not picked:
+        return None
+    tpl = templates[picked]
+    sources = " ・ ".join(f"[{i}]({url})" for i, url in enumerate(tpl.sources, start=1))
+    st.caption(t("export.template_info", tool=tpl.name, columns=", ".join(f"`{h}`" for h in tpl.headers()),
+                 sources=sources))
+    if pt is None or "email" not in pt.roles.values():
+        has_email = all_columns is not None and "email" in all_columns.roles.values()
+        st.warning(t("export.template_no_email" if has_email else "export.template_no_email_column", tool=tpl.name),
+                   icon=":material/alternate_email:")
+    return picked

@@ -10,13 +10,23 @@
   above the axis (Japanese is hard to read turned on its side), and a Japanese
   number and date locale: ``format="$,.0f"`` shows ¥1,234, and dates use
   YYYY/MM/DD.
+* Streamlit's own file-uploader texts ("Upload", "1GB per file • CSV…", "Drag
+  and drop files here") have no parameter: :func:`localise_uploaders` replaces
+  them in the Japanese UI with catalogue texts, by CSS on the uploader's
+  ``data-testid`` elements (checked against Streamlit 1.67's DOM in Chromium).
 """
 
 from __future__ import annotations
 
+import json
+import re
+import unicodedata
+
 import altair as alt
+import streamlit as st
 
 from loyalty.fmt import currency_symbol
+from loyalty.i18n import t
 
 TIER_COLORS = {"top": "#C0392B", "middle": "#E39B2D", "low": "#9AA5AE"}
 # text drawn on a tier colour (table cells): readable on each background
@@ -101,6 +111,64 @@ def register() -> None:
         alt.theme.enable("loyalty")
 
 
+def text_width(text: str) -> int:
+    """Columns a text takes: 2 for a wide (Japanese) character, 1 for any other."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def wrap_text(text: str, width: int) -> list[str]:
+    """A label as lines of at most ``width`` columns (:func:`text_width`).
+
+    Lines break at spaces and before an opening bracket (「マーケ案」「（関与重視）」);
+    a piece longer than a line is cut where the line is full.
+
+    Args:
+        text: the label.
+        width: the most columns per line.
+
+    Returns:
+        The lines (one when the text fits).
+    """
+    pieces = [p for p in re.split(r"(?<=\s)|(?=[（(])", text) if p]
+    lines: list[str] = []
+    line = ""
+    for piece in pieces:
+        while text_width(piece.rstrip()) > width:  # a piece longer than a line: fill the line, cut
+            room = width - text_width(line)
+            if room <= 1 and line:
+                lines.append(line.rstrip())
+                line, room = "", width
+            cut = 0
+            while cut < len(piece) and text_width(piece[:cut + 1]) <= room:
+                cut += 1
+            lines.append((line + piece[:cut]).rstrip())
+            line, piece = "", piece[cut:]
+        if line and text_width((line + piece).rstrip()) > width:
+            lines.append(line.rstrip())
+            line = ""
+        line += piece
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines or [text]
+
+
+def wrapped_labels(labels, width: int) -> str:
+    """A Vega ``labelExpr`` that writes each of ``labels`` on lines of at most ``width`` columns.
+
+    Vega-Lite cuts an axis label at ``labelLimit`` pixels ("Marketing (engagement fir…") or
+    lets neighbours run into each other; this gives each label its lines instead.
+
+    Args:
+        labels: the axis values (other values are written as they are).
+        width: the most columns per line (:func:`wrap_text`).
+
+    Returns:
+        The expression.
+    """
+    lines = {str(label): wrap_text(str(label), width) for label in labels}
+    return f"({json.dumps(lines, ensure_ascii=False)})[datum.label] || datum.label"
+
+
 def tier_scale(labels: dict[str, str]) -> alt.Scale:
     """A colour scale mapping tier labels (in display order) to the tier colours."""
     return alt.Scale(domain=[labels[k] for k in ("top", "middle", "low")],
@@ -125,3 +193,57 @@ def tier_cell_css(key: str) -> str:
     if key not in TIER_COLORS:
         return ""
     return f"background-color: {TIER_COLORS[key]}; color: {TIER_TEXT_COLORS[key]}; font-weight: bold"
+
+
+# --- Streamlit's own file-uploader texts ------------------------------------------------
+
+_DROPZONE = '[data-testid="stFileUploaderDropzone"]'
+_INSTRUCTIONS = '[data-testid="stFileUploaderDropzoneInstructions"] span'
+_LABEL_SIZE = "0.875rem"  # Streamlit's size for the button label and the instructions (14 px)
+#: What an uploader accepts (an extension in its file input's ``accept``) -> catalogue text of the kinds.
+_UPLOAD_KINDS = ((".json", "uploader.kinds.json"), (".csv", "uploader.kinds.tables"))
+
+
+def _css_text(text: str) -> str:
+    """A CSS string literal (quotes and backslashes escaped, no ASCII-only escapes)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _swap(selector: str, text: str) -> str:
+    """CSS showing ``text`` instead of an element's own text (which takes no room)."""
+    return (f"{selector}{{font-size:0}}"
+            f"{selector}::after{{content:{_css_text(text)};font-size:{_LABEL_SIZE}}}")
+
+
+def uploader_css(lang: str, limit_mb: int) -> str:
+    """CSS that shows Streamlit's file-uploader texts in ``lang`` ("" for English: Streamlit's own).
+
+    The button label, the drop hint shown while a file is dragged over, and the
+    size-and-type line: "1ファイル 1GB まで" plus the kinds of file the uploader
+    takes, told by the extensions in its file input's ``accept`` (a sibling of the line).
+
+    Args:
+        lang: the UI language.
+        limit_mb: the upload limit per file in MB (``server.maxUploadSize``).
+
+    Returns:
+        The style sheet's text.
+    """
+    if lang == "en":
+        return ""
+    limit = f"{limit_mb / 1000:g}GB" if limit_mb >= 1000 else f"{limit_mb}MB"
+    line = t("uploader.limit", lang, limit=limit)
+    rules = [_swap(f"{_DROPZONE} button p", t("uploader.button", lang)),
+             _swap(f"{_DROPZONE} > div:not([data-testid]) > span", t("uploader.drop", lang)),
+             _swap(f"{_DROPZONE} {_INSTRUCTIONS}", line)]
+    for extension, kinds in _UPLOAD_KINDS:
+        rules.append(f'{_DROPZONE} input[accept*="{extension}"] ~ {_INSTRUCTIONS}::after'
+                     f"{{content:{_css_text(t('uploader.with_kinds', lang, line=line, kinds=t(kinds, lang)))}}}")
+    return "".join(rules)
+
+
+def localise_uploaders(lang: str) -> None:
+    """Put :func:`uploader_css` on the page (once per run, from app.py; nothing in English)."""
+    css = uploader_css(lang, int(st.get_option("server.maxUploadSize")))
+    if css:
+        st.html(f"<style>{css}</style>")

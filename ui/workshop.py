@@ -16,7 +16,7 @@ from loyalty.compare import Comparison, compare
 from loyalty.definition import TIER_KEYS
 from loyalty.fmt import format_int, format_pct
 from loyalty.i18n import t
-from ui.theme import tier_scale
+from ui.theme import tier_scale, wrapped_labels
 
 
 def on_common_customers(results: dict, features: pd.DataFrame) -> tuple[Comparison, int, bool]:
@@ -91,7 +91,8 @@ def size_chart(table: pd.DataFrame, names: list[str], tier_labels: dict[str, str
         lang: the language of the other titles.
     """
     return alt.Chart(table).mark_bar().encode(
-        x=alt.X("definition:N", title=None, sort=names, axis=alt.Axis(labelAngle=0, labelLimit=160)),
+        x=alt.X("definition:N", title=None, sort=names,
+                axis=alt.Axis(labelAngle=0, labelLimit=0, labelExpr=wrapped_labels(names, 24))),
         xOffset=alt.XOffset("tier_label:N", sort=[tier_labels[k] for k in TIER_KEYS]),
         y=alt.Y(f"{measure}:Q", title=title, axis=alt.Axis(format="%")),
         color=alt.Color("tier_label:N", title=t("common.tier", lang), scale=tier_scale(tier_labels)),
@@ -112,12 +113,12 @@ def jaccard_long(agreement: dict) -> pd.DataFrame:
 
 def jaccard_heatmap(jac: pd.DataFrame, names: list[str], lang: str) -> alt.LayerChart:
     """Definitions × definitions coloured by their Jaccard index, the index written in each cell."""
+    # long names are written on several lines, so every column keeps its whole label and
+    # neighbours never run into each other (a column is about 12 half-width characters wide)
     base = alt.Chart(jac).encode(
-        # a long name breaks before its bracket so every column keeps its label
         x=alt.X("b:N", sort=names, title=None,
-                axis=alt.Axis(labelAngle=0, labelLimit=160, labelOverlap=False,
-                              labelExpr="split(replace(replace(datum.label, '（', '\\n（'), ' (', '\\n('), '\\n')")),
-        y=alt.Y("a:N", sort=names, title=None, axis=alt.Axis(labelLimit=160)))
+                axis=alt.Axis(labelAngle=0, labelLimit=0, labelOverlap=False, labelExpr=wrapped_labels(names, 12))),
+        y=alt.Y("a:N", sort=names, title=None, axis=alt.Axis(labelLimit=0, labelExpr=wrapped_labels(names, 20))))
     heat = base.mark_rect().encode(
         color=alt.Color("jaccard:Q", title=t("ws.jaccard", lang), scale=alt.Scale(domain=[0, 1], scheme="reds"),
                         legend=None),

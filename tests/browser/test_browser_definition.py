@@ -4,10 +4,12 @@ mouse change the tier sizes, and the segments page's table and chart follow."""
 import pytest
 from playwright.sync_api import expect
 
+from loyalty import cutpoints as cp
 from loyalty import definition as defn
 from loyalty.fmt import format_int
+from loyalty.i18n import t
 
-from .figures import sample_scores, tier_counts
+from .figures import sample_features, sample_scores, tier_counts
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -96,3 +98,29 @@ def test_moving_a_weight_slider_rebalances_the_others_and_rescores(app):
     assert _shares(after) != _shares(tier_counts(sample_scores())), "the move must change the tiers"
     _expect_tier_counts(app, after)
     _expect_segment_chart_shares(app, after)
+
+
+def test_arrow_keys_and_the_mouse_past_a_neighbour_push_it_along_without_an_error(app):
+    app.open("definition")
+    app.tab(app.t("wb.tab.rfm"))
+    # keyboard: R5 from 30 to 65 days, past R4 (60 days), which moves along to 66
+    assert app.move_slider(app.t("definition.cut.recency.0"), 35) == "65"
+    thumbs = [app.slider_thumbs(app.t(f"definition.cut.recency.{i}")).first for i in range(4)]
+    for thumb, value in zip(thumbs, ("65", "66", "90", "179")):
+        expect(thumb).to_have_value(value)
+    app.expect_no_exception()
+    d = defn.preset("b2c")
+    d.rfm.recency = [65.0, 66.0, 90.0, 179.0]
+    _expect_tier_counts(app, tier_counts(sample_scores(d)))
+    # the customers per score beside the R controls follow
+    days = cp.AxisValues.of(sample_features().frame["recency_days"])
+    counts = cp.score_counts(days, d.rfm.recency, higher_is_better=False)
+    line = t("cut.counts", "ja", counts=t("cut.count_sep", "ja").join(
+        t("cut.count_item", "ja", score=f"R{k}", n=format_int(counts[k - 1])) for k in range(5, 0, -1)))
+    expect(app.page.get_by_test_id("stMain").get_by_text(line, exact=True)).to_be_visible()
+    # mouse: R2 dragged to the far left, below R3 and R4: they are pushed down, R5 too
+    value = app.drag_slider(app.t("definition.cut.recency.3"), 0.0)
+    assert value == 3  # R2's range starts at 3 days: room for R5, R4 and R3 below it
+    for thumb, expected in zip(thumbs, ("0", "1", "2", "3")):
+        expect(thumb).to_have_value(expected)
+    app.expect_no_exception()
