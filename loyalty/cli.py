@@ -56,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--drop-duplicates", action="store_true", help="drop exact duplicate rows")
     s.add_argument("--output", metavar="FILE", help="FILE.csv (UTF-8 with BOM) or FILE.xlsx; default: CSV to stdout")
 
+    for command in (s,):
+        _recency_option(command)
+
     d = sub.add_parser("definition", help="print a definition as JSON")
     d.add_argument("--preset", choices=list(defn.PRESETS), default="b2c")
 
@@ -66,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--map", action="append", default=[], metavar="ROLE=COLUMN")
     q.add_argument("--sheet", metavar="NAME")
     q.add_argument("--drop-duplicates", action="store_true")
+    _recency_option(q)
 
     c = sub.add_parser("clv", help="fit a lifetime model (purchases: BG/NBD, Pareto/NBD, MBG/NBD + Gamma-Gamma; "
                                    "contracts: sBG) and predict customer lifetime value")
@@ -99,6 +103,13 @@ def _parser() -> argparse.ArgumentParser:
                              help="as the global --currency")
     _movement_parser(sub)
     return p
+
+
+def _recency_option(command) -> None:
+    command.add_argument("--recency-unit", choices=["days", "weeks", "months"],
+                         help="unit of a customer table's recency column (default: what its header says, else a "
+                              "guess from its values: never above 12 = months, never above 52 = weeks, with a note "
+                              "on stderr)")
 
 
 def _effect_parser(sub) -> None:
@@ -199,7 +210,8 @@ def _parse_date(value: str | None, option: str) -> date | None:
         raise error("error.bad_date_option", option=option, value=value) from None
 
 
-def _inputs(paths: list[str], *, kind: str | None, maps: dict[str, str], sheet: str | None):
+def _inputs(paths: list[str], *, kind: str | None, maps: dict[str, str], sheet: str | None,
+            recency_unit: str | None = None):
     from loyalty.mapping import role_specs
     from loyalty.pipeline import InputFile
 
@@ -208,7 +220,7 @@ def _inputs(paths: list[str], *, kind: str | None, maps: dict[str, str], sheet: 
         p = Path(path)
         if not p.is_file():
             raise error("error.file_not_found", file=str(path))
-        files.append(InputFile(name=p.name, data=p.read_bytes(), sheet=sheet, kind=kind))
+        files.append(InputFile(name=p.name, data=p.read_bytes(), sheet=sheet, kind=kind, recency_unit=recency_unit))
     if maps:
         from loyalty.pipeline import read_inputs
 
@@ -230,12 +242,18 @@ def _inputs(paths: list[str], *, kind: str | None, maps: dict[str, str], sheet: 
     return files
 
 
-def _load(args, today: date | None = None):
-    from loyalty.pipeline import load_dataset
+def _load(args, today: date | None = None, lang: str = "ja"):
+    """Read the inputs into a dataset; what a user should know about them goes to stderr
+    (a file left out as a copy of another, a recency unit guessed, cells left blank, …)."""
+    from loyalty.pipeline import dataset_notes, load_dataset
 
     files = _inputs(args.inputs, kind=getattr(args, "kind", None), maps=_parse_maps(args.map),
-                    sheet=args.sheet)
-    return load_dataset(files, drop_duplicates=getattr(args, "drop_duplicates", False), today=today)
+                    sheet=args.sheet, recency_unit=getattr(args, "recency_unit", None))
+    dataset = load_dataset(files, drop_duplicates=getattr(args, "drop_duplicates", False), today=today,
+                           currency=args.currency)
+    for key, values in dataset_notes(dataset):
+        print(t(key, lang, **values), file=sys.stderr)
+    return dataset
 
 
 def cmd_definition(args, lang: str) -> int:
@@ -284,7 +302,7 @@ def cmd_score(args, lang: str) -> int:
     else:
         if not args.inputs:
             raise error("error.perf_no_input")
-        dataset = _load(args)
+        dataset = _load(args, lang=lang)
         table = score_table(dataset, d, lang)
     _write_table(table, args.output, sheet_name="scores", lang=lang)
     return 0
@@ -318,15 +336,13 @@ def _write_table(table: pd.DataFrame, output: str | None, *, sheet_name: str, la
 
 
 def cmd_quality(args, lang: str) -> int:
-    dataset = _load(args)
+    dataset = _load(args, lang=lang)
     report = {}
     if dataset.transactions is not None:
         report["transactions"] = dataset.transactions.report.to_dict()
     if dataset.customers is not None:
-        c = dataset.customers
-        report["customers"] = {"file": c.name, "rows_read": c.rows_read, "rows_used": c.rows_used,
-                               "rows_excluded": c.rows_read - c.rows_used,
-                               "excluded_by_reason": c.excluded_by_reason}
+        report["customers"] = dataset.customers.report()
+    report["ignored_files"] = dataset.ignored
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
         return 0
@@ -356,6 +372,9 @@ def cmd_quality(args, lang: str) -> int:
         c = report["customers"]
         print(t("cli.quality.customers", lang, file=c["file"], read=c["rows_read"], used=c["rows_used"],
                 excluded=c["rows_excluded"]))
+        for key, count in c["excluded_by_reason"].items():
+            if count:
+                print(t("cli.quality.customers_reason", lang, reason=t(f"reason.{key}", lang), count=count))
     return 0
 
 
@@ -369,7 +388,7 @@ def cmd_clv(args, lang: str) -> int:
 
     if args.model in clv.CONTRACT_MODELS:
         return _clv_contracts(args, lang)
-    dataset = _load(args)
+    dataset = _load(args, lang=lang)
     if dataset.transactions is None:
         raise error("clv.error.needs_transactions")
     result = clv.run(dataset.transactions.frame, model=args.model,
@@ -436,7 +455,7 @@ def cmd_movement(args, lang: str) -> int:
 
     d = _definition(args)
     as_of = _parse_date(args.as_of, "--as-of") or d.as_of
-    dataset = _load(args)
+    dataset = _load(args, lang=lang)
     if dataset.transactions is None:
         raise error("movement.error.needs_transactions")
     periods = movement.data_period_ends(dataset.transactions, as_of, args.every, args.periods)

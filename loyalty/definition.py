@@ -30,12 +30,20 @@ Version 2 added ``measure_log``; a version-1 file is read as version 2 with an e
 Loyalty score = Σ weightᵢ × scoreᵢ / 5 with weights summing to 100 (weights
 are normalised to their sum, so a file whose weights add up to 100 is taken
 exactly as written).
+
+A definition file comes from a user (an upload, a workshop proposal, ``--definition``),
+so it is read defensively (:mod:`loyalty.user_json`): at most ``MAX_JSON_BYTES`` bytes
+and ``MAX_JSON_DEPTH`` levels of nesting (checked before the JSON parser runs, so a
+file nested 200,000 deep is refused with a message instead of exhausting the stack);
+``NaN`` / ``Infinity`` are refused; every number must be finite and in range — a
+weight 0–100 (not all 0), a cut point 0–``LOYALTY_MAX_AMOUNT``, a tier cut-off 0–100.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -45,6 +53,8 @@ from pathlib import Path
 from loyalty.i18n import error
 from loyalty.measure_log import validate_log
 from loyalty.segments import SegmentRule, default_segments, parse_rules
+from loyalty.user_json import MAX_JSON_BYTES, MAX_JSON_DEPTH, json_depth, parse_json  # noqa: F401
+from loyalty.values import max_magnitude
 
 SCHEMA = "loyalty-definition"
 VERSION = 2
@@ -242,18 +252,10 @@ def loads(text: str | bytes, file: str = "definition.json") -> Definition:
     """Parse a definition file's text.
 
     Raises:
-        LoyaltyError: not JSON, or a field is invalid (the message names it).
+        LoyaltyError: too large, nested too deeply, not JSON, or a field is invalid
+            (the message names it).
     """
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise error("error.definition_not_utf8", file=file) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise error("error.definition_not_json", file=file, row=exc.lineno, detail=exc.msg) from None
-    return from_dict(data, file=file)
+    return from_dict(parse_json(text, file), file=file)
 
 
 def load(path: str | Path) -> Definition:
@@ -378,8 +380,11 @@ def _factors(factors: object, bad) -> list[FactorSetting]:
         raise bad("factors", "error.definition_factors_empty")
     seen: set[str] = set()
     parsed = [_factor(item, f"factors[{i}]", seen, bad) for i, item in enumerate(factors)]
-    if sum(f.weight for f in parsed) <= 0:
+    total = sum(f.weight for f in parsed)
+    if total <= 0:
         raise bad("factors", "error.definition_weights_zero")
+    if not math.isclose(sum(f.weight * 100.0 / total for f in parsed), 100.0, abs_tol=1e-6):
+        raise bad("factors", "error.definition_weights_sum", total=f"{total:g}")
     return parsed
 
 
@@ -398,8 +403,8 @@ def _factor(item: object, path: str, seen: set[str], bad) -> FactorSetting:
         raise bad(f"{path}.key", "error.definition_duplicate", value=key)
     seen.add(key)
     weight = item.get("weight")
-    if not _is_number(weight) or weight < 0:
-        raise bad(f"{path}.weight", "error.definition_range", low=0, high=100)
+    if not _is_number(weight) or not 0 <= weight <= 100:  # inf, 1e308 and NaN fail too
+        raise bad(f"{path}.weight", "error.definition_number", low=0, high=100)
     fmode = item.get("mode")
     if fmode is not None and (fmode not in FACTOR_MODES or (key in RFM_KEYS)):
         raise bad(f"{path}.mode", "error.definition_choice", choices=", ".join(FACTOR_MODES))
@@ -451,6 +456,8 @@ def _cuts(v: object, path: str, bad) -> list[float]:
     for i, x in enumerate(v):
         if not _is_number(x) or x < 0:
             raise bad(f"{path}[{i}]", "error.definition_cuts")
+        if not x <= max_magnitude():  # inf and 1e308 are numbers, but no cut point
+            raise bad(f"{path}[{i}]", "error.definition_cut_range", high=f"{max_magnitude():,.0f}")
     i = first_unordered_cut(v)
     if i is not None:
         raise bad(f"{path}[{i}]", "error.definition_cuts_order")

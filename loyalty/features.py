@@ -8,15 +8,15 @@ Semantics (README "What the numbers mean"):
   column (the rule is :func:`loyalty.lines.is_order_line`: a positive amount, not
   a return, not a fee line); returns and cancellations lower monetary value but
   are not orders, and fee lines (postage, fees, adjustments) count in monetary
-  value but never make an order on their own.  Positive fee lines still count in
-  the gross value behind ``aov`` (:func:`loyalty.lines.is_purchase`).
+  value but never make an order on their own.
 * Lines dated after the as-of date are ignored (and counted).
 * ``recency_days`` = as-of date − date of the last order, in whole days (NaN when
   the customer never ordered, e.g. only returns).
 * ``frequency`` = orders dated in the window (as-of − window_days, as-of].
 * ``monetary`` = net amount (purchases minus returns) dated in the window.
 * ``tenure_days`` = as-of − first order; ``orders_total`` and ``revenue_total``
-  cover everything up to the as-of date; ``aov`` = gross order value / orders.
+  (net) cover everything up to the as-of date; ``aov`` = net value per order
+  (:func:`loyalty.ltv.average_order_value`: 0 when the net is ≤ 0).
 * ``discount_share`` = share of orders with a discount or coupon (NaN when the
   data has neither column).
 
@@ -34,6 +34,7 @@ import pandas as pd
 
 from loyalty import lines
 from loyalty.i18n import error
+from loyalty.ltv import average_order_value
 from loyalty.quality import Customers, Transactions, require_rows
 
 DEFAULT_WINDOW_DAYS = 365
@@ -130,11 +131,9 @@ def build_features(tx: Transactions, *, as_of: date | None = None,
         oc, od, ox = _per_order(pk, pc, pd_, pdisc)
     else:
         oc, od, ox = pc, pd_, pdisc
-    purchase = lines.is_purchase(amount, is_return)  # gross value (fee lines included)
     money = {
         "monetary": np.bincount(codes, weights=np.where(in_window, amount, 0.0), minlength=n),
         "revenue_total": np.bincount(codes, weights=amount, minlength=n),
-        "gross": np.bincount(codes, weights=np.where(purchase, amount, 0.0), minlength=n),
         "returns_amount": np.bincount(codes, weights=np.where(is_return, amount, 0.0), minlength=n),
     }
     frame = _feature_frame(uniques, oc, od, ox, money, as_of_day=as_of_day, window_days=window_days,
@@ -160,7 +159,7 @@ def _discounted_lines(f: pd.DataFrame, rows) -> tuple[np.ndarray, bool]:
 def _feature_frame(uniques: pd.Index, oc: np.ndarray, od: np.ndarray, ox: np.ndarray, money: dict, *,
                    as_of_day: int, window_days: int, has_discount_info: bool) -> pd.DataFrame:
     """The feature frame from one record per order (customer code, first day, discounted?)
-    and the money per customer (monetary, revenue_total, gross, returns_amount)."""
+    and the money per customer (monetary, revenue_total, returns_amount)."""
     n = len(uniques)
     start = as_of_day - window_days  # window is (start, as_of]
     last = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
@@ -191,7 +190,8 @@ def customer_frame(uniques: pd.Index, orders: dict, money: dict, *, as_of_day: i
         orders: per customer: ``orders_total`` (orders up to as-of), ``frequency``
             (orders in the window), ``discounted_orders``, ``first`` and ``last``
             (day numbers of the first and last order; any value where there is no order).
-        money: per customer: ``monetary``, ``revenue_total``, ``gross``, ``returns_amount``.
+        money: per customer: ``monetary``, ``revenue_total`` (net; ``aov`` is read from it),
+            ``returns_amount``.
         as_of_day: the as-of date as a day number (days since 1970-01-01).
         window_days: the window.
         has_discount_info: whether the data has a discount or coupon column.
@@ -204,8 +204,8 @@ def customer_frame(uniques: pd.Index, orders: dict, money: dict, *, as_of_day: i
     has_order = orders_total > 0
     last = np.where(has_order, orders["last"], 0)
     first = np.where(has_order, orders["first"], 0)
+    aov = average_order_value(money["revenue_total"], orders_total)
     with np.errstate(invalid="ignore", divide="ignore"):
-        aov = np.where(has_order, money["gross"] / np.maximum(orders_total, 1), np.nan)
         dshare = (np.where(has_order, orders["discounted_orders"] / np.maximum(orders_total, 1), np.nan)
                   if has_discount_info else np.full(n, np.nan))
     epoch = np.datetime64("1970-01-01", "D")

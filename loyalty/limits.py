@@ -44,6 +44,14 @@ class Limits:
         LOYALTY_XLSX_MAX_RATIO: highest decompressed/compressed ratio of one zip
             entry larger than 10 MB (real workbooks stay well below it; zip bombs
             do not).
+        LOYALTY_MAX_AMOUNT: largest magnitude of one number read from a cell
+            (an amount, quantity, unit price, or a customer table's monetary,
+            frequency, …); a larger or non-finite value is unreadable (a bad
+            amount, counted in the quality report).  10 trillion (1e13) is above
+            any real order or customer total in yen, keeps a customer's sum of
+            up to 900 such lines exact to the yen (float64 holds whole numbers
+            exactly to 2**53 ≈ 9.0e15), and no sum of LOYALTY_MAX_ROWS lines or
+            quantity × unit price can overflow to infinity.
     """
 
     LOYALTY_MAX_FILE_MB: int = settings.SETTINGS["LOYALTY_MAX_FILE_MB"].default
@@ -53,6 +61,7 @@ class Limits:
     LOYALTY_XLSX_MAX_UNCOMPRESSED_MB: int = settings.SETTINGS["LOYALTY_XLSX_MAX_UNCOMPRESSED_MB"].default
     LOYALTY_XLSX_MAX_ENTRIES: int = settings.SETTINGS["LOYALTY_XLSX_MAX_ENTRIES"].default
     LOYALTY_XLSX_MAX_RATIO: int = settings.SETTINGS["LOYALTY_XLSX_MAX_RATIO"].default
+    LOYALTY_MAX_AMOUNT: int = settings.SETTINGS["LOYALTY_MAX_AMOUNT"].default
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Limits":

@@ -9,15 +9,19 @@ proves the two agree line for line.
 The rules (README, "What the numbers mean"):
 
 * **Return marker**: a 取引区分 / transaction type that contains one of
-  :data:`RETURN_PATTERN`'s words (返品, キャンセル, cancel, refund, …, in any case
-  and any width of kana or letters).
+  :data:`RETURN_WORDS` (返品, 返金, キャンセル, 取消, 赤伝, 売上戻り, 返品戻入, マイナス伝票,
+  and the readings ヘンピン, ヘンキン, トリケシ), in katakana or hiragana, in any width of kana
+  or letters; a word of :data:`RETURN_LATIN` (cancel, return, refund, void) at the start of
+  a word, in any case; or a whole value of :data:`RETURN_VALUES` (戻, 戻り).  Only the
+  transaction-type column is read: a product named "リターンズ" is a product.  A value such
+  as 戻り便 (a delivery leg) is not a return: 戻り marks one only on its own or as part of
+  売上戻り / 戻入.
 * **Sign rule**: a line marked as a return whose amount is positive is made
   negative (its quantity too); the quality report counts it.
 * **Return**: a negative stored amount, a negative quantity, or a return marker.
 * **Fee line**: a product code listed in ``loyalty/data/non_product_codes.json``
   (postage, fees, adjustments), compared after NFKC, trimming and upper-casing.
-* **Purchase line**: a positive amount that is not a return (fee lines included:
-  their money counts in the gross value behind the average order value).
+* **Purchase line**: a positive amount that is not a return (fee lines included).
 * **Order line** (``is_order_line``): a purchase line that is not a fee line.  Only
   order lines make orders: an order is the order lines of one order key (a
   distinct (customer, order id), or one line without an order id), dated by the
@@ -44,12 +48,59 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-#: Words of a 取引区分 / transaction type that mark a return or cancellation
-#: (lower case: SQL lower-cases the text before searching).
-RETURN_PATTERN = "返品|返金|キャンセル|取消|取り消し|赤伝|cancel|return|refund|void"
+#: Words that mark a return or cancellation wherever they appear in a 取引区分 /
+#: transaction type (written in their NFKC, katakana form; the hiragana, half-width
+#: and full-width spellings are derived by :func:`_spellings`).
+RETURN_WORDS = (
+    "返品", "返金", "返戻", "払戻", "払い戻", "キャンセル", "取消", "取り消", "赤伝", "マイナス伝票",
+    "売上戻", "戻入", "ヘンピン", "ヘンキン", "トリケシ",
+)
+#: Latin words that mark a return at the start of a word ("Cancelled", "返品/return"),
+#: not inside one ("nonreturnable" is left alone), in any case.
+RETURN_LATIN = ("cancel", "return", "refund", "void")
+#: Whole values that mark a return only on their own: 戻り is a return, 戻り便 is not.
+RETURN_VALUES = ("戻", "戻り")
 
-#: :data:`RETURN_PATTERN` as a case-insensitive regular expression.
-RETURN_MARKERS = re.compile(RETURN_PATTERN, re.IGNORECASE)
+
+def _kana_forms() -> dict[str, str]:
+    """Full-width katakana -> its half-width spelling (ｶﾞ for ガ), from Unicode's own
+    compatibility mappings (NFKC of each half-width letter, alone and with ﾞ / ﾟ)."""
+    out: dict[str, str] = {}
+    for cp in range(0xFF66, 0xFF9E):
+        half = chr(cp)
+        for mark in ("", "\uff9e", "\uff9f"):
+            full = unicodedata.normalize("NFKC", half + mark)
+            if len(full) == 1:
+                out.setdefault(full, half + mark)
+    return out
+
+
+def _spellings(word: str) -> list[str]:
+    """A marker word as SQL must see it without NFKC: as written, in hiragana,
+    in half-width kana, in full-width Latin letters (lower case)."""
+    half = _kana_forms()
+    forms = [word.lower(),
+             "".join(chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c for c in word),
+             "".join(half.get(c, c) for c in word),
+             "".join(chr(ord(c) + 0xFEE0) if "a" <= c <= "z" else c for c in word.lower())]
+    return list(dict.fromkeys(forms))
+
+
+def _return_pattern() -> str:
+    """:data:`RETURN_PATTERN` from the three word lists."""
+    words = [re.escape(f) for w in RETURN_WORDS for f in _spellings(w)]
+    latin = [re.escape(f) for w in RETURN_LATIN for f in _spellings(w)]
+    whole = [re.escape(f) for w in RETURN_VALUES for f in _spellings(w)]
+    return ("|".join(words) + "|(?:^|[^a-z\uff41-\uff5a])(?:" + "|".join(latin) + ")"
+            + "|^\\s*(?:" + "|".join(whole) + ")\\s*$")
+
+
+#: The return markers as one regular expression over lower-cased text.  The same
+#: text serves Python's ``re`` and SQL's RE2: no look-around, no Unicode classes.
+RETURN_PATTERN = _return_pattern()
+
+#: :data:`RETURN_PATTERN` compiled (searched in the NFKC, lower-cased text).
+RETURN_MARKERS = re.compile(RETURN_PATTERN)
 
 #: The list of product codes that are not products (postage, fees, adjustments).
 NON_PRODUCT_CODES_FILE = Path(__file__).parent / "data" / "non_product_codes.json"
@@ -60,8 +111,8 @@ NON_PRODUCT_CODES_FILE = Path(__file__).parent / "data" / "non_product_codes.jso
 
 def is_return_word(text: str | None) -> bool:
     """Whether a 取引区分 value marks a return or cancellation (:data:`RETURN_MARKERS`,
-    searched in the NFKC form of the text, so half-width ｷｬﾝｾﾙ and full-width ＲＥＴＵＲＮ count)."""
-    return text is not None and RETURN_MARKERS.search(unicodedata.normalize("NFKC", text)) is not None
+    searched in the NFKC, lower-cased text, so half-width ｷｬﾝｾﾙ and full-width ＲＥＴＵＲＮ count)."""
+    return text is not None and RETURN_MARKERS.search(unicodedata.normalize("NFKC", text).lower()) is not None
 
 
 def normalise_code(code: str) -> str:

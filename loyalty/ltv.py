@@ -9,9 +9,13 @@ Options: a gross margin (LTV on profit rather than revenue) and a yearly
 discount rate (each later year is worth 1/(1+d)^k of the first).
 Per customer from transactions, "years" is the customer's tenure (first order to
 as-of) in years, counted as at least one year, unless a fixed number of years
-is assumed for everyone (``years=``).  Average order value is gross order value
-÷ orders (all time up to the as-of date); orders per year are the orders in the
-window scaled to 365 days (see :mod:`loyalty.features`).
+is assumed for everyone (``years=``).  Average order value is the **net** value per
+order (:func:`average_order_value`: purchases − returns, all time up to the as-of
+date, ÷ orders), so a customer who bought and cancelled a large order is not
+valued at the cancelled amount; a customer whose net is ≤ 0 has an average order
+value of 0 and so an LTV of 0 (shown as ¥0 on the metrics page, in the exports and
+in the command line's ``ltv`` column).  Orders per year are the orders in the window
+scaled to 365 days (see :mod:`loyalty.features`).
 
 With a discount rate d, "years" is replaced by the present value of one unit a
 year, Σ_{k=0}^{Y−1} 1/(1+d)^k = (1 − (1+d)^−Y) / (1 − 1/(1+d)) (the first year is
@@ -30,6 +34,28 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+
+def average_order_value(net, orders):
+    """The average order value behind LTV: net value per order, never below 0.
+
+    The one definition (DESIGN §3, README "What the numbers mean") read by the
+    features of uploads and of ``--source``, personas, the workbook and LTV.
+
+    Args:
+        net: per customer, purchases − returns up to the as-of date (fee lines included).
+        orders: per customer, the number of orders up to the as-of date.
+
+    Returns:
+        float array: net ÷ orders where the customer has orders and a positive net;
+        0 where the net is ≤ 0 (no positive value, so no positive LTV); NaN where the
+        customer has no order but a positive net (fee lines only: nothing to average).
+    """
+    net = np.asarray(net, dtype=float)
+    orders = np.asarray(orders, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_order = np.where(orders > 0, net / np.maximum(orders, 1), np.nan)
+    return np.where(net <= 0, 0.0, per_order)
 
 
 def _discounted_years(years, discount_rate: float):
@@ -206,6 +232,8 @@ def customer_ltv(features: pd.DataFrame, *, margin: float = 1.0, discount_rate: 
         v = ltv_b2b(c["annual_contract_value"], c["years"], margin=margin, discount_rate=discount_rate)
     else:
         v = ltv_b2c(c["aov"], c["orders_per_year"], c["years"], margin=margin, discount_rate=discount_rate)
+        # no positive value per order, no positive LTV: 0 even where years are unknown (no order at all)
+        v = np.where(c["aov"].to_numpy(dtype=float) == 0, 0.0, v)
     out = pd.Series(np.asarray(v, dtype=float), index=features.index, name="ltv")
     out.attrs["basis"] = b
     return out

@@ -4,7 +4,10 @@ Roles and the header names that suggest them are data (``loyalty/data/roles.json
 Detection compares normalised header names: NFKC, lower case, bracketed units
 such as "(%)" or "（年間）" removed, then spaces, underscores, hyphens and dots
 removed.  An exact synonym beats a fragment; earlier roles claim a column first;
-a column plays at most one role.  The app always shows the result and lets the
+a column plays at most one role.  A role may name headers to *avoid* (monetary
+avoids a campaign's outcome such as ``spend`` or ``conversion``): such a column is
+taken for the role only when no other column fits it, so Hillstrom's purchase
+``history`` is monetary and its post-campaign ``spend`` is not.  The app always shows the result and lets the
 user change it; the command line takes ``--map ROLE=COLUMN``.
 """
 
@@ -33,6 +36,10 @@ class RoleSpec:
         required: whether a table of this kind needs it.
         exact: normalised header names that certainly mean this role.
         contains: fragments that probably mean it.
+        avoid_exact: normalised header names taken for the role only when no other
+            column fits it (a campaign's outcome is not the purchase history).
+        avoid_contains: fragments with the same meaning.
+        units: unit -> header fragments saying a column is in that unit (recency).
     """
 
     role: str
@@ -40,6 +47,19 @@ class RoleSpec:
     required: bool
     exact: tuple[str, ...]
     contains: tuple[str, ...]
+    avoid_exact: tuple[str, ...] = ()
+    avoid_contains: tuple[str, ...] = ()
+    units: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def avoids(self, normalised: str) -> bool:
+        """Whether a (normalised) header is one this role takes only as a last resort."""
+        return normalised in self.avoid_exact or any(f in normalised for f in self.avoid_contains)
+
+    def unit_of(self, header: str) -> str | None:
+        """The unit a header names ("経過月数", "Recency (months)" -> "months"), or None
+        (see :attr:`units`); bracketed words count here."""
+        norm = _PUNCT.sub("", unicodedata.normalize("NFKC", str(header)).lower())
+        return next((unit for unit, words in self.units if any(w in norm for w in words)), None)
 
 
 @lru_cache(maxsize=None)
@@ -55,7 +75,10 @@ def role_specs(kind: str) -> tuple[RoleSpec, ...]:
     data = json.loads(_ROLES_FILE.read_text(encoding="utf-8"))
     return tuple(
         RoleSpec(role=r["role"], type=r["type"], required=bool(r.get("required")),
-                 exact=tuple(r.get("exact", ())), contains=tuple(r.get("contains", ())))
+                 exact=tuple(r.get("exact", ())), contains=tuple(r.get("contains", ())),
+                 avoid_exact=tuple(r.get("avoid", {}).get("exact", ())),
+                 avoid_contains=tuple(r.get("avoid", {}).get("contains", ())),
+                 units=tuple((u, tuple(w)) for u, w in r.get("units", {}).items()))
         for r in data[kind]
     )
 
@@ -124,24 +147,24 @@ def detect_mapping(columns: list[str], kind: str) -> ColumnMapping:
     claimed: set[str] = set()
     roles: dict[str, str] = {}
     specs = role_specs(kind)
-    # pass 1: exact names, in synonym order (the first synonym present wins)
-    for spec in specs:
-        for syn in spec.exact:
-            hit = next((c for c in columns if c not in claimed and norm[c] == syn), None)
+
+    def claim(spec: RoleSpec, match, last_resort: bool) -> None:
+        for syn in match(spec):
+            hit = next((c for c in columns if c not in claimed and syn(norm[c])
+                        and spec.avoids(norm[c]) == last_resort), None)
             if hit is not None:
                 roles[spec.role] = hit
                 claimed.add(hit)
-                break
-    # pass 2: fragments for roles still open
-    for spec in specs:
-        if spec.role in roles:
-            continue
-        for frag in spec.contains:
-            hit = next((c for c in columns if c not in claimed and frag in norm[c]), None)
-            if hit is not None:
-                roles[spec.role] = hit
-                claimed.add(hit)
-                break
+                return
+
+    exact = lambda spec: [lambda n, s=s: n == s for s in spec.exact]  # noqa: E731
+    fragment = lambda spec: [lambda n, s=s: s in n for s in spec.contains]  # noqa: E731
+    # pass 1: exact names, in synonym order (the first synonym present wins); pass 2: fragments
+    # for roles still open; pass 3: the same for headers a role avoids, when nothing else fits
+    for match, last_resort in ((exact, False), (fragment, False), (exact, True), (fragment, True)):
+        for spec in specs:
+            if spec.role not in roles:
+                claim(spec, match, last_resort)
     return ColumnMapping(kind=kind, roles=roles)
 
 

@@ -3,14 +3,20 @@
 ``rows read = rows used + rows excluded``.  Each excluded row is counted once,
 under the first check it fails, in this order (``EXCLUSION_ORDER``):
 
-1. ``missing_customer_id`` – no customer id;
-2. ``bad_date`` – the order date is empty or unreadable;
-3. ``bad_amount`` – the amount (or quantity or unit price, when the amount is
-   computed as quantity × unit price) is empty or unreadable;
-4. ``field_count`` – a text row had more or fewer fields than the header;
-5. ``future_date`` – the order date is after today (a typo would otherwise move
+1. ``missing_customer_id`` – no customer id (DESIGN: the order begins here, so a
+   totals line whose id cell is empty is counted as a row without an id);
+2. ``totals_row`` – a 合計 / 小計 / Total line in the id column, not a customer
+   (:mod:`loyalty.totals`);
+3. ``bad_date`` – the order date is empty or unreadable;
+4. ``bad_amount`` – the amount (or quantity or unit price, when the amount is
+   computed as quantity × unit price) is empty, unreadable, not finite, or beyond
+   ``LOYALTY_MAX_AMOUNT`` (:mod:`loyalty.limits`);
+5. ``other_currency`` – the amount names a currency other than the data's
+   (``$12.50`` in yen data): it is never summed with the others;
+6. ``field_count`` – a text row had more or fewer fields than the header;
+7. ``future_date`` – the order date is after today (a typo would otherwise move
    the as-of date and every recency);
-6. ``duplicate`` – an exact copy of an earlier row of the same file, only when
+8. ``duplicate`` – an exact copy of an earlier row of the same file, only when
    the user chose to drop duplicates (by default they are counted and kept,
    because order lines can legitimately repeat).
 
@@ -34,15 +40,18 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from loyalty import line_keys, lines, values
+from loyalty import line_keys, lines, totals, values
+from loyalty.customer_table import Customers, prepare_customers  # noqa: F401  (re-exported)
 from loyalty.i18n import error, t
-from loyalty.mapping import ColumnMapping, require_complete, role_spec
+from loyalty.mapping import ColumnMapping, require_complete
 from loyalty.readers import RawTable
 
 EXCLUSION_ORDER = (
     "missing_customer_id",
+    "totals_row",
     "bad_date",
     "bad_amount",
+    "other_currency",
     "field_count",
     "future_date",
     "duplicate",
@@ -118,6 +127,7 @@ class QualityReport:
             "zero_amount": self.zero_amount,
             "fee_lines": self.fee_lines,
             "files": self.files,
+            "notes": [{"key": k, "values": dict(v)} for k, v in self.notes],
         }
 
 
@@ -150,13 +160,15 @@ class Transactions:
 
 
 def prepare_transactions(tables: list[tuple[RawTable, ColumnMapping]], *,
-                         drop_duplicates: bool = False, today: date | None = None) -> Transactions:
+                         drop_duplicates: bool = False, today: date | None = None,
+                         currency: str = "JPY") -> Transactions:
     """Type, check and combine transaction tables.
 
     Args:
         tables: each raw table with its (complete) column mapping.
         drop_duplicates: drop exact duplicate rows (kept and counted by default).
         today: the date after which order dates count as "future" (default: today).
+        currency: the data's currency (amounts naming another are excluded).
 
     Returns:
         :class:`Transactions` whose report accounts for every row read (possibly
@@ -175,7 +187,7 @@ def prepare_transactions(tables: list[tuple[RawTable, ColumnMapping]], *,
     for raw, mapping in tables:
         require_complete(mapping, raw.name)
         typed = type_table(raw, mapping, drop_duplicates=drop_duplicates, today=today, has_order_id=has_order_id,
-                           key_offset=key_offset)
+                           key_offset=key_offset, currency=currency)
         key_offset = typed.next_key
         _add_to_report(report, typed)
         parts.append(typed.frame)
@@ -247,7 +259,8 @@ def _add_to_report(report: QualityReport, typed: TypedTable) -> None:
 
 
 def type_table(raw: RawTable, mapping: ColumnMapping, *, drop_duplicates: bool = False,
-               today: date | None = None, has_order_id: bool | None = None, key_offset: int = 0) -> TypedTable:
+               today: date | None = None, has_order_id: bool | None = None, key_offset: int = 0,
+               currency: str = "JPY") -> TypedTable:
     """Type, check and clean one transaction table (see :func:`prepare_transactions`).
 
     Every mapped column is parsed once.  Arrow kernels and numpy release the GIL,
@@ -263,14 +276,18 @@ def type_table(raw: RawTable, mapping: ColumnMapping, *, drop_duplicates: bool =
         has_order_id: whether order keys come from order ids (default: whether
             this table maps one).
         key_offset: the first order key to use.
+        currency: the data's currency (:func:`loyalty.values.parse_amounts`).
 
     Returns:
         :class:`TypedTable`.
+
+    Raises:
+        LoyaltyError: every amount names another currency than ``currency``.
     """
     today = today or date.today()
     has_order_id = mapping.has("order_id") if has_order_id is None else has_order_id
     with _Work(parallel=len(raw.frame) >= PARALLEL_MIN_ROWS) as work:
-        jobs = _Jobs.submit(raw.frame, mapping, work)
+        jobs = _Jobs.submit(raw.frame, mapping, work, currency)
         checked = _check_rows(raw, jobs, drop_duplicates, today)
         frame, counts = _clean_lines(raw, jobs, checked)
     ccodes = checked.kept(checked.id_codes)
@@ -287,6 +304,9 @@ def type_table(raw: RawTable, mapping: ColumnMapping, *, drop_duplicates: bool =
     counts.update(rows_read=len(raw.frame), duplicates=int(checked.duplicated.sum()))
     date_col = mapping.column("order_date")
     notes = [("note.dates_ambiguous", {"file": raw.name, "column": date_col})] if jobs.dates_ambiguous else []
+    notes += values.currency_notes(raw.name, {c: f.result() for c, f in jobs.numbers.items()}, currency)
+    if checked.totals_without_id:
+        notes.append(("note.totals_without_id", {"file": raw.name, "rows": checked.totals_without_id}))
     return TypedTable(frame=frame, excluded=checked.excluded_rows(raw), info=_file_info(raw, mapping, checked, jobs),
                       excluded_by_reason=checked.by_reason, counts=counts, notes=notes, next_key=next_key,
                       customer_codes=(ccodes, checked.id_uniques))
@@ -304,19 +324,21 @@ class _Jobs:
     order: object = None
     fee: object = None
     marker: object = None
+    currency: str = "JPY"
 
     @classmethod
-    def submit(cls, src: pd.DataFrame, mapping: ColumnMapping, work: "_Work") -> "_Jobs":
+    def submit(cls, src: pd.DataFrame, mapping: ColumnMapping, work: "_Work", currency: str = "JPY") -> "_Jobs":
         """Start parsing every mapped column; jobs are submitted in the order they are
         needed, and a job that waits for another is always submitted after it."""
         col = lambda role: src[mapping.column(role)]  # noqa: E731
         jobs = cls(mapping=mapping, ids=work.submit(values.normalize_ids, col("customer_id")),
-                   dates=work.submit(values.parse_dates, col("order_date")), numbers={}, text={})
+                   dates=work.submit(values.parse_dates, col("order_date")), numbers={}, text={},
+                   currency=currency)
         text_roles = [r for r in TEXT_ROLES if mapping.has(r)]
         if "order_id" in text_roles:
             jobs.text["order_id"] = work.submit(line_keys.stripped, col("order_id"))
             jobs.order = work.submit(lambda: line_keys.order_id_codes(jobs.text["order_id"].result()))
-        jobs.numbers = {c: work.submit(values.parse_amounts, src[c])
+        jobs.numbers = {c: work.submit(values.parse_amounts, src[c], currency)
                         for c in dict.fromkeys(mapping.column(r) for r in NUMERIC_ROLES if mapping.has(r))}
         for role in text_roles:
             if role not in jobs.text:
@@ -353,6 +375,7 @@ class _Checked:
     amount: np.ndarray
     id_codes: np.ndarray
     id_uniques: pd.Index
+    totals_without_id: int = 0
 
     @property
     def every(self) -> bool:
@@ -379,14 +402,24 @@ def _check_rows(raw: RawTable, jobs: _Jobs, drop_duplicates: bool, today: date) 
     src = raw.frame
     n = len(src)
     ids, dates = jobs.ids.result(), jobs.dates.result()
+    parsed = [jobs.number("amount")] if jobs.mapping.has("amount") else [jobs.number(r) for r in
+                                                                          ("quantity", "unit_price")]
+    other = np.zeros(n, dtype=bool)
+    for part in parsed:
+        if part.other_currency is not None:
+            other |= part.other_currency.to_numpy()
     if jobs.mapping.has("amount"):
-        amt = jobs.number("amount")
-        amount = amt.values.to_numpy(dtype=float, na_value=np.nan)
-        amount_bad = (amt.empty | amt.bad).to_numpy()
+        amount = parsed[0].values.to_numpy(dtype=float, na_value=np.nan)
     else:
-        q, p = jobs.number("quantity"), jobs.number("unit_price")
-        amount = jobs.number_array("quantity") * jobs.number_array("unit_price")
-        amount_bad = (q.empty | q.bad | p.empty | p.bad).to_numpy()
+        with np.errstate(over="ignore", invalid="ignore"):
+            amount = jobs.number_array("quantity") * jobs.number_array("unit_price")
+    # empty, unreadable, not finite or beyond the bound (also quantity × unit price)
+    amount_bad = ~values.in_range(amount) & ~other
+    if other.any() and not values.in_range(amount).any():  # no amount at all in the data's currency
+        col = "、".join(jobs.mapping.column(r) for r in ("amount", "quantity", "unit_price") if jobs.mapping.has(r))
+        named = sorted(set().union(*(p.currencies for p in parsed)) - {jobs.currency})
+        raise error("error.amount_other_currency", file=raw.name, amount_column=col, named=", ".join(named),
+                    currency=jobs.currency)
     day_us = dates.values.to_numpy().astype("datetime64[us]", copy=False).view(np.int64)
     future = day_us > np.datetime64(today, "us").astype(np.int64)  # NaT is the smallest int64: never future
     id_codes, id_uniques = line_keys.sorted_codes(ids)
@@ -395,7 +428,10 @@ def _check_rows(raw: RawTable, jobs: _Jobs, drop_duplicates: bool, today: date) 
     if jobs.order is not None:
         keys.append(jobs.order.result())
     dup = line_keys.duplicated_rows(src, keys)
-    checks = [ids.isna().to_numpy(), (dates.empty | dates.bad).to_numpy(), amount_bad, ~raw.field_count_ok,
+    missing_id = ids.isna().to_numpy()
+    is_totals = totals.totals_rows(src, jobs.mapping.column("customer_id"), missing_id)
+    checks = [missing_id, is_totals,
+              (dates.empty | dates.bad).to_numpy(), amount_bad, other, ~raw.field_count_ok,
               future, dup if drop_duplicates else np.zeros(n, dtype=bool)]
     reason = np.full(n, "", dtype=object)
     taken = np.zeros(n, dtype=bool)
@@ -407,7 +443,7 @@ def _check_rows(raw: RawTable, jobs: _Jobs, drop_duplicates: bool, today: date) 
             reason[hit] = key
             taken |= hit
     return _Checked(reason=reason, taken=taken, by_reason=by_reason, duplicated=dup, amount=amount,
-                    id_codes=id_codes, id_uniques=id_uniques)
+                    id_codes=id_codes, id_uniques=id_uniques, totals_without_id=int((is_totals & missing_id).sum()))
 
 
 def _clean_lines(raw: RawTable, jobs: _Jobs, checked: _Checked) -> tuple[pd.DataFrame, dict]:
@@ -498,72 +534,3 @@ class _Work:
     def __exit__(self, *exc) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
-
-
-@dataclass
-class Customers:
-    """A typed customer table.
-
-    ``frame`` is indexed by customer_id (str) with one column per mapped role
-    (numbers as float, dates as datetime64, text as str).  ``rows_read``,
-    ``rows_used`` and ``excluded`` account for every row (no id, or a repeated id:
-    the first row of an id is kept).
-    """
-
-    frame: pd.DataFrame
-    name: str
-    rows_read: int
-    rows_used: int
-    excluded: pd.DataFrame
-    excluded_by_reason: dict[str, int]
-    mapping: ColumnMapping
-
-
-def prepare_customers(raw: RawTable, mapping: ColumnMapping) -> Customers:
-    """Type a customer table by its mapping.
-
-    Args:
-        raw: the table as read.
-        mapping: its mapping (kind "customers").
-
-    Returns:
-        :class:`Customers`.
-
-    Raises:
-        LoyaltyError: no customer id column, or no row has an id.
-    """
-    require_complete(mapping, raw.name)
-    src = raw.frame
-    ids = values.normalize_ids(src[mapping.column("customer_id")])
-    missing = ids.isna().to_numpy()
-    dup = (ids.duplicated(keep="first") & ~ids.isna()).to_numpy()
-    keep = ~missing & ~dup
-    reason = np.where(missing, "missing_customer_id", np.where(dup, "duplicate_customer_id", ""))
-    taken = ~keep
-    excl = pd.DataFrame({"file": raw.name, "row": raw.row_numbers[taken], "reason": reason[taken]})
-    if taken.any():
-        excl = pd.concat([excl, src.loc[taken].reset_index(drop=True)], axis=1)
-    cols: dict[str, pd.Series] = {}
-    for role, col in mapping.roles.items():
-        if role == "customer_id":
-            continue
-        kind = role_spec("customers", role).type
-        s = src[col][keep].reset_index(drop=True)
-        if kind == "date":
-            cols[role] = values.parse_dates(s).values
-        elif kind == "amount":
-            cols[role] = values.parse_amounts(s).values.astype(float)
-        elif kind == "number":
-            cols[role] = values.parse_numbers(s).values.astype(float)
-        else:
-            cols[role] = s.str.strip()
-    frame = pd.DataFrame(cols)
-    frame.index = pd.Index(ids[keep].reset_index(drop=True), name="customer_id", dtype="str")
-    if len(frame) == 0:
-        raise error("error.no_usable_rows", file=raw.name, rows=len(src),
-                    reason={lang: t("reason.missing_customer_id", lang) for lang in ("ja", "en")})
-    return Customers(frame=frame, name=raw.name, rows_read=len(src), rows_used=int(keep.sum()),
-                     excluded=excl,
-                     excluded_by_reason={"missing_customer_id": int(missing.sum()),
-                                         "duplicate_customer_id": int(dup.sum())},
-                     mapping=mapping)

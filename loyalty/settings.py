@@ -152,6 +152,10 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
            "inflate to no more than the zip directory says)"),
     _limit("LOYALTY_XLSX_MAX_ENTRIES", 10_000, "entries in an .xlsx zip"),
     _limit("LOYALTY_XLSX_MAX_RATIO", 200, "decompressed/compressed ratio of an .xlsx entry larger than 10 MB"),
+    _limit("LOYALTY_MAX_AMOUNT", 10_000_000_000_000,
+           "magnitude of one number read from a cell (amount, quantity, unit price, a customer table's monetary, "
+           "frequency, …): a larger or non-finite value (inf, 1e309) is a bad amount, excluded and counted; 1e13 is "
+           "above any real yen total, keeps sums of up to 900 such lines exact to the yen, and no sum can overflow"),
     # the command line
     Setting("LOYALTY_LANG", TEXT, "ja", "language of the command line's messages (`--lang` wins)",
             choices=LANGUAGES, normalize=str.lower),

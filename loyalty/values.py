@@ -33,7 +33,7 @@ Decisions the quality report should mention are listed in :data:`RULES`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -101,8 +101,12 @@ RULES: dict[str, str] = {
     "amount_signs": "Negative: '-', '−' (U+2212), '－', '▲', '△', '(1,234)', and a "
     "trailing minus '1,234-' (SAP style). One sign at most; '--5' and '(-5)' are bad. "
     "'ー' (katakana long vowel) is not a minus sign: bad.",
-    "amount_currency": "A leading ¥/￥ or '\\' (the yen sign as CP932 text shows it) and a "
-    "trailing 円 are ignored. Other currency symbols are bad.",
+    "amount_currency": "A currency sign or code before or after the number (¥, '\\' as CP932 "
+    "text shows the yen sign, 円, JPY, $, US$, USD, £, GBP, €, EUR) is read when it names the "
+    "data's currency (円 by default; the data page's 金額の通貨, --currency); a cell naming "
+    "another currency is bad and counted apart, so amounts in two currencies are never summed.",
+    "amount_range": "A number that is not finite (inf, 1e309) or whose magnitude exceeds "
+    "LOYALTY_MAX_AMOUNT (1e13 by default, loyalty.limits) is bad: sums cannot overflow.",
     "amount_placeholder": "A lone '-' is empty (the usual 'nothing' mark in Japanese "
     "tables), not zero.",
     "numbers_percent": "Count/rate columns also accept a trailing '%'; '45%' is read as 45.",
@@ -292,35 +296,65 @@ class AmountParse:
     Attributes:
         values: float64 Series, NaN where the cell is empty or bad.
         empty: bool Series, True where the cell is missing, blank or a placeholder.
-        bad: bool Series, True where the cell holds something unreadable.
+        bad: bool Series, True where the cell holds something unreadable (including
+            ``other_currency``).
+        other_currency: bool Series, True where the cell names a currency other than
+            the data's (``$12.50`` when the data is in yen): such an amount is not
+            summed with the others (it is also ``bad``); None when no cell names one.
+        currencies: cells per currency named in them (``{"JPY": 120, "USD": 3}``);
+            cells without a currency sign or code are not counted.
     """
 
     values: pd.Series
     empty: pd.Series
     bad: pd.Series
+    other_currency: pd.Series | None = None
+    currencies: dict[str, int] = field(default_factory=dict)
 
+
+#: Currency signs and codes an amount may carry (after NFKC, lower case), and the
+#: currency each names.  ``\\`` is the yen sign as CP932 text shows it.
+CURRENCY_TOKENS: dict[str, str] = {
+    "¥": "JPY", "\\": "JPY", "円": "JPY", "jpy": "JPY", "yen": "JPY",
+    "$": "USD", "us$": "USD", "usd": "USD",
+    "£": "GBP", "gbp": "GBP",
+    "€": "EUR", "eur": "EUR",
+}
+_CURRENCY_CODES = ("JPY", "USD", "GBP", "EUR")
+_TOKENS = pa.array(list(CURRENCY_TOKENS))
+_TOKEN_CODE = np.array([_CURRENCY_CODES.index(c) for c in CURRENCY_TOKENS.values()] + [-1])
+_CUR = r"(?:[¥\\$£€円]|(?i:us\$|jpy|yen|usd|gbp|eur))"
 
 _SIGN = r"[-+\x{2212}▲△]"
 _NUMERIC_RE = (
-    r"^(?P<open>\()?\s*(?P<s1>" + _SIGN + r")?\s*(?P<cur>[¥\\])?\s*(?P<s2>" + _SIGN + r")?\s*"
+    r"^(?P<open>\()?\s*(?P<s1>" + _SIGN + r")?\s*(?P<cur>" + _CUR + r")?\s*(?P<s2>" + _SIGN + r")?\s*"
     r"(?P<num>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)"
-    r"\s*(?P<s3>[-\x{2212}])?\s*(?P<yen>円)?\s*(?P<pct>%)?\s*(?P<close>\))?$"
+    r"\s*(?P<s3>[-\x{2212}])?\s*(?P<suf>" + _CUR + r")?\s*(?P<pct>%)?\s*(?P<close>\))?$"
 )
 _MINUS = pa.array(["-", "\u2212", "▲", "△"])
 
 
-def _numbers_from_uniques(u: pa.Array, allow_percent: bool):
+def _currency_codes(token: pa.Array) -> np.ndarray:
+    """The index in ``_CURRENCY_CODES`` of each matched sign or code ("" or unknown: -1)."""
+    idx = pc.index_in(pc.utf8_lower(token), value_set=_TOKENS)
+    return _TOKEN_CODE[pc.fill_null(idx, -1).to_numpy(zero_copy_only=False)]
+
+
+def _numbers_from_uniques(u: pa.Array, allow_percent: bool, currency: str = "JPY"):
     """Lenient number reading of distinct cell texts.
 
     Args:
         u: Arrow string array of distinct cell texts (no nulls).
         allow_percent: accept a trailing "%".
+        currency: the data's currency; a cell naming another one is bad.
 
     Returns:
-        ``(values, empty, bad)`` numpy arrays aligned with ``u``.
+        ``(values, empty, bad, code)`` numpy arrays aligned with ``u``; ``code`` is
+        the index in ``_CURRENCY_CODES`` of the currency a readable cell names (-1: none).
     """
     n = len(u)
     values = np.full(n, np.nan)
+    code = np.full(n, -1)
     c = _clean(u)
     empty = _missing_mask(c)
     todo = np.flatnonzero(~empty)
@@ -336,17 +370,21 @@ def _numbers_from_uniques(u: pa.Array, allow_percent: bool):
             | _np_bool(pc.is_in(g["s3"], value_set=_MINUS))
         )
         pct = _np_bool(pc.equal(g["pct"], "%"))
-        currency = _np_bool(pc.not_equal(g["cur"], "")) | _np_bool(pc.equal(g["yen"], "円"))
+        pre, suf = _currency_codes(g["cur"]), _currency_codes(g["suf"])
+        named = np.maximum(pre, suf)
         ok = (paren_open == paren_close) & (nsigns <= 1) & ~(paren_open & (nsigns > 0))
-        ok &= ~(pct & currency) & (allow_percent | ~pct)
+        ok &= ~(pct & (named >= 0)) & (allow_percent | ~pct)
+        ok &= (pre < 0) | (suf < 0) | (pre == suf)  # ¥1,000円 is fine, $1,000円 is not
         num = pc.if_else(pa.array(ok), pc.replace_substring(g["num"], ",", ""), "0")
         v = pc.cast(num, pa.float64()).to_numpy(zero_copy_only=False)
         v = np.where(minus | paren_open, -v, v)
-        ok &= np.isfinite(v)
+        ok &= in_range(v)
         rows = todo[matched]
+        code[rows[ok]] = named[ok]
+        ok &= (named < 0) | (named == _CURRENCY_CODES.index(currency))
         values[rows[ok]] = v[ok]
     bad = ~empty & np.isnan(values)
-    return values, empty, bad
+    return values, empty, bad, code
 
 
 def _strict_cast(arr: pa.Array) -> pa.Array | None:
@@ -363,19 +401,35 @@ def _strict_cast(arr: pa.Array) -> pa.Array | None:
             out = pc.cast(arr, kind)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             continue
-        return out if kind == pa.float64() else pc.cast(out, pa.float64())
+        # whole numbers beyond 2**53 round to the nearest float, as reading the digits would
+        return out if kind == pa.float64() else pc.cast(out, pa.float64(), safe=False)
     return None
 
 
-def _parse_numeric(s: pd.Series, allow_percent: bool) -> AmountParse:
+def max_magnitude() -> float:
+    """The largest magnitude a number read from a cell may have
+    (``LOYALTY_MAX_AMOUNT``, :mod:`loyalty.limits`): beyond it, or not finite, it is bad."""
+    from loyalty import limits
+
+    return float(limits.current().LOYALTY_MAX_AMOUNT)
+
+
+def in_range(v: np.ndarray) -> np.ndarray:
+    """Where numbers are finite and within :func:`max_magnitude` (NaN is not)."""
+    with np.errstate(invalid="ignore"):
+        return np.abs(v) <= max_magnitude()
+
+
+def _parse_numeric(s: pd.Series, allow_percent: bool, currency: str | None = None) -> AmountParse:
     """Shared body of :func:`parse_amounts` and :func:`parse_numbers`."""
+    currency = currency if currency in _CURRENCY_CODES else "JPY"
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         v = s.to_numpy(dtype=float, na_value=np.nan)
         nan = np.isnan(v)
-        finite = np.isfinite(v)
-        values = np.where(finite, v, np.nan)
+        ok = in_range(v)
+        values = np.where(ok, v, np.nan)
         return AmountParse(
-            _series(values, s, "float64"), _series(nan, s, bool), _series(~nan & ~finite, s, bool)
+            _series(values, s, "float64"), _series(nan, s, bool), _series(~nan & ~ok, s, bool)
         )
     arr = _as_text(s)
     # Fast path: the whole column is plain numbers (Arrow's strict cast).  A
@@ -387,39 +441,50 @@ def _parse_numeric(s: pd.Series, allow_percent: bool) -> AmountParse:
     if cast is not None:
         v = cast.to_numpy(zero_copy_only=False)
         null = _np_bool(arr.is_null())
-        if np.all(np.isfinite(v) | null):
+        if np.all(in_range(v) | null):
             return AmountParse(
                 _series(v, s, "float64"), _series(null, s, bool), _series(np.zeros(len(v), bool), s, bool)
             )
     # Lenient path over the distinct values.
     codes, uniques = _encode(arr)
-    uv, ue, ub = _numbers_from_uniques(uniques, allow_percent)
+    uv, ue, ub, uc = _numbers_from_uniques(uniques, allow_percent, currency)
     values = np.append(uv, np.nan)[codes]
     empty = np.append(ue, True)[codes]
     bad = np.append(ub, False)[codes]
-    return AmountParse(_series(values, s, "float64"), _series(empty, s, bool), _series(bad, s, bool))
+    named = np.append(uc, -1)[codes]
+    counts = np.bincount(named[named >= 0], minlength=len(_CURRENCY_CODES))
+    other = (named >= 0) & (named != _CURRENCY_CODES.index(currency))
+    return AmountParse(_series(values, s, "float64"), _series(empty, s, bool), _series(bad, s, bool),
+                       other_currency=_series(other, s, bool) if other.any() else None,
+                       currencies={c: int(k) for c, k in zip(_CURRENCY_CODES, counts) if k})
 
 
-def parse_amounts(s: pd.Series) -> AmountParse:
-    """Read a column of money amounts (yen).
+def parse_amounts(s: pd.Series, currency: str | None = "JPY") -> AmountParse:
+    """Read a column of money amounts in the data's currency.
 
     Accepted: ``1234``, ``1,234``, ``1234.5``, ``1.2e3``, ``¥1,234``,
     ``￥1,234``, ``\\1,234``, ``1,234円``, full-width digits and commas
     (``１，２３４``), a leading ``+``, negatives written ``-1,234``,
     ``−1,234`` (U+2212), ``－1,234`` (U+FF0D), ``▲1,234``, ``△1,234``,
-    ``(1,234)`` or ``1,234-``, with surrounding spaces.  Commas must group
-    thousands; see :data:`RULES` for the full list of decisions.
+    ``(1,234)`` or ``1,234-``, with surrounding spaces.  A currency sign or
+    code before or after the number (``1,000 JPY``, ``JPY 1,000``,
+    ``JPY1,000``, ``USD 12.50``, ``12.50 USD``, ``$12.50``, ``£8``, ``€9``)
+    is read when it names ``currency``; naming another one makes the cell
+    bad (and ``other_currency``): amounts in two currencies are never summed.
+    Commas must group thousands; see :data:`RULES` for the full list of decisions.
 
     Args:
         s: the amount column (text; a numeric column is passed through).
+        currency: the data's currency (a key of :data:`CURRENCY_TOKENS`' values;
+            None or unknown: yen).
 
     Returns:
         :class:`AmountParse` with float64 values and ``empty``/``bad`` masks.
     """
-    return _parse_numeric(s, allow_percent=False)
+    return _parse_numeric(s, allow_percent=False, currency=currency)
 
 
-def parse_numbers(s: pd.Series) -> AmountParse:
+def parse_numbers(s: pd.Series, currency: str | None = "JPY") -> AmountParse:
     """Read a column of counts or rates (engagement, survey figures).
 
     Everything :func:`parse_amounts` accepts, plus a trailing ``%``: the
@@ -427,11 +492,34 @@ def parse_numbers(s: pd.Series) -> AmountParse:
 
     Args:
         s: the column (text; a numeric column is passed through).
+        currency: the data's currency, as for :func:`parse_amounts`.
 
     Returns:
         :class:`AmountParse` with float64 values and ``empty``/``bad`` masks.
     """
-    return _parse_numeric(s, allow_percent=True)
+    return _parse_numeric(s, allow_percent=True, currency=currency)
+
+
+def currency_notes(file: str, parsed: dict[str, AmountParse], currency: str) -> list[tuple[str, dict]]:
+    """Notes on columns whose cells name a currency other than the data's, or several.
+
+    Args:
+        file: the file name.
+        parsed: column name -> its :class:`AmountParse`.
+        currency: the data's currency.
+
+    Returns:
+        ``("note.amount_currencies", {file, column, counts, currency, other})`` per such column.
+    """
+    notes = []
+    for column, p in parsed.items():
+        if p.other_currency is None:
+            continue
+        counts = "、".join(f"{code} {k:,}" for code, k in p.currencies.items())
+        notes.append(("note.amount_currencies", {"file": file, "column": column, "counts": counts,
+                                                 "currency": currency,
+                                                 "other": int(p.other_currency.sum())}))
+    return notes
 
 
 # --------------------------------------------------------------------------

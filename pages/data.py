@@ -7,6 +7,7 @@ ensure_router()
 import streamlit as st
 
 from loyalty import export
+from loyalty.customer_table import RECENCY_UNITS, recency_of_table
 from loyalty.errors import LoyaltyError
 from loyalty.fmt import CURRENCIES, format_int, format_yen
 from loyalty.mapping import missing_roles, role_specs
@@ -20,6 +21,7 @@ MAIN_ROLES = {
 }
 MAPPING_COLUMNS = 4  # select boxes per row in the column mapping
 K_SEEN_FILES = "data_seen_upload_ids"  # the uploader's files last applied (see _catch_up_with_the_uploader)
+K_SAME_FILES = "data_same_files"  # [(file, same_as)]: uploads left out as copies of an earlier one
 DELIMITERS = ("\t", ",", ";", "|", "whitespace")  # those the catalogue has a name for
 
 
@@ -57,7 +59,17 @@ def _has_transactions(current: "state.Upload") -> bool:
 def _on_upload() -> None:
     files = st.session_state.get("w_upload") or []
     st.session_state[K_SEEN_FILES] = tuple(f.file_id for f in files)
-    state.set_uploads([state.make_upload(f.name, f.getvalue()) for f in files])
+    ups, first = [], {}
+    same = []
+    for f in files:
+        up = state.make_upload(f.name, f.getvalue())
+        if up.sha in first:  # the same bytes under another name: used once, said so
+            same.append((up.name, first[up.sha]))
+            continue
+        first[up.sha] = up.name
+        ups.append(up)
+    st.session_state[K_SAME_FILES] = same
+    state.set_uploads(ups)
     state.preload()  # reading → checking → aggregating in one status box (large uploads)
 
 
@@ -75,6 +87,7 @@ def _catch_up_with_the_uploader() -> None:
 
 
 def _back_to_sample() -> None:
+    st.session_state[K_SAME_FILES] = []
     state.set_uploads(None)
 
 
@@ -109,6 +122,9 @@ def _upload_section() -> None:
         st.info(t("data.using_sample"), icon=":material/info:")
     else:
         st.button(t("data.back_to_sample"), on_click=_back_to_sample, icon=":material/restart_alt:")
+        for name, same_as in st.session_state.get(K_SAME_FILES, []):
+            st.warning(quality_view.note("note.same_file.bytes", {"file": name, "same_as": same_as}, state.lang()),
+                       icon=":material/content_copy:")
 
 
 def _options_section() -> None:
@@ -144,6 +160,7 @@ def _file_card(up) -> tuple[bool, bool]:
         _file_meta(raw)
         _kind_and_sheet(up, raw, info)
         missing = _mapping(up, raw, info)
+        _recency_unit(up, raw, info)
         if missing:
             st.error(t("data.missing_roles", roles=state.join_list(t(f"role.{r}") for r in missing)), icon="⚠️")
         with st.expander(t("data.preview")):
@@ -217,6 +234,24 @@ def _mapping(up, raw, info) -> list[str]:
     return missing
 
 
+def _recency_unit(up, raw, info) -> None:
+    """The unit of a customer table's recency column, asked when its values suggest weeks or
+    months (the guess preselected, the reason shown), or once the user has chosen one."""
+    chosen = state.table_options(up.sha).get("recency_unit")
+    unit = recency_of_table(raw, info.mapping, chosen)
+    if unit is None or not (unit.asked or chosen):
+        return
+    key = f"w_recency_{up.sha[:12]}"
+    st.session_state[key] = unit.unit
+    c1, c2 = st.columns([1, 2], vertical_alignment="bottom")
+    c1.selectbox(t("data.recency_unit", file=quality_view.plain(up.name)), list(RECENCY_UNITS), key=key,
+                 format_func=lambda u: t(f"data.recency_unit.{u}"), on_change=_set_option,
+                 args=(up.sha, "recency_unit", key))
+    if unit.asked:
+        c2.caption(t("data.recency_unit_reason", column=quality_view.plain(unit.column), max=f"{unit.max_value:g}",
+                     limit=t(f"data.recency_limit.{unit.guess}"), unit=t(f"data.recency_unit.{unit.guess}")))
+
+
 def _role_box(container, spec, up, info, columns: list[str]) -> None:
     """The select box of one role: which column plays it ("" = none)."""
     wkey = f"w_map_{up.sha[:12]}_{info.kind}_{spec.role}"
@@ -241,6 +276,9 @@ def _quality_section(problems: bool, unreadable: bool) -> None:
     except LoyaltyError as exc:
         state.show_error(exc)
         st.stop()
+    for i in ds.ignored:  # a table identical to an earlier one once read (the same bytes are caught at upload)
+        st.warning(quality_view.note(f"note.same_file.{i['how']}", {"file": i["file"], "same_as": i["same_as"]},
+                                     state.lang()), icon=":material/content_copy:")
     if ds.transactions is not None:
         _transactions_quality(ds.transactions.report)
     if ds.customers is not None:
@@ -272,7 +310,7 @@ def _transactions_quality(r) -> None:
     with right:
         _other_counts(r)
     for key, values in r.notes:
-        st.warning(t(key, **values))
+        st.warning(quality_view.note(key, values, state.lang()))
     if r.rows_excluded:
         excluded = quality_view.excluded_view(r.excluded, state.lang())
         st.markdown(f"**{t('data.q.excluded_rows')}**")
@@ -306,6 +344,11 @@ def _customers_quality(c) -> None:
     st.subheader(t("data.q.customers_title"))
     st.markdown(t("data.q.customers_line", file=c.name, read=format_int(c.rows_read), used=format_int(c.rows_used),
                   excluded=format_int(c.rows_read - c.rows_used)))
+    reasons = [f"{t(f'reason.{k}')} {format_int(n)}" for k, n in c.excluded_by_reason.items() if n]
+    if reasons:
+        st.caption(t("data.q.customer_reasons", reasons=state.join_list(reasons)))
+    for key, values in c.notes:
+        st.warning(quality_view.note(key, values, state.lang()))
     if c.rows_read > c.rows_used:
         excluded = quality_view.excluded_view(c.excluded, state.lang())
         st.dataframe(excluded.head(200), hide_index=True, width="stretch")

@@ -56,12 +56,17 @@ def raw():
 
 
 def _expected_mean_ltv(raw, margin: float) -> float:
+    # average order value = net value (purchases − returns, every line up to the as-of date) per
+    # order, 0 when the net is ≤ 0 (README "What the numbers mean", LTV)
     lines, orders, as_of = raw
     start = as_of - pd.Timedelta(days=365)
-    per = orders.groupby("customer").agg(n=("day", "size"), gross=("gross", "sum"), first=("day", "min"))
+    per = orders.groupby("customer").agg(n=("day", "size"), first=("day", "min"))
+    signed = np.where(lines["取引区分"] == "返品", -lines["小計"].abs(), lines["小計"])
+    net = pd.Series(signed, index=lines["会員番号"]).groupby(level=0).sum().reindex(per.index)
     in_window = orders[orders["day"] > start].groupby("customer").size().reindex(per.index, fill_value=0)
-    aov = per["gross"] / per["n"]
+    aov = np.maximum(net, 0) / per["n"]
     years = np.maximum((as_of - per["first"]).dt.days / 365, 1.0)
+    assert set(lines["会員番号"]) == set(per.index)  # every customer has an order (none is valued 0 for that)
     return float((aov * in_window * years * margin).mean())
 
 

@@ -53,6 +53,14 @@ def test_edited_definition_round_trips_with_segments_measures_and_notes():
     ({"tiers": {"top": 140, "middle": 50}}, "tiers.top"),
     ({"segments": [{"key": "a", "r": [0, 5], "f": [1, 5], "m": [1, 5]}]}, "segments[0].r"),
     ({"widnow_days": 30}, "widnow_days"),
+    # numbers that are numbers to JSON but no weight, cut point or tier
+    ({"factors": [{"key": "recency", "weight": 1e308}, {"key": "frequency", "weight": 1e308}]}, "factors[0].weight"),
+    ({"factors": [{"key": "recency", "weight": float("inf")}]}, "factors[0].weight"),
+    ({"factors": [{"key": "recency", "weight": 30}, {"key": "frequency", "weight": 101}]}, "factors[1].weight"),
+    ({"rfm": {"monetary": [10000, 30000, 50000, 1e308]}}, "rfm.monetary[3]"),
+    ({"rfm": {"recency": [30, 60, 90, float("inf")]}}, "rfm.recency[3]"),
+    ({"factors": [{"key": "nps", "weight": 10, "cuts": [3, 5, 7, 1e14]}]}, "factors[0].cuts[3]"),
+    ({"tiers": {"top": 1e308, "middle": 50}}, "tiers.top"),
 ])
 def test_bad_definition_names_the_field(patch, field):
     data = defn.preset("b2c").to_dict()
@@ -71,6 +79,47 @@ def test_not_json_reports_the_line():
     with pytest.raises(LoyaltyError) as exc:
         defn.loads('{\n "version": 1,\n oops\n}', file="x.json")
     assert exc.value.row == 3 and "JSON" in str(exc.value)
+
+
+@pytest.mark.parametrize("text, words", [
+    ('{"version": 1, "factors": [{"key": "recency", "weight": Infinity}]}', "Infinity"),
+    ('{"version": 1, "factors": [{"key": "recency", "weight": -Infinity}]}', "-Infinity"),
+    ('{"version": 1, "rfm": {"monetary": [1, 2, 3, NaN]}}', "NaN"),
+])
+def test_json_constants_are_refused(text, words):
+    with pytest.raises(LoyaltyError) as exc:
+        defn.loads(text.encode(), file="const.json")
+    assert exc.value.file == "const.json" and f"JSON に {words} という値は使えません" in exc.value.message("ja")
+
+
+def test_a_weight_written_1e400_is_refused_not_scored_as_infinity():
+    with pytest.raises(LoyaltyError) as exc:
+        defn.loads('{"version": 1, "factors": [{"key": "recency", "weight": 1e400}]}', file="w.json")
+    assert exc.value.field == "factors[0].weight" and "有限の数値" in exc.value.message("ja")
+
+
+def test_deep_nesting_is_refused_before_parsing_with_a_clear_message():
+    # 200,000 levels made json.loads raise RecursionError (exit 1 on the command line,
+    # an exception box in the app); the depth is measured first
+    for text in ("[" * 200_000 + "]" * 200_000, '{"a":' * 50_000 + "1" + "}" * 50_000):
+        with pytest.raises(LoyaltyError) as exc:
+            defn.loads(text.encode(), file="deep.json")
+        assert exc.value.file == "deep.json" and "入れ子が深すぎます（32 段" in exc.value.message("ja")
+    assert defn.json_depth('{"a": [[1]], "b": "[[[[[[[[[[", "c": "\\"[[["}') == 3  # brackets in strings do not count
+    assert defn.json_depth("1") == 0
+
+
+def test_files_over_the_size_limit_are_refused():
+    big = ('{"version": 1, "description": "' + "x" * defn.MAX_JSON_BYTES + '"}').encode()
+    with pytest.raises(LoyaltyError) as exc:
+        defn.loads(big, file="big.json")
+    assert "ファイルが大きすぎます" in exc.value.message("ja")
+
+
+def test_a_saved_definition_still_loads_exactly():
+    for name in defn.PRESETS:
+        d = defn.preset(name)
+        assert defn.loads(d.to_json().encode("utf-8")).to_dict() == d.to_dict()
 
 
 def test_unknown_preset():

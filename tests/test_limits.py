@@ -75,6 +75,7 @@ def test_defaults_and_names():
         "LOYALTY_MAX_FILE_MB": 1000, "LOYALTY_MAX_ROWS": 20_000_000, "LOYALTY_MAX_COLUMNS": 1000,
         "LOYALTY_MAX_CELL_CHARS": 32_767, "LOYALTY_XLSX_MAX_UNCOMPRESSED_MB": 1000,
         "LOYALTY_XLSX_MAX_ENTRIES": 10_000, "LOYALTY_XLSX_MAX_RATIO": 200,
+        "LOYALTY_MAX_AMOUNT": 10_000_000_000_000,
     }
 
 
@@ -82,6 +83,16 @@ def test_every_limit_has_an_enforcement_test_here():
     source = Path(__file__).read_text(encoding="utf-8")
     for f in dataclasses.fields(limits.Limits):
         assert f'setenv("{f.name}"' in source, f"{f.name} has no test that sets it"
+
+
+def test_amounts_beyond_the_amount_limit_are_bad_amounts(monkeypatch):
+    from loyalty.pipeline import InputFile, load_dataset
+
+    monkeypatch.setenv("LOYALTY_MAX_AMOUNT", "1,000")
+    data = "会員番号,購入日,金額\n1,2024/05/01,1000\n2,2024/05/01,1001\n3,2024/05/01,-1001\n".encode()
+    r = load_dataset([InputFile("amounts.csv", data)]).transactions.report
+    assert (r.rows_used, r.excluded_by_reason["bad_amount"]) == (1, 2)
+    assert r.excluded["row"].tolist() == [3, 4]
 
 
 def test_environment_overrides_and_separators(monkeypatch):

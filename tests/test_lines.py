@@ -52,6 +52,34 @@ def test_return_words_and_fee_codes_in_any_width_and_case():
     assert lines.fee_line(codes).tolist() == [False, True, False, True]
 
 
+#: 取引区分 values in the spellings exports use, and whether each marks a return.
+MARKER_CASES = {
+    "返品": True, "ﾍﾝﾋﾟﾝ": True, "ヘンピン": True, "へんぴん": True, "ｷｬﾝｾﾙ": True, "きゃんせる": True,
+    "売上戻り": True, "売上戻": True, "戻り": True, "戻": True, "返金": True, "ヘンキン": True, "ﾍﾝｷﾝ": True,
+    "返品戻入": True, "赤伝": True, "赤伝票": True, "マイナス伝票": True, "ﾏｲﾅｽ伝票": True,
+    "取消": True, "取り消し": True, "トリケシ": True, "ﾄﾘｹｼ": True, "とりけし": True, "払い戻し": True,
+    "Cancelled": True, "CANCEL": True, "ＲＥＴＵＲＮ": True, "Ｒｅｆｕｎｄ": True, "VOID": True, "返品/return": True,
+    # ordinary values that merely contain a marker's letters
+    "戻り便": False, "リターンズ": False, "nonreturnable": False, "avoid": False, "通常": False, "購入": False,
+    "売上": False, "受注": False, "": False,
+}
+
+
+def test_return_markers_in_every_spelling_and_not_in_ordinary_words():
+    assert {v: lines.is_return_word(v) for v in MARKER_CASES} == MARKER_CASES
+
+
+def test_the_sql_pattern_agrees_with_python_on_every_spelling():
+    # the regular expression SQL runs when a column has too many distinct values to judge
+    # in Python (no NFKC there): the same answer for every spelling
+    import ibis
+
+    col = pd.Series([*MARKER_CASES, None], dtype="str")
+    t = ibis.memtable(pd.DataFrame({"tt": col}))
+    sql = ibis.duckdb.connect().execute(t.select(m=lines.sql_return_marker(t.tt, None)))["m"].tolist()
+    assert sql == [*MARKER_CASES.values(), False]
+
+
 def test_a_hand_made_frame_without_the_column_gets_the_rule():
     frame = pd.DataFrame({"amount": [10.0, -5.0, 3.0, 4.0], "is_fee": [False, False, True, False]})
     assert lines.order_line_mask(frame).tolist() == [True, False, False, True]
@@ -102,6 +130,17 @@ B2,0456,2024-01-12,SK-03,1,800,ｷｬﾝｾﾙ
 B3,0456,2024-01-13,送料,1,400,購入
 ,0456,2024-01-14,SK-03,1,100,購入
 C1,789,2024/02/01,SK-04,1,0,購入
+B4,0456,2024-01-15,SK-03,1,300,ﾍﾝﾋﾟﾝ
+B5,0456,2024-01-16,SK-03,1,310,売上戻り
+B6,0456,2024-01-17,SK-03,1,320,返金
+B7,0456,2024-01-18,SK-03,1,330,戻り
+B8,0456,2024-01-19,SK-03,1,340,返品戻入
+B9,0456,2024-01-20,SK-03,1,350,赤伝
+C2,789,2024/02/02,SK-04,1,360,マイナス伝票
+C3,789,2024/02/03,SK-04,1,370,とりけし
+C4,789,2024/02/04,SK-04,1,380,ヘンキン
+C5,789,2024/02/05,SK-05,1,390,戻り便
+C6,789,2024/02/06,リターンズ,1,400,購入
 X1,,2024/02/01,SK-01,1,100,購入
 X2,555,not a date,SK-01,1,100,購入
 X3,556,2099/01/01,SK-01,1,100,購入
@@ -114,18 +153,26 @@ def test_typed_lines_agree_on_a_hand_made_file(tmp_path):
     f = _agree(path)
     # what both steps say, worked out by hand: the 購入 lines with a product code make orders
     # (" A1 " is order A1); POST, ＰＯＳＴ and 送料 are fee lines; R1 (-1500) and B2 (ｷｬﾝｾﾙ, +800
-    # made -800) are returns; C1 (0) is used but no order; X1–X3 are excluded
-    assert f["amount"].tolist() == [3000, 500, 200, 4000, -1500, 600, -800, 400, 100, 0]
-    assert f["is_order_line"].tolist() == [True, False, True, True, False, False, False, False, True, False]
-    assert f["is_fee"].tolist() == [False, True, False, False, False, True, False, True, False, False]
-    assert pd.factorize(f["order_key"])[0].tolist() == [0, 0, 0, 1, 2, 3, 4, 5, 6, 7]
+    # made -800) are returns; C1 (0) is used but no order; B4–C4 carry the other return words
+    # (ﾍﾝﾋﾟﾝ, 売上戻り, 返金, 戻り, 返品戻入, 赤伝, マイナス伝票, とりけし, ヘンキン): made negative,
+    # no orders; C5 (戻り便, a delivery leg) and C6 (product code リターンズ) are purchases;
+    # X1–X3 are excluded
+    assert f["amount"].tolist() == [3000, 500, 200, 4000, -1500, 600, -800, 400, 100, 0,
+                                    -300, -310, -320, -330, -340, -350, -360, -370, -380, 390, 400]
+    assert f["is_order_line"].tolist() == [True, False, True, True, False, False, False, False, True, False,
+                                           *[False] * 9, True, True]
+    assert f["is_fee"].tolist() == [False, True, False, False, False, True, False, True, False, False,
+                                    *[False] * 11]
+    assert f["is_return"].tolist() == [False, False, False, False, True, False, True, False, False, False,
+                                       *[True] * 9, False, False]
+    assert pd.factorize(f["order_key"])[0].tolist() == [0, 0, 0, 1, *range(2, 19)]
 
 
 def test_typed_lines_agree_without_order_ids(tmp_path):
     path = tmp_path / "no_ids.csv"
     path.write_text("\n".join(ln.split(",", 1)[1] for ln in MIXED.strip().splitlines()) + "\n", encoding="utf-8")
     f = _agree(path)
-    assert int(f["is_order_line"].sum()) == 4
+    assert int(f["is_order_line"].sum()) == 6
 
 
 def test_typed_lines_agree_on_the_sample_data():

@@ -1,5 +1,7 @@
 """LTV formulas: the seeds' worked figures."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -115,3 +117,59 @@ def test_value_by_group_with_categorical_tiers():
     out = value_by_group(ltv, tiers, order=["top", "middle", "low"])
     assert out["customers"].tolist() == [1, 0, 2]
     assert out["total"].tolist()[0] == 20 and out["total"].tolist()[2] == 40
+
+
+# --------------------------------------------------------------------------- net value per order
+
+
+def test_average_order_value_is_net_per_order_and_zero_without_a_positive_net():
+    from loyalty.ltv import average_order_value
+
+    aov = average_order_value([2.9, 0.0, -50.0, 9_000.0, 400.0, -5.0], [2, 1, 1, 3, 0, 0])
+    assert aov[:4].tolist() == [1.45, 0.0, 0.0, 3_000.0]
+    assert np.isnan(aov[4]) and aov[5] == 0.0  # no order: nothing to average, unless the net is ≤ 0
+
+
+BOUGHT_AND_CANCELLED = """InvoiceNo,StockCode,Quantity,InvoiceDate,UnitPrice,CustomerID
+536001,22001,1,2011-06-01 09:00,2.90,16446
+581483,23843,80995,2011-12-09 09:15,2.08,16446
+C581484,23843,-80995,2011-12-09 09:27,2.08,16446
+541431,23166,74215,2011-01-18 10:01,1.04,12346
+C541433,23166,-74215,2011-01-18 10:17,1.04,12346
+536002,22002,4,2011-12-01 10:00,25.00,17000
+536003,22003,2,2011-11-01 10:00,25.00,17000
+"""
+
+
+def test_ltv_from_transactions_uses_the_net_value_per_order():
+    # Online Retail's 16446 bought and cancelled £168,469.60 on one day (net £2.90 over two
+    # orders) and 12346 bought and cancelled £77,183.60 (net £0): valued at the gross order
+    # value they had the 4th and 10th highest LTV; on the net value per order they have £2.90
+    # and £0.  17000 (no return) keeps gross = net.
+    from loyalty.pipeline import InputFile, build_features, load_dataset
+
+    ds = load_dataset([InputFile("retail.csv", BOUGHT_AND_CANCELLED.encode())])
+    f = build_features(ds, as_of=pd.Timestamp("2011-12-09").date()).frame
+    ltv = customer_ltv(f)
+    assert f.loc["16446", "aov"] == pytest.approx(1.45) and ltv["16446"] == pytest.approx(2.90)
+    assert f.loc["12346", "aov"] == 0.0 and ltv["12346"] == 0.0
+    # 17000: two orders of £100 and £50 in the window, first order 38 days ago: 75 × 2 × 1 year
+    assert f.loc["17000", "aov"] == 75.0 and ltv["17000"] == 150.0
+
+
+RETAIL = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets" / "online_retail" / "online_retail.csv.gz"
+
+
+@pytest.mark.slow
+def test_online_retail_cancelled_orders_carry_no_ltv():
+    if not RETAIL.exists():
+        pytest.skip(f"the shared datasets folder is absent here ({RETAIL}); CI always has it")
+    from loyalty.pipeline import InputFile, build_features, load_dataset
+
+    ds = load_dataset([InputFile(RETAIL.name, RETAIL.read_bytes())])
+    f = build_features(ds).frame
+    ltv = customer_ltv(f)
+    # before: 16446 £168,472 (4th highest), 12346 £77,184 (10th)
+    assert ltv["16446"] == pytest.approx(2.90, abs=1e-6) and ltv["12346"] == 0.0
+    assert (ltv > ltv["16446"]).sum() > 4000  # far down the list now
+    assert (ltv[f["revenue_total"] <= 0] == 0).all()  # no positive LTV without a positive net

@@ -66,3 +66,27 @@ def test_overrides_move_a_column_between_roles():
     assert "ない列" in str(exc.value) and "a.csv" in str(exc.value)
     with pytest.raises(LoyaltyError):
         with_overrides(m, {"no_such_role": "金額"}, cols)
+
+
+# ------------------------------------------------------------ purchase history over campaign outcomes
+
+HILLSTROM = ["recency", "history_segment", "history", "mens", "womens", "zip_code", "newbie", "channel", "segment",
+             "visit", "conversion", "spend"]
+
+
+def test_monetary_is_the_purchase_history_not_the_campaign_outcome():
+    # Hillstrom's spend is the two weeks after the e-mail; history is what the customer bought before
+    assert detect_mapping(["customer_id", *HILLSTROM], "customers").column("monetary") == "history"
+    assert detect_mapping(["顧客ID", "施策後反応金額", "累計購入額"], "customers").column("monetary") == "累計購入額"
+    assert detect_mapping(["id", "total spend", "spend"], "customers").column("monetary") == "total spend"
+    # an outcome-like column is still taken when nothing else fits
+    assert detect_mapping(["customer_id", "recency", "spend"], "customers").column("monetary") == "spend"
+
+
+def test_the_unit_a_recency_header_names():
+    from loyalty.mapping import role_spec
+
+    spec = role_spec("customers", "recency_days")
+    assert [spec.unit_of(h) for h in ["recency", "経過日数", "経過月数", "最終購入日からの月数", "Recency (weeks)",
+                                      "recency_months", "経過期間（週）", "最終購入からの日数"]] == [
+        None, "days", "months", "months", "weeks", "months", "weeks", "days"]

@@ -109,8 +109,8 @@ def test_online_retail_quality_report(retail, retail_pandas):
     assert len(df) == 541_909 and r.rows_read == 541_909
     no_id = int(df["CustomerID"].isna().sum())
     assert no_id == 135_080
-    assert r.excluded_by_reason == {"missing_customer_id": no_id, "bad_date": 0, "bad_amount": 0,
-                                    "field_count": 0, "future_date": 0, "duplicate": 0}
+    assert r.excluded_by_reason == {"totals_row": 0, "missing_customer_id": no_id, "bad_date": 0, "bad_amount": 0,
+                                    "other_currency": 0, "field_count": 0, "future_date": 0, "duplicate": 0}
     assert r.rows_used == 541_909 - 135_080 == 406_829 and r.balanced()
     with_id = df[df["CustomerID"].notna()]
     amount = with_id["Quantity"] * with_id["UnitPrice"]

@@ -586,7 +586,9 @@ AMOUNT_STYLES = {
     "unicode minus": lambda n: f"{n:,}".replace("-", "\u2212"),
     "spaced": lambda n: f"  ¥ {n:,}  ",
 }
-INTS = st.integers(min_value=-(2**53), max_value=2**53)
+#: Whole amounts up to the documented bound (LOYALTY_MAX_AMOUNT, 1e13) read exactly.
+LIMIT = 10_000_000_000_000
+INTS = st.integers(min_value=-LIMIT, max_value=LIMIT)
 
 
 @pytest.mark.slow
@@ -597,6 +599,16 @@ def test_property_amount_styles_round_trip(n, style):
     res = parse_amounts(col(cell))
     assert res.values.iloc[0] == n, cell
     assert not res.bad.iloc[0] and not res.empty.iloc[0]
+
+
+@pytest.mark.slow
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(min_value=LIMIT + 1, max_value=2**80), neg=st.booleans(),
+       style=st.sampled_from(sorted(AMOUNT_STYLES)))
+def test_property_amounts_beyond_the_bound_are_bad(n, neg, style):
+    cell = AMOUNT_STYLES[style](-n if neg else n)
+    res = parse_amounts(col(cell))
+    assert np.isnan(res.values.iloc[0]) and res.bad.iloc[0] and not res.empty.iloc[0], cell
 
 
 @pytest.mark.slow
@@ -717,3 +729,50 @@ def test_property_masks_partition_the_rows(cells):
         assert (res.values.isna() == (res.empty | res.bad)).all()
     ids = normalize_ids(s)
     assert (ids.isna() | (ids.str.len() > 0)).all()
+
+
+# --------------------------------------------------------------------------
+# not finite, beyond the bound, currency codes
+
+
+def test_non_finite_and_huge_numbers_are_bad_in_text_and_numeric_columns():
+    cells = ["1e308", "1e309", "inf", "-inf", "Infinity", "NaN", "10000000000000", "-10000000000001", "5"]
+    res = parse_amounts(col(*cells))
+    assert res.bad.tolist() == [True, True, True, True, True, False, False, True, False]
+    assert res.empty.tolist() == [False] * 5 + [True] + [False] * 3  # "NaN" is a placeholder: empty
+    assert res.values.iloc[6] == 1e13 and res.values.iloc[8] == 5.0
+    numeric = pd.Series([1e308, np.inf, -np.inf, np.nan, 2.5e13, 7.0])
+    res = parse_amounts(numeric)
+    assert res.bad.tolist() == [True, True, True, False, True, False]
+    assert res.empty.tolist() == [False, False, False, True, False, False]
+    assert res.values.iloc[5] == 7.0 and res.values.iloc[:5].isna().all()
+
+
+def test_the_bound_is_the_documented_setting(monkeypatch):
+    monkeypatch.setenv("LOYALTY_MAX_AMOUNT", "1000")
+    res = parse_amounts(col("1,000", "1,001", "-1001", "999"))
+    assert res.bad.tolist() == [False, True, True, False]
+    assert parse_numbers(col("1000", "1001")).bad.tolist() == [False, True]
+
+
+CURRENCY_CELLS = ["1,000 JPY", "JPY 1,000", "JPY1,000", "1,000円", "¥1,000", "￥1,000", "jpy 1,000",
+                  "USD 12.50", "12.50 USD", "$12.50", "US$12.50", "£8", "GBP 8", "€9", "9 EUR", "1,000"]
+
+
+def test_amounts_naming_the_data_currency_are_read_and_others_are_flagged():
+    res = parse_amounts(col(*CURRENCY_CELLS))  # yen
+    assert res.values.tolist()[:7] == [1000.0] * 7 and res.values.iloc[15] == 1000.0
+    assert res.other_currency.tolist() == [False] * 7 + [True] * 8 + [False]
+    assert res.bad.tolist() == res.other_currency.tolist()
+    assert res.currencies == {"JPY": 7, "USD": 4, "GBP": 2, "EUR": 2}
+    usd = parse_amounts(col(*CURRENCY_CELLS), currency="USD")
+    assert usd.values.tolist()[7:11] == [12.5] * 4 and usd.values.iloc[15] == 1000.0
+    assert usd.other_currency.tolist() == [True] * 7 + [False] * 4 + [True] * 4 + [False]
+    gbp = parse_amounts(col("£8", "GBP 8.25", "-£3", "(GBP 2)"), currency="GBP")
+    assert gbp.values.tolist() == [8.0, 8.25, -3.0, -2.0] and gbp.other_currency is None
+
+
+def test_a_cell_naming_two_currencies_is_bad_but_not_another_currency():
+    res = parse_amounts(col("$1,000円", "¥1,000円", "12 USD %"))
+    assert res.bad.tolist() == [True, False, True]
+    assert res.other_currency is None and res.values.iloc[1] == 1000.0

@@ -25,6 +25,12 @@ def plain(text: object) -> str:
     return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
 
 
+def note(key: str, values: dict, lang: str) -> str:
+    """A note of the reader or the checks in words, its file and column names escaped
+    so Markdown shows them as they are (a name is the user's text, never markup)."""
+    return t(key, lang, **{k: plain(v) if isinstance(v, str) else v for k, v in values.items()})
+
+
 def encoding_name(encoding: str, lang: str) -> str:
     """How an encoding is called in Japan ("cp932" -> "Shift_JIS（CP932）"); an encoding
     the catalogue has no name for is shown as it is."""

@@ -181,17 +181,17 @@ def set_uploads(files: list[Upload] | None) -> None:
 
 
 def table_options(sha: str) -> dict:
-    """The user's sheet/kind/mapping choices for one file."""
+    """The user's sheet/kind/mapping/recency-unit choices for one file."""
     opts = st.session_state.setdefault(K_TABLE_OPTS, {})
-    return opts.setdefault(sha, {"sheet": None, "kind": None, "overrides": {}})
+    return opts.setdefault(sha, {"sheet": None, "kind": None, "overrides": {}, "recency_unit": None})
 
 
 def _choices_key() -> str:
     parts = []
     for up in uploads():
         o = table_options(up.sha)
-        parts.append(json.dumps([up.sha, up.name, o["sheet"], o["kind"], sorted(o["overrides"].items())],
-                                ensure_ascii=False, default=str))
+        parts.append(json.dumps([up.sha, up.name, o["sheet"], o["kind"], sorted(o["overrides"].items()),
+                                 o.get("recency_unit")], ensure_ascii=False, default=str))
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
@@ -201,8 +201,8 @@ def _raw(sha: str, name: str, sheet: str | int | None, _data: bytes) -> RawTable
 
 
 @st.cache_resource(show_spinner=False, max_entries=6)
-def _assemble(key: str, drop: bool, today: date, _infos: list[TableInfo]) -> Dataset:
-    return assemble(_infos, drop_duplicates=drop, today=today)
+def _assemble(key: str, drop: bool, today: date, currency_code: str, _infos: list[TableInfo]) -> Dataset:
+    return assemble(_infos, drop_duplicates=drop, today=today, currency=currency_code)
 
 
 @st.cache_resource(show_spinner=False, max_entries=12)
@@ -216,8 +216,9 @@ def _scorer(key: str, as_of: date | None, window: int, _features: Features) -> S
 
 
 def dataset_key() -> str:
-    """A key identifying the files and choices in use."""
-    return _choices_key() + f"|dup={drop_duplicates()}"
+    """A key identifying the files and choices in use (the currency too: amounts naming
+    another currency are left out)."""
+    return _choices_key() + f"|dup={drop_duplicates()}|cur={currency()}"
 
 
 def drop_duplicates() -> bool:
@@ -296,11 +297,7 @@ def tables() -> list[TableInfo]:
     Raises:
         LoyaltyError: a file cannot be read or a choice is invalid.
     """
-    out = []
-    for up in uploads():
-        o = table_options(up.sha)
-        out.append(map_table(raw_table(up), o["kind"], dict(o["overrides"])))
-    return out
+    return [map_table_for(up) for up in uploads()]
 
 
 def dataset() -> Dataset:
@@ -312,7 +309,7 @@ def dataset() -> Dataset:
     infos = tables()
     key = dataset_key()
     with _progress("checking", ("check", key, drop_duplicates(), date.today())):
-        return _assemble(key, drop_duplicates(), date.today(), infos)
+        return _assemble(key, drop_duplicates(), date.today(), currency(), infos)
 
 
 # ---------------------------------------------------------------------------
@@ -451,4 +448,4 @@ def map_table_for(up: Upload) -> TableInfo:
         LoyaltyError: the file cannot be read or a choice is invalid.
     """
     o = table_options(up.sha)
-    return map_table(raw_table(up), o["kind"], dict(o["overrides"]))
+    return map_table(raw_table(up), o["kind"], dict(o["overrides"]), recency_unit=o.get("recency_unit"))

@@ -13,6 +13,7 @@ import pandas as pd
 from loyalty.features import DEFAULT_WINDOW_DAYS, Features
 from loyalty.i18n import error
 from loyalty.lines import is_purchase
+from loyalty.ltv import average_order_value
 from loyalty.mapping import ColumnMapping
 from loyalty.quality import EXCLUSION_ORDER
 from loyalty.warehouse.checks import _WHEN_REASON, run_checks
@@ -299,10 +300,9 @@ def _features_frame(table, as_of: date, window_days: int) -> pd.DataFrame:
     orders_total = num("orders_total").astype(np.int64)
     has_order = orders_total > 0
     first, last = days("first_day"), days("last_day")
-    gross = num("gross")
     discounted = num("discounted_orders")
+    aov = average_order_value(num("revenue_total"), orders_total)  # the one rule (net per order)
     with np.errstate(invalid="ignore", divide="ignore"):
-        aov = np.where(has_order, gross / np.maximum(orders_total, 1), np.nan)
         dshare = np.where(has_order, discounted / np.maximum(orders_total, 1), np.nan)
 
     def stamp(d: np.ndarray) -> np.ndarray:
