@@ -168,6 +168,11 @@ def detect_mapping(columns: list[str], kind: str) -> ColumnMapping:
     return ColumnMapping(kind=kind, roles=roles)
 
 
+#: Roles that say who a customer is, not what he did: a table of amounts with only these
+#: besides its amounts is still a transaction log (e-mail and names ride along on order lines).
+_CONTACT_ROLES = frozenset({"customer_id", "customer_name", "email", "last_name", "first_name"})
+
+
 def detect_kind(columns: list[str]) -> str:
     """Tell a transaction table from a customer table by its columns.
 
@@ -189,7 +194,7 @@ def detect_kind(columns: list[str]) -> str:
                 and (cu.has("frequency") or cu.has("recency_days")):
             return "customers"
         return "transactions"
-    if has_amount and not (set(cu.roles) - {"customer_id", "customer_name"}):
+    if has_amount and not (set(cu.roles) - _CONTACT_ROLES):
         # amounts per row and nothing a customer table would have: a transaction
         # log without a recognisable date (the mapping check then says so)
         return "transactions"

@@ -90,3 +90,10 @@ def test_the_unit_a_recency_header_names():
     assert [spec.unit_of(h) for h in ["recency", "経過日数", "経過月数", "最終購入日からの月数", "Recency (weeks)",
                                       "recency_months", "経過期間（週）", "最終購入からの日数"]] == [
         None, "days", "months", "months", "weeks", "months", "weeks", "days"]
+
+
+def test_amounts_with_contact_columns_but_no_date_are_still_a_transaction_log():
+    # e-mail and name columns ride along on order lines: without a date the file is a
+    # transaction log whose date is missing (the mapping check says so), not a customer table
+    assert detect_kind(["会員番号", "メールアドレス", "氏名", "金額"]) == "transactions"
+    assert detect_kind(["会員番号", "メールアドレス", "年代", "金額"]) == "customers"
