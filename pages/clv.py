@@ -52,7 +52,8 @@ def _settings(first_day: date, last_day: date, default_end: date) -> uc.Settings
                                    format="%.1f", key="w_clv_discount", persist_state="session",
                                    help=t("clv.discount_help"))
         rate = round(rate_pct / 100, 6)
-        c5, c6, c7, c8 = st.columns([3, 2, 2, 2])
+        c5, c6 = st.columns([3, 2])  # four model names and three holdout lengths need the width
+        c7, c8, _ = st.columns([2, 2, 5])
         model = c5.segmented_control(t("clv.model_choice"), [uc.AUTO, *clv.MODELS], default=uc.AUTO, required=True,
                                      format_func=lambda m: t("clv.model_auto") if m == uc.AUTO else uc.model_label(m),
                                      key="w_clv_model", help=t("clv.model_choice_help"), persist_state="session")
@@ -128,11 +129,11 @@ def _penalizer_note(result: clv.CLVResult) -> None:
 def _silence_metrics(cust: pd.DataFrame, unit: str) -> None:
     """Mean P(alive) by days since the last purchase, with the margin between the ends."""
     bands = clv.p_alive_by_recency(cust, unit)
-    cols = st.columns(len(bands))
-    for col, row in zip(cols, bands.itertuples(index=False)):
+    row_of_cards = components.metric_row()  # long band labels wrap instead of being cut
+    for row in bands.itertuples(index=False):
         label = t("clv.alive.band_open", low=row.low) if np.isnan(row.high) else \
             t("clv.alive.band", low=row.low, high=int(row.high))
-        col.metric(label, format_pct(row.p_alive), help=t("clv.alive.band_help", n=format_int(row.customers)))
+        row_of_cards.metric(label, format_pct(row.p_alive), help=t("clv.alive.band_help", n=format_int(row.customers)))
     st.caption(t("clv.alive.margin", margin=format_score(100 * bands.attrs["margin"], 1)))
 
 

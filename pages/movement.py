@@ -27,7 +27,7 @@ MAX_ROWS_SHOWN = 1_000
 
 def _settings() -> tuple[str, int]:
     """Period length and how many period ends to show."""
-    c1, c2 = st.columns([2, 3])
+    c1, c2 = st.columns([3, 2])  # three period names need the width
     every = c1.segmented_control(t("movement.every"), list(umv.PERIOD_CHOICES), default="month", required=True,
                                  format_func=lambda e: t(f"movement.every_option.{e}"), key="w_mv_every",
                                  help=t("movement.every_help"), persist_state="session")
