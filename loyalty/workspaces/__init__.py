@@ -1,0 +1,30 @@
+"""Workspaces: what a user uploads, maps, defines and writes, kept on disk.
+
+A workspace holds the uploaded files (their original bytes), how each is read and
+mapped, the currency, the working and the saved definition, the workshop's
+proposals, persona notes and measures, each with when it changed.  The store is a
+SQLite database in one folder (:mod:`~loyalty.workspaces.location`); the app
+reopens the last workspace after a refresh or a restart, and the command line
+scores a workspace by name.
+
+==================  ==========================================================
+``location``        where the store lives (``LOYALTY_WORKSPACE_DIR``)
+``schema``          the tables, the schema version and the migrations
+``blobs``           bytes in compressed parts
+``store``           :class:`Store`: workspaces per owner and what they hold
+==================  ==========================================================
+"""
+
+from loyalty.workspaces.location import ENV_DIR, store_dir
+from loyalty.workspaces.store import ITEMS, ROLES, Content, FileRecord, Store, Workspace
+
+__all__ = ["ENV_DIR", "ITEMS", "ROLES", "Content", "FileRecord", "Store", "Workspace", "open_store", "store_dir"]
+
+
+def open_store(folder=None) -> Store:
+    """The store in ``folder`` (default: :func:`store_dir`).
+
+    Raises:
+        LoyaltyError: the folder cannot be created, or a newer version wrote the store.
+    """
+    return Store(folder if folder is not None else store_dir())
