@@ -11,14 +11,21 @@ scores a workspace by name.
 ``location``        where the store lives (``LOYALTY_WORKSPACE_DIR``)
 ``schema``          the tables, the schema version and the migrations
 ``blobs``           bytes in compressed parts
+``tables``          a table as read, kept as Parquet, and the reader's fingerprint
+``records``         what the store hands out (:class:`Workspace`, :class:`Content` …)
+``db``              the database file: opening, damage, transactions
 ``store``           :class:`Store`: workspaces per owner and what they hold
+``content``         definitions to and from items; a workspace's tables for the CLI
 ==================  ==========================================================
 """
 
+from loyalty.workspaces.content import definition_from_items, definition_items, read_tables, saved_from_items
 from loyalty.workspaces.location import ENV_DIR, store_dir
-from loyalty.workspaces.store import ITEMS, ROLES, Content, FileRecord, Store, Workspace
+from loyalty.workspaces.records import Content, FileRecord, Workspace
+from loyalty.workspaces.store import ITEMS, ROLES, Store
 
-__all__ = ["ENV_DIR", "ITEMS", "ROLES", "Content", "FileRecord", "Store", "Workspace", "open_store", "store_dir"]
+__all__ = ["ENV_DIR", "ITEMS", "ROLES", "Content", "FileRecord", "Store", "Workspace", "definition_from_items",
+           "definition_items", "open_store", "read_tables", "saved_from_items", "store_dir"]
 
 
 def open_store(folder=None) -> Store:

@@ -10,10 +10,16 @@ Version 1: workspaces (id, owner, name, created, changed), their items (JSON wit
 when each changed), workshop proposals, uploaded files (name, role, position,
 reading options) and the files' bytes (content-addressed, in compressed parts),
 and per owner the workspace opened last.
+
+Version 2: the tables as read, kept as Parquet beside the files' bytes (``tables``,
+``table_parts``; see :mod:`loyalty.workspaces.tables`), and the working definition's
+persona notes and measures as items of their own (``notes``, ``measures``), each
+with its own time; version 1 kept them inside the ``definition`` item.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 
@@ -77,6 +83,45 @@ def _to_v1(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+V2 = """
+CREATE TABLE tables (
+    sha TEXT NOT NULL,                  -- the file's SHA-256
+    sheet TEXT NOT NULL,                -- the sheet asked for ('' = the reader's choice)
+    reader TEXT NOT NULL,               -- loyalty.workspaces.tables.reader_fingerprint()
+    created TEXT NOT NULL,
+    PRIMARY KEY (sha, sheet)
+);
+CREATE TABLE table_parts (
+    sha TEXT NOT NULL,
+    sheet TEXT NOT NULL,
+    part INTEGER NOT NULL,
+    codec TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (sha, sheet, part),
+    FOREIGN KEY (sha, sheet) REFERENCES tables (sha, sheet) ON DELETE CASCADE
+);
+"""
+
+#: The working definition's parts that became items of their own in version 2.
+SPLIT_ITEMS = {"persona_notes": "notes", "measures": "measures"}
+
+
+def _to_v2(conn: sqlite3.Connection) -> None:
+    for statement in _statements(V2):
+        conn.execute(statement)
+    rows = conn.execute("SELECT workspace, value, changed FROM items WHERE key = 'definition'").fetchall()
+    for workspace, value, changed in rows:
+        data = json.loads(value)
+        for field, key in SPLIT_ITEMS.items():
+            if field in data:
+                conn.execute("INSERT INTO items (workspace, key, value, changed) VALUES (?, ?, ?, ?)",
+                             (workspace, key, json.dumps(data.pop(field), ensure_ascii=False, sort_keys=True,
+                                                         separators=(",", ":")), changed))
+        conn.execute("UPDATE items SET value = ? WHERE workspace = ? AND key = 'definition'",
+                     (json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")), workspace))
+
+
 def _statements(script: str) -> list[str]:
     """The statements of a script of CREATE statements (no ``;`` inside them)."""
     lines = [line.split("--", 1)[0] for line in script.splitlines()]
@@ -84,7 +129,7 @@ def _statements(script: str) -> list[str]:
 
 
 #: ``STEPS[n]`` upgrades a store from version ``n - 1`` to ``n``.
-STEPS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _to_v1}
+STEPS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _to_v1, 2: _to_v2}
 LATEST = max(STEPS)
 
 

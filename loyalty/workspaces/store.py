@@ -1,120 +1,31 @@
-"""The workspace store: a SQLite database in one folder, shared by the app and the CLI.
-
-Why SQLite: it ships with Python, and in WAL mode several processes (the app's
-server, a ``python -m loyalty score --workspace`` run, a second server) read and
-write one store at once, each write a short transaction.  DuckDB allows one
-writing process at a time, so the CLI could not open a store the app holds.
+"""The workspace store: workspaces per owner and everything they hold.
 
 Every call that reaches a workspace takes its owner (None when the app runs
 without login) and finds nothing that belongs to someone else: another user's
-workspace is reported exactly like one that does not exist.
-
-A store that SQLite cannot read is moved aside (renamed within its folder, never
-deleted) and a fresh one is created; :attr:`Store.notice` then says so.  A store
-written by a newer version is left untouched and refused.
+workspace is reported exactly like one that does not exist.  The database file
+itself (opening, damage, transactions) is :mod:`loyalty.workspaces.db`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
-import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from pathlib import Path
 
-from loyalty.errors import LoyaltyError
 from loyalty.i18n import error
-from loyalty.workspaces import blobs, schema
-from loyalty.workspaces.location import STORE_FILE
+import loyalty.workspaces.blobs as blobs
+import loyalty.workspaces.tables as tables
+from loyalty.workspaces.db import Database
+from loyalty.workspaces.records import (Content, FileRecord, Workspace, now, owner_key, sheet_key, to_json,
+                                        when)
 
 MAX_NAME = 80
 ROLES = ("data", "campaign")
 #: The items a workspace keeps (JSON values).
-ITEMS = ("currency", "drop_duplicates", "definition", "saved_definition")
-BUSY_TIMEOUT_S = 30.0
+ITEMS = ("currency", "drop_duplicates", "definition", "notes", "measures", "saved_definition")
 
 
-@dataclass(frozen=True)
-class Workspace:
-    """One workspace as listed.
-
-    Attributes:
-        id: its identifier (a random hex string).
-        name: its name, unique per owner.
-        owner: the login's e-mail, or None without login.
-        created: when it was made (UTC).
-        changed: when anything in it last changed (UTC).
-    """
-
-    id: str
-    name: str
-    owner: str | None
-    created: datetime
-    changed: datetime
-
-
-@dataclass(frozen=True)
-class FileRecord:
-    """One uploaded file of a workspace.
-
-    Attributes:
-        name: the file name as uploaded.
-        sha: SHA-256 of its bytes (hex).
-        options: ``{"sheet", "kind", "overrides"}``: how it is read and mapped.
-        role: ``"data"`` or ``"campaign"``.
-        changed: when it or its options last changed (None before it is stored).
-    """
-
-    name: str
-    sha: str
-    options: dict = field(default_factory=dict)
-    role: str = "data"
-    changed: datetime | None = None
-
-
-@dataclass
-class Content:
-    """Everything kept in one workspace.
-
-    Attributes:
-        workspace: the workspace.
-        files: its files, data first, in upload order.
-        items: item key -> JSON value (see :data:`ITEMS`).
-        changed: item key -> when it changed.
-        proposals: ``(name, definition dict, changed)`` in the workshop's order.
-    """
-
-    workspace: Workspace
-    files: list[FileRecord]
-    items: dict[str, object]
-    changed: dict[str, datetime]
-    proposals: list[tuple[str, dict, datetime]]
-
-
-def now() -> str:
-    """The current time as stored (ISO 8601, UTC, microseconds)."""
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
-
-
-def _when(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
-def _owner(owner: str | None) -> str:
-    """The stored form of an owner: '' without login, else the address in lower case."""
-    return (owner or "").strip().lower()
-
-
-def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
-class Store:
+class Store(Database):
     """The workspace store in ``folder`` (created when missing).
 
     Args:
@@ -124,104 +35,6 @@ class Store:
         LoyaltyError: the folder cannot be created or the store was written by a
             newer version of the program.
     """
-
-    def __init__(self, folder: str | Path) -> None:
-        self.folder = Path(folder)
-        self.path = self.folder / STORE_FILE
-        self.notice: LoyaltyError | None = None
-        self._lock = threading.RLock()
-        self._conn: sqlite3.Connection | None = None
-        self._ensure()
-
-    # ------------------------------------------------------------------ opening
-
-    def _ensure(self) -> None:
-        """Create or upgrade the store once, and again if its file was deleted meanwhile."""
-        if self._conn is not None and self.path.exists():
-            return
-        with self._lock:
-            if self._conn is not None:
-                if self.path.exists():
-                    return
-                self._conn.close()  # the store was deleted under us: start a new one
-                self._conn = None
-            try:
-                self.folder.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise error("workspace.error.folder", file=str(self.folder), detail=str(exc)) from None
-            try:
-                self._conn = self._open_checked()
-            except sqlite3.DatabaseError as exc:
-                self._move_aside(exc)
-                self._conn = self._open_checked()
-
-    def _open_checked(self) -> sqlite3.Connection:
-        """Open the store, check it reads, switch it to WAL and migrate it."""
-        conn = self._raw_connection()
-        try:
-            if conn.execute("PRAGMA quick_check(1)").fetchone()[0] != "ok":
-                raise sqlite3.DatabaseError("quick_check failed")
-            conn.execute("PRAGMA journal_mode = WAL")
-            schema.migrate(conn)
-        except schema.StoreTooNew as exc:
-            conn.close()
-            raise error("workspace.error.too_new", file=str(self.path), version=exc.version,
-                        known=schema.LATEST) from None
-        except BaseException:
-            conn.close()
-            raise
-        return conn
-
-    def _move_aside(self, exc: Exception) -> None:
-        """Rename an unreadable store (and its WAL files) within its folder."""
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        target = self.path.with_name(f"{STORE_FILE}.corrupt-{stamp}")
-        n = 2
-        while target.exists():
-            target, n = self.path.with_name(f"{STORE_FILE}.corrupt-{stamp}-{n}"), n + 1
-        for suffix in ("", "-wal", "-shm"):
-            src = Path(str(self.path) + suffix)
-            if src.exists():
-                src.rename(Path(str(target) + suffix))
-        self.notice = error("workspace.notice.moved_aside", file=target.name, folder=str(self.folder),
-                            detail=str(exc)[:200])
-
-    def _raw_connection(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA synchronous = NORMAL")  # WAL: a commit survives an app crash, not a power cut
-        conn.execute("PRAGMA journal_size_limit = 67108864")  # the WAL shrinks back to 64 MB after large uploads
-        return conn
-
-    def close(self) -> None:
-        """Close the store's connection (it reopens on the next call)."""
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
-
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        """The store's connection, for reads (one thread at a time in this process).
-
-        One connection is kept open: closing the last connection to a WAL database
-        checkpoints and deletes the WAL, which made every call cost 10-20 ms.
-        """
-        self._ensure()
-        with self._lock:
-            yield self._conn
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction (taken at once, so writers of other processes queue instead of failing)."""
-        with self._read() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
 
     # ------------------------------------------------------------------ workspaces
 
@@ -236,12 +49,12 @@ class Store:
         """
         with self._read() as conn:
             rows = conn.execute("SELECT id, name, owner, created, changed FROM workspaces WHERE owner = ? "
-                                "ORDER BY name COLLATE NOCASE, name", (_owner(owner),)).fetchall()
+                                "ORDER BY name COLLATE NOCASE, name", (owner_key(owner),)).fetchall()
         return [self._workspace(r) for r in rows]
 
     @staticmethod
     def _workspace(row) -> Workspace:
-        return Workspace(row[0], row[1], row[2] or None, _when(row[3]), _when(row[4]))
+        return Workspace(row[0], row[1], row[2] or None, when(row[3]), when(row[4]))
 
     def get(self, owner: str | None, workspace_id: str) -> Workspace:
         """One of the owner's workspaces.
@@ -254,7 +67,7 @@ class Store:
 
     def _get(self, conn, owner: str | None, workspace_id: str) -> Workspace:
         row = conn.execute("SELECT id, name, owner, created, changed FROM workspaces WHERE id = ? AND owner = ?",
-                           (str(workspace_id), _owner(owner))).fetchone()
+                           (str(workspace_id), owner_key(owner))).fetchone()
         if row is None:
             raise error("workspace.error.not_found")
         return self._workspace(row)
@@ -263,7 +76,7 @@ class Store:
         """The owner's workspace of this name (exact), or None."""
         with self._read() as conn:
             row = conn.execute("SELECT id, name, owner, created, changed FROM workspaces WHERE owner = ? AND name = ?",
-                               (_owner(owner), str(name).strip())).fetchone()
+                               (owner_key(owner), str(name).strip())).fetchone()
         return self._workspace(row) if row else None
 
     def create(self, owner: str | None, name: str) -> Workspace:
@@ -279,14 +92,14 @@ class Store:
         name = self._valid_name(conn, owner, name)
         stamp, wid = now(), uuid.uuid4().hex
         conn.execute("INSERT INTO workspaces (id, owner, name, created, changed) VALUES (?, ?, ?, ?, ?)",
-                     (wid, _owner(owner), name, stamp, stamp))
-        return Workspace(wid, name, _owner(owner) or None, _when(stamp), _when(stamp))
+                     (wid, owner_key(owner), name, stamp, stamp))
+        return Workspace(wid, name, owner_key(owner) or None, when(stamp), when(stamp))
 
     def _valid_name(self, conn, owner: str | None, name: str, keep: str | None = None) -> str:
         name = " ".join(str(name or "").split())
         if not name or len(name) > MAX_NAME:
             raise error("workspace.error.bad_name", most=MAX_NAME)
-        row = conn.execute("SELECT id FROM workspaces WHERE owner = ? AND name = ?", (_owner(owner), name)).fetchone()
+        row = conn.execute("SELECT id FROM workspaces WHERE owner = ? AND name = ?", (owner_key(owner), name)).fetchone()
         if row is not None and row[0] != keep:
             raise error("workspace.error.name_taken", name=name)
         return name
@@ -347,7 +160,7 @@ class Store:
         with self._read() as conn:
             row = conn.execute("SELECT w.id, w.name, w.owner, w.created, w.changed FROM owners o "
                                "JOIN workspaces w ON w.id = o.last_workspace AND w.owner = o.owner "
-                               "WHERE o.owner = ?", (_owner(owner),)).fetchone()
+                               "WHERE o.owner = ?", (owner_key(owner),)).fetchone()
         return self._workspace(row) if row else None
 
     def set_last(self, owner: str | None, workspace_id: str) -> None:
@@ -360,7 +173,7 @@ class Store:
             self._get(conn, owner, workspace_id)
             conn.execute("INSERT INTO owners (owner, last_workspace, changed) VALUES (?, ?, ?) "
                          "ON CONFLICT (owner) DO UPDATE SET last_workspace = excluded.last_workspace, "
-                         "changed = excluded.changed", (_owner(owner), workspace_id, now()))
+                         "changed = excluded.changed", (owner_key(owner), workspace_id, now()))
 
     # ------------------------------------------------------------------ content
 
@@ -374,14 +187,14 @@ class Store:
             conn.execute("BEGIN")  # one consistent snapshot
             try:
                 ws = self._get(conn, owner, workspace_id)
-                files = [FileRecord(r[1], r[2], json.loads(r[3]), r[0], _when(r[4])) for r in conn.execute(
+                files = [FileRecord(r[1], r[2], json.loads(r[3]), r[0], when(r[4])) for r in conn.execute(
                     "SELECT role, name, sha, options, changed FROM files WHERE workspace = ? "
                     "ORDER BY role = 'campaign', position", (ws.id,))]
                 items, changed = {}, {}
-                for key, value, when in conn.execute("SELECT key, value, changed FROM items WHERE workspace = ?",
+                for key, value, at in conn.execute("SELECT key, value, changed FROM items WHERE workspace = ?",
                                                      (ws.id,)):
-                    items[key], changed[key] = json.loads(value), _when(when)
-                proposals = [(r[0], json.loads(r[1]), _when(r[2])) for r in conn.execute(
+                    items[key], changed[key] = json.loads(value), when(at)
+                proposals = [(r[0], json.loads(r[1]), when(r[2])) for r in conn.execute(
                     "SELECT name, definition, changed FROM proposals WHERE workspace = ? ORDER BY position",
                     (ws.id,))]
             finally:
@@ -426,7 +239,7 @@ class Store:
                 else:
                     conn.execute("INSERT INTO items (workspace, key, value, changed) VALUES (?, ?, ?, ?) "
                                  "ON CONFLICT (workspace, key) DO UPDATE SET value = excluded.value, "
-                                 "changed = excluded.changed", (workspace_id, key, _json(value), stamp))
+                                 "changed = excluded.changed", (workspace_id, key, to_json(value), stamp))
             self._touch(conn, workspace_id, stamp)
 
     def put_proposals(self, owner: str | None, workspace_id: str, proposals: list[tuple[str, dict]]) -> None:
@@ -447,10 +260,10 @@ class Store:
                 "SELECT name, definition, changed FROM proposals WHERE workspace = ?", (workspace_id,))}
             conn.execute("DELETE FROM proposals WHERE workspace = ?", (workspace_id,))
             for position, (name, data) in enumerate(proposals):
-                text = _json(data)
-                when = old[name][1] if name in old and old[name][0] == text else stamp
+                text = to_json(data)
+                at = old[name][1] if name in old and old[name][0] == text else stamp
                 conn.execute("INSERT INTO proposals (workspace, name, position, definition, changed) "
-                             "VALUES (?, ?, ?, ?, ?)", (workspace_id, name, position, text, when))
+                             "VALUES (?, ?, ?, ?, ?)", (workspace_id, name, position, text, at))
             self._touch(conn, workspace_id, stamp)
 
     def put_files(self, owner: str | None, workspace_id: str, role: str, files: list[FileRecord],
@@ -482,11 +295,11 @@ class Store:
             conn.execute("DELETE FROM files WHERE workspace = ? AND role = ?", (workspace_id, role))
             for position, f in enumerate(files):
                 self._put_blob(conn, f.sha, data.get(f.sha))
-                options = _json(f.options or {})
-                when = old.get((f.name, f.sha, options), stamp)
+                options = to_json(f.options or {})
+                at = old.get((f.name, f.sha, options), stamp)
                 conn.execute("INSERT INTO files (workspace, role, position, name, sha, options, changed) "
                              "VALUES (?, ?, ?, ?, ?, ?, ?)", (workspace_id, role, position, f.name, f.sha,
-                                                              options, when))
+                                                              options, at))
             self._collect(conn)
             self._touch(conn, workspace_id, stamp)
 
@@ -503,8 +316,72 @@ class Store:
 
     @staticmethod
     def _collect(conn) -> None:
-        """Drop bytes no workspace's file refers to any more."""
+        """Drop bytes and kept tables no workspace's file refers to any more."""
         conn.execute("DELETE FROM blobs WHERE sha NOT IN (SELECT sha FROM files)")
+        conn.execute("DELETE FROM tables WHERE sha NOT IN (SELECT sha FROM files)")
+
+    # ------------------------------------------------------------------ tables as read
+
+    def kept_table(self, sha: str, sheet: str | int | None, name: str):
+        """The table kept for a file's bytes and sheet, when today's reader made it.
+
+        Not tied to an owner: the caller holds the file's bytes (``sha`` is their
+        hash), so the table tells him nothing he does not have.
+
+        Args:
+            sha: SHA-256 of the file's bytes.
+            sheet: the sheet asked for (None = the reader's choice).
+            name: the file name to give the table.
+
+        Returns:
+            A :class:`loyalty.readers.RawTable`, or None when none is kept, it was
+            made by another reader, or it cannot be read (then it is dropped).
+        """
+        key = sheet_key(sheet)
+        with self._read() as conn:
+            row = conn.execute("SELECT reader FROM tables WHERE sha = ? AND sheet = ?", (sha, key)).fetchone()
+            if row is None or row[0] != tables.reader_fingerprint():
+                return None
+            parts = [blobs.Part(*r) for r in conn.execute(
+                "SELECT part, codec, size, data FROM table_parts WHERE sha = ? AND sheet = ? ORDER BY part",
+                (sha, key))]
+        try:
+            return tables.from_parquet(blobs.unpack(parts), name)
+        except Exception:  # noqa: BLE001 - a damaged copy is only a cache: the file is read again
+            with self._write() as conn:
+                conn.execute("DELETE FROM tables WHERE sha = ? AND sheet = ?", (sha, key))
+            return None
+
+    def has_table(self, sha: str, sheet: str | int | None) -> bool:
+        """Whether a table made by today's reader is kept for these bytes and sheet."""
+        with self._read() as conn:
+            row = conn.execute("SELECT reader FROM tables WHERE sha = ? AND sheet = ?",
+                               (sha, sheet_key(sheet))).fetchone()
+        return row is not None and row[0] == tables.reader_fingerprint()
+
+    def keep_table(self, sha: str, sheet: str | int | None, raw) -> bool:
+        """Keep a file's table as read (Parquet), if some workspace holds the file.
+
+        Args:
+            sha: SHA-256 of the file's bytes.
+            sheet: the sheet asked for (None = the reader's choice).
+            raw: the :class:`loyalty.readers.RawTable` the reader returned.
+
+        Returns:
+            Whether it was kept (False when no workspace holds the file).
+        """
+        data = tables.to_parquet(raw)
+        key, fingerprint = sheet_key(sheet), tables.reader_fingerprint()
+        with self._write() as conn:
+            if conn.execute("SELECT 1 FROM files WHERE sha = ? LIMIT 1", (sha,)).fetchone() is None:
+                return False
+            conn.execute("DELETE FROM tables WHERE sha = ? AND sheet = ?", (sha, key))
+            conn.execute("INSERT INTO tables (sha, sheet, reader, created) VALUES (?, ?, ?, ?)",
+                         (sha, key, fingerprint, now()))
+            for part in blobs.pack(data):
+                conn.execute("INSERT INTO table_parts (sha, sheet, part, codec, size, data) VALUES (?, ?, ?, ?, ?, ?)",
+                             (sha, key, part.index, part.codec, part.size, part.data))
+        return True
 
     @staticmethod
     def _touch(conn, workspace_id: str, stamp: str) -> None:
