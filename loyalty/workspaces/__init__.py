@@ -16,6 +16,7 @@ scores a workspace by name.
 ``db``              the database file: opening, damage, transactions
 ``store``           :class:`Store`: workspaces per owner and what they hold
 ``content``         definitions to and from items; a workspace's tables for the CLI
+``bundle``          one workspace as one zip file: export, checked import
 ==================  ==========================================================
 """
 

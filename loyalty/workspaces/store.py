@@ -153,6 +153,59 @@ class Store(Database):
                              f"SELECT ?, {columns} FROM {table} WHERE workspace = ?", (new.id, workspace_id))
             return new
 
+    def restore(self, owner: str | None, content: Content, data: dict[str, bytes], *,
+                replace: str | None = None) -> Workspace:
+        """A new workspace holding ``content`` (an imported one), in one transaction.
+
+        Items, proposals and files keep the times they carry.
+
+        Args:
+            owner: the new workspace's owner.
+            content: what to put in it; its workspace's name is the new name.
+            data: sha -> bytes of every file.
+            replace: the id of the owner's workspace of the same name to replace
+                (the caller asked the user first); None never replaces anything.
+
+        Returns:
+            The new workspace.
+
+        Raises:
+            LoyaltyError: the name is taken (and not by ``replace``), or ``replace``
+                is not the owner's.
+            ValueError: an unknown item, role, or a file's bytes missing or wrong.
+        """
+        unknown = set(content.items) - set(ITEMS)
+        if unknown:
+            raise ValueError(f"unknown workspace items: {sorted(unknown)}")
+        with self._write() as conn:
+            if replace is not None:
+                self._get(conn, owner, replace)
+                conn.execute("DELETE FROM workspaces WHERE id = ?", (replace,))
+            new = self._create(conn, owner, content.workspace.name)
+            stamp = now()
+            for key, value in content.items.items():
+                at = content.changed.get(key)
+                conn.execute("INSERT INTO items (workspace, key, value, changed) VALUES (?, ?, ?, ?)",
+                             (new.id, key, to_json(value), at.isoformat() if at else stamp))
+            for position, (name, definition, at) in enumerate(content.proposals):
+                conn.execute("INSERT INTO proposals (workspace, name, position, definition, changed) "
+                             "VALUES (?, ?, ?, ?, ?)", (new.id, name, position, to_json(definition),
+                                                        at.isoformat() if at else stamp))
+            positions = {role: 0 for role in ROLES}
+            for f in content.files:
+                if f.role not in ROLES:
+                    raise ValueError(f"unknown file role {f.role!r}")
+                self._put_blob(conn, f.sha, data.get(f.sha))
+                conn.execute("INSERT INTO files (workspace, role, position, name, sha, options, changed) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                             (new.id, f.role, positions[f.role], f.name, f.sha, to_json(f.options or {}),
+                              f.changed.isoformat() if f.changed else stamp))
+                positions[f.role] += 1
+            if replace is not None:
+                conn.execute("UPDATE owners SET last_workspace = ? WHERE last_workspace = ?", (new.id, replace))
+                self._collect(conn)
+            return new
+
     # ------------------------------------------------------------------ the last one opened
 
     def last(self, owner: str | None) -> Workspace | None:
