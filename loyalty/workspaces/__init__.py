@@ -20,13 +20,19 @@ scores a workspace by name.
 ==================  ==========================================================
 """
 
+import threading
+from pathlib import Path
+
 from loyalty.workspaces.content import definition_from_items, definition_items, read_tables, saved_from_items
 from loyalty.workspaces.location import ENV_DIR, store_dir
 from loyalty.workspaces.records import Content, FileRecord, Workspace
-from loyalty.workspaces.store import ITEMS, ROLES, Store
+from loyalty.workspaces.store import ITEMS, MAX_NAME, ROLES, Store
 
-__all__ = ["ENV_DIR", "ITEMS", "ROLES", "Content", "FileRecord", "Store", "Workspace", "definition_from_items",
-           "definition_items", "open_store", "read_tables", "saved_from_items", "store_dir"]
+__all__ = ["ENV_DIR", "ITEMS", "MAX_NAME", "ROLES", "Content", "FileRecord", "Store", "Workspace", "definition_from_items",
+           "definition_items", "open_store", "read_tables", "saved_from_items", "shared_store", "store_dir"]
+
+_SHARED: dict[str, Store] = {}
+_SHARED_LOCK = threading.Lock()
 
 
 def open_store(folder=None) -> Store:
@@ -36,3 +42,18 @@ def open_store(folder=None) -> Store:
         LoyaltyError: the folder cannot be created, or a newer version wrote the store.
     """
     return Store(folder if folder is not None else store_dir())
+
+
+def shared_store(folder=None) -> Store:
+    """The one store object of this process for ``folder`` (default: :func:`store_dir`).
+
+    The app's sessions share it (one SQLite connection per process).
+
+    Raises:
+        LoyaltyError: as :func:`open_store`.
+    """
+    path = str(Path(folder if folder is not None else store_dir()).resolve())
+    with _SHARED_LOCK:
+        if path not in _SHARED:
+            _SHARED[path] = Store(path)
+        return _SHARED[path]
