@@ -1,6 +1,8 @@
 """The command line: ``python -m loyalty score|definition|quality|clv|effect``.
 
-A stable interface (DESIGN §5).  Bad input prints a short message on standard
+A stable interface (DESIGN §5).  ``score`` and ``quality`` also read a workspace of
+the app by name (``--workspace``): its files, column mapping, duplicates choice,
+currency and working definition.  Bad input prints a short message on standard
 error and exits with status 2 — never a traceback.  Set ``LOYALTY_DEBUG=1`` to
 see tracebacks of unexpected errors.
 """
@@ -56,17 +58,20 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--sheet", metavar="NAME", help="sheet of Excel inputs (default: first with data)")
     s.add_argument("--drop-duplicates", action="store_true", help="drop exact duplicate rows")
     s.add_argument("--output", metavar="FILE", help="FILE.csv (UTF-8 with BOM) or FILE.xlsx; default: CSV to stdout")
+    _workspace_options(s, "score the files of the app's workspace NAME with its mapping, currency and working "
+                          "definition (--definition/--preset/--as-of override the definition)")
 
     d = sub.add_parser("definition", help="print a definition as JSON")
     d.add_argument("--preset", choices=list(defn.PRESETS), default="b2c")
 
     q = sub.add_parser("quality", help="print the quality report of input files")
-    q.add_argument("inputs", nargs="+", metavar="INPUT")
+    q.add_argument("inputs", nargs="*", metavar="INPUT")
     q.add_argument("--json", action="store_true", help="print JSON")
     q.add_argument("--kind", choices=["transactions", "customers"])
     q.add_argument("--map", action="append", default=[], metavar="ROLE=COLUMN")
     q.add_argument("--sheet", metavar="NAME")
     q.add_argument("--drop-duplicates", action="store_true")
+    _workspace_options(q, "the quality report of the files of the app's workspace NAME, read and mapped as there")
 
     c = sub.add_parser("clv", help="fit BG/NBD + Gamma-Gamma and predict customer lifetime value")
     c.add_argument("inputs", nargs="+", metavar="INPUT")
@@ -93,6 +98,12 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _workspace_options(command, text: str) -> None:
+    command.add_argument("--workspace", metavar="NAME", help=text)
+    command.add_argument("--owner", metavar="EMAIL",
+                         help="with --workspace on a hosted store: whose workspace (default: the app run without login)")
+
+
 def _effect_parser(sub) -> None:
     e = sub.add_parser("effect", help="campaign effect: treated vs held-out control, overall and per segment")
     e.add_argument("inputs", nargs="+", metavar="INPUT",
@@ -117,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    args.currency_given = any(w == "--currency" or w.startswith("--currency=") for w in words) or \
+        os.environ.get("LOYALTY_CURRENCY", "").strip().upper() in fmt.CURRENCIES
     lang = args.lang
     fmt.use_currency(args.currency)
     try:
@@ -189,9 +203,46 @@ def _inputs(paths: list[str], *, kind: str | None, maps: dict[str, str], sheet: 
 def _load(args, today: date | None = None):
     from loyalty.pipeline import load_dataset
 
+    if getattr(args, "workspace", None):
+        return _workspace(args, today)[0]
+    if not args.inputs:
+        raise error("error.perf_no_input")
     files = _inputs(args.inputs, kind=getattr(args, "kind", None), maps=_parse_maps(args.map),
                     sheet=args.sheet)
     return load_dataset(files, drop_duplicates=getattr(args, "drop_duplicates", False), today=today)
+
+
+def _workspace(args, today: date | None = None):
+    """``--workspace NAME``: the workspace's files read and mapped as in the app.
+
+    Returns:
+        ``(dataset, working definition or None)``; the workspace's currency is
+        applied unless ``--currency`` (or ``LOYALTY_CURRENCY``) says otherwise.
+
+    Raises:
+        LoyaltyError: combined with inputs or mapping options, no such workspace,
+            or its files cannot be read.
+    """
+    from loyalty.pipeline import assemble
+    from loyalty.workspaces import by_name, definition_from_items, open_store, read_tables, store_dir
+    from loyalty.workspaces.location import STORE_FILE
+
+    if args.inputs or getattr(args, "source", None) or getattr(args, "table", None) or args.map \
+            or getattr(args, "kind", None) or args.sheet:
+        raise error("workspace.error.cli_mix")
+    folder = store_dir()
+    if not (folder / STORE_FILE).exists():  # never make a store just to say it is empty
+        raise error("workspace.error.none", name=args.workspace, folder=str(folder))
+    store = open_store(folder)
+    content = by_name(store, args.owner, args.workspace)
+    infos = read_tables(store, args.owner, content)
+    if not infos:
+        raise error("workspace.error.no_files", name=args.workspace)
+    if not args.currency_given and content.items.get("currency") in fmt.CURRENCIES:
+        fmt.use_currency(content.items["currency"])
+    drop = bool(args.drop_duplicates or content.items.get("drop_duplicates"))
+    dataset = assemble(infos, drop_duplicates=drop, today=today)
+    return dataset, definition_from_items(content.items, file=args.workspace)
 
 
 def cmd_definition(args, lang: str) -> int:
@@ -220,11 +271,17 @@ def score_features(features, definition: defn.Definition, lang: str = "ja") -> p
 def cmd_score(args, lang: str) -> int:
     if args.definition and args.preset:
         raise error("error.definition_and_preset")
-    d = defn.load(args.definition) if args.definition else defn.preset(args.preset or "b2c")
+    dataset = kept = None
+    if args.workspace:
+        dataset, kept = _workspace(args)
+    d = defn.load(args.definition) if args.definition else (
+        defn.preset(args.preset) if args.preset else kept or defn.preset("b2c"))
     as_of = _parse_date(args.as_of, "--as-of")
     if as_of is not None:
         d = d.copy(as_of=as_of)
-    if args.source:
+    if dataset is not None:
+        table = score_table(dataset, d, lang)
+    elif args.source:
         if args.inputs:
             raise error("error.perf_source_and_inputs")
         table = _score_source(args, d, lang)

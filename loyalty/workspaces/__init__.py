@@ -23,13 +23,15 @@ scores a workspace by name.
 import threading
 from pathlib import Path
 
-from loyalty.workspaces.content import definition_from_items, definition_items, read_tables, saved_from_items
+from loyalty.workspaces.content import (by_name, definition_from_items, definition_items, read_tables,
+                                        saved_from_items)
 from loyalty.workspaces.location import ENV_DIR, store_dir
 from loyalty.workspaces.records import Content, FileRecord, Workspace
 from loyalty.workspaces.store import ITEMS, MAX_NAME, ROLES, Store
 
-__all__ = ["ENV_DIR", "ITEMS", "MAX_NAME", "ROLES", "Content", "FileRecord", "Store", "Workspace", "definition_from_items",
-           "definition_items", "open_store", "read_tables", "saved_from_items", "shared_store", "store_dir"]
+__all__ = ["ENV_DIR", "ITEMS", "MAX_NAME", "ROLES", "Content", "FileRecord", "Store", "Workspace", "by_name",
+           "definition_from_items", "definition_items", "open_store", "read_tables", "saved_from_items",
+           "shared_store", "store_dir"]
 
 _SHARED: dict[str, Store] = {}
 _SHARED_LOCK = threading.Lock()

@@ -5,12 +5,13 @@ notes and its measures (a note typed in a workshop is then one small write with
 its own time).  :func:`definition_items` splits a definition that way and
 :func:`definition_from_items` puts it back together.  :func:`read_tables` reads a
 workspace's files for the command line, using the kept Parquet tables where
-today's reader made them.
+today's reader made them; :func:`by_name` finds a workspace for the command line.
 """
 
 from __future__ import annotations
 
 from loyalty import definition as defn
+from loyalty.i18n import error
 from loyalty.workspaces.records import Content
 from loyalty.workspaces.store import Store
 
@@ -94,3 +95,26 @@ def read_tables(store: Store, owner: str | None, content: Content):
             raw = read_table(store.file_bytes(owner, content.workspace.id, f.sha), f.name, sheet=sheet)
         infos.append(map_table(raw, f.options.get("kind"), dict(f.options.get("overrides") or {})))
     return infos
+
+
+def by_name(store: Store, owner: str | None, name: str) -> Content:
+    """The owner's workspace of this name, with everything in it.
+
+    Args:
+        store: the store.
+        owner: the owner (None: the workspaces of the app run without login).
+        name: the workspace's name as the sidebar shows it.
+
+    Returns:
+        What :meth:`Store.load` returns.
+
+    Raises:
+        LoyaltyError: no such workspace; the message lists the owner's workspaces.
+    """
+    found = store.find(owner, name)
+    if found is None:
+        names = [w.name for w in store.list(owner)]
+        if not names:
+            raise error("workspace.error.none", name=name, folder=str(store.folder))
+        raise error("workspace.error.unknown_name", name=name, names="、".join(f"「{n}」" for n in names))
+    return store.load(owner, found.id)
