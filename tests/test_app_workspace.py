@@ -268,3 +268,21 @@ def test_with_login_each_user_sees_only_his_own_workspaces(monkeypatch):
     store = open_store(store_dir())
     assert [w.name for w in store.list("ken@example.co.jp")] == ["マイワークスペース"]
     assert [w.name for w in store.list(None)] == []  # nothing was kept without an owner
+
+
+def test_after_a_restart_an_upload_is_not_parsed_again(monkeypatch):
+    import ui.state
+
+    at = _session()
+    _upload(at)
+    at.switch_page("pages/home.py").run()  # a later run keeps the table as read
+    before = _metrics(at)
+    ui.state._raw.clear()  # a server restart empties the caches …
+    ui.state._assemble.clear()
+    ui.state._features.clear()
+    calls = []
+    real = ui.state.read_table
+    monkeypatch.setattr(ui.state, "read_table", lambda *a, **k: calls.append(a[1]) or real(*a, **k))
+    again = _session()
+    assert calls == []  # … and the reopened workspace's file comes from its kept Parquet table
+    assert _metrics(again) == before

@@ -19,6 +19,7 @@ wrote in a :class:`Sync` object kept in the session and changed in place.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import sys
 from dataclasses import dataclass, field
@@ -270,25 +271,27 @@ def _write(s, current: Sync, changed: set[str], now_: dict, ss: dict) -> None:
 
 
 def keep_tables(current: Sync) -> None:
-    """Keep each uploaded file's table as read in the store (once; the next reopen reads it).
+    """Keep each stored upload's table as read in the store (once; the next reopen reads it).
 
-    Only files this run has read already (the sidebar reads every file in use) are
-    kept, so this never reads a file itself.
+    Only files the store holds already (saved by an earlier run) are considered,
+    and they have been read by then (the sidebar reads every file in use), so the
+    table comes from the reading cache.
     """
+    stored = {sha for _, sha, _ in json.loads(current.seen.get("files:data") or "[]")}
     s = shared_store()
     for up in st.session_state.get(state.K_UPLOADS) or []:
         sheet = state.table_options(up.sha)["sheet"]
         key = (up.sha, sheet)
-        if key in current.kept:
+        if key in current.kept or up.sha not in stored:
             continue
+        if not s.has_table(up.sha, sheet):
+            try:
+                raw = state.raw_table(up)
+            except LoyaltyError:
+                raw = None
+            if raw is not None and not s.keep_table(up.sha, sheet, raw):
+                continue  # not stored after all (deleted meanwhile): try again next run
         current.kept.add(key)
-        if s.has_table(up.sha, sheet):
-            continue
-        try:
-            raw = state.raw_table(up)  # cached by this run
-        except LoyaltyError:
-            continue
-        s.keep_table(up.sha, sheet, raw)
 
 
 def kept_table(sha: str, name: str, sheet):
