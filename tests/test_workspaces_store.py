@@ -326,3 +326,16 @@ def test_two_processes_write_one_store_at_once(tmp_path):
         i = int(w.name.split("-")[1])
         assert got.items == {"currency": "GBP", "drop_duplicates": i % 2 == 0}
         assert [(n, d) for n, d, _ in got.proposals] == [(f"p{i}", {"n": i})]
+
+
+def test_the_process_keeps_one_store_per_folder_and_only_the_last_few_open(tmp_path):
+    from loyalty.workspaces import shared_store
+
+    first = shared_store(tmp_path / "0")
+    assert shared_store(tmp_path / "0") is first and shared_store(str(tmp_path / "0")) is first
+    first.create(None, "kept")
+    for i in range(1, 6):
+        shared_store(tmp_path / str(i))
+    assert first._conn is None  # the oldest was closed …
+    assert [w.name for w in first.list(None)] == ["kept"]  # … and reopens when used again
+    assert shared_store(tmp_path / "0") is not first  # a new object now: the old one was let go

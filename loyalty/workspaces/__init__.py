@@ -35,6 +35,7 @@ __all__ = ["ENV_DIR", "ITEMS", "MAX_NAME", "ROLES", "Content", "FileRecord", "St
 
 _SHARED: dict[str, Store] = {}
 _SHARED_LOCK = threading.Lock()
+_SHARED_MOST = 4
 
 
 def open_store(folder=None) -> Store:
@@ -49,13 +50,16 @@ def open_store(folder=None) -> Store:
 def shared_store(folder=None) -> Store:
     """The one store object of this process for ``folder`` (default: :func:`store_dir`).
 
-    The app's sessions share it (one SQLite connection per process).
+    The app's sessions share it (one SQLite connection per process).  Only the
+    last few folders asked for stay open (tests use a folder each).
 
     Raises:
         LoyaltyError: as :func:`open_store`.
     """
     path = str(Path(folder if folder is not None else store_dir()).resolve())
     with _SHARED_LOCK:
-        if path not in _SHARED:
-            _SHARED[path] = Store(path)
-        return _SHARED[path]
+        store = _SHARED.pop(path, None) or Store(path)
+        _SHARED[path] = store  # most recent last
+        while len(_SHARED) > _SHARED_MOST:
+            _SHARED.pop(next(iter(_SHARED))).close()
+        return store
