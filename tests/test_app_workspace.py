@@ -67,12 +67,32 @@ def _pick(at, name: str) -> None:
 
 
 def _click(at, key: str) -> None:
+    if key.startswith("w_space_") and key not in [b.key for b in at.button]:
+        _open_menu(at)  # the 管理 menu draws its widgets only while open
     at.button(key=key).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _open_menu(at) -> None:
+    at.session_state["w_space_menu"] = True
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _type(at, key: str, text: str) -> None:
+    _open_menu(at)
+    at.text_input(key=key).input(text).run()
+
+
+def _import(at, name: str, data: bytes) -> None:
+    _open_menu(at)
+    at.sidebar.file_uploader(key="w_space_import").set_value((name, data, "application/zip")).run()
     assert not at.exception, [e.value for e in at.exception]
 
 
 def test_the_first_session_opens_a_workspace_on_the_sample_data():
     at = _session()
+    assert not at.sidebar.download_button and not at.sidebar.text_input  # the menu is closed: nothing drawn
     assert _names(at) == ["マイワークスペース"] and _current(at) == "マイワークスペース"
     assert at.sidebar.caption[0].value.startswith("自動保存 ")
     assert any(b.value == "サンプルデータ" for b in at.sidebar.get("badge")) or at.info
@@ -139,7 +159,7 @@ def test_the_campaign_list_of_the_effect_page_survives_a_new_session():
 def test_new_switch_rename_duplicate_and_delete_from_the_sidebar():
     at = _session()
     _upload(at)
-    at.text_input(key="w_space_new").input("春の会議").run()
+    _type(at, "w_space_new", "春の会議")
     _click(at, "w_space_new_btn")
     assert _current(at) == "春の会議" and _names(at) == ["マイワークスペース", "春の会議"]
     assert at.session_state["uploads"] == []  # a new workspace starts on the sample data
@@ -148,7 +168,7 @@ def test_new_switch_rename_duplicate_and_delete_from_the_sidebar():
     _pick(at, "マイワークスペース")
     assert _current(at) == "マイワークスペース" and [u.name for u in at.session_state["uploads"]] == ["mine.csv"]
 
-    at.text_input(key="w_space_rename").input("4月の分析").run()
+    _type(at, "w_space_rename", "4月の分析")
     _click(at, "w_space_rename_btn")
     assert _names(at) == ["4月の分析", "春の会議"] and _current(at) == "4月の分析"
 
@@ -180,7 +200,7 @@ def test_a_switch_shows_the_other_workspaces_definition_on_the_definition_page()
 def test_a_name_that_is_taken_is_refused_with_a_message():
     at = _session()
     _click(at, "w_space_new_btn")
-    at.text_input(key="w_space_rename").input("マイワークスペース").run()
+    _type(at, "w_space_rename", "マイワークスペース")
     _click(at, "w_space_rename_btn")
     assert [e.value for e in at.sidebar.error] == [t("workspace.error.name_taken", "ja", name="マイワークスペース")]
 
@@ -194,8 +214,7 @@ def test_export_and_import_in_the_sidebar(tmp_path):
     from loyalty.workspaces.bundle import export_bundle
 
     bundle = export_bundle(store, None, at.session_state["space_sync"].workspace_id)
-    at.sidebar.file_uploader(key="w_space_import").set_value(("handover.zip", bundle, "application/zip")).run()
-    assert not at.exception, [e.value for e in at.exception]
+    _import(at, "handover.zip", bundle)
     # the name is taken: the user is asked, nothing is overwritten meanwhile
     assert at.button(key="w_space_import_both") and at.button(key="w_space_import_replace")
     _click(at, "w_space_import_both")
@@ -207,8 +226,7 @@ def test_export_and_import_in_the_sidebar(tmp_path):
     other = tmp_path / "elsewhere"
     os.environ["LOYALTY_WORKSPACE_DIR"] = str(other)  # a colleague's computer (monkeypatch restores it)
     colleague = _session()
-    colleague.sidebar.file_uploader(key="w_space_import").set_value(("handover.zip", bundle, "application/zip")).run()
-    assert not colleague.exception
+    _import(colleague, "handover.zip", bundle)
     # his own first workspace has the same name: he chooses to replace it (it is empty)
     assert colleague.session_state["uploads"] == []
     _click(colleague, "w_space_import_replace")
@@ -219,8 +237,7 @@ def test_export_and_import_in_the_sidebar(tmp_path):
 
 def test_a_file_that_is_not_an_export_is_refused_in_the_sidebar():
     at = _session()
-    at.sidebar.file_uploader(key="w_space_import").set_value(("orders.zip", b"not a zip", "application/zip")).run()
-    assert not at.exception
+    _import(at, "orders.zip", b"not a zip")
     assert [e.value for e in at.sidebar.error] == ["ファイル「orders.zip」: " + t("workspace.bundle.not_zip", "ja")]
     assert _names(at) == ["マイワークスペース"]
 
@@ -254,7 +271,7 @@ def test_with_login_each_user_sees_only_his_own_workspaces(monkeypatch):
     monkeypatch.setenv("LOYALTY_REQUIRE_LOGIN", "1")
     hana = _logged_in("hana@example.co.jp")
     _upload(hana, "hana_orders.csv")
-    hana.text_input(key="w_space_rename").input("ハナの分析").run()
+    _type(hana, "w_space_rename", "ハナの分析")
     _click(hana, "w_space_rename_btn")
 
     ken = _logged_in("ken@example.co.jp", "pages/data.py")

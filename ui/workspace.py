@@ -30,6 +30,7 @@ __all__ = ["attach", "save_changes", "show_saved", "switcher"]
 
 K_PENDING = "space_pending"    # ("delete", id) or ("import", name, bytes, file name): a dialog to show
 K_NOTICE = "space_notice_shown"
+K_MENU = "w_space_menu"        # the 管理 popover (open or closed)
 
 
 # --------------------------------------------------------------------------- the sidebar card
@@ -60,8 +61,12 @@ def switcher():
         st.selectbox(t("workspace.ui.pick"), list(spaces), format_func=lambda i: spaces.get(i, "—"),
                      key="w_space_pick", on_change=_on_pick, label_visibility="collapsed")
         slot = st.empty()
-        with st.popover(t("workspace.ui.manage"), icon=":material/folder_managed:", width="stretch"):
-            _menu(s, wid, spaces[wid])
+        # drawn only while open (one rerun when it opens): a slider move draws none of its widgets
+        menu = st.popover(t("workspace.ui.manage"), icon=":material/folder_managed:", width="stretch",
+                          key=K_MENU, on_change="rerun")
+        if menu.open:
+            with menu:
+                _menu(s, wid, spaces[wid])
     _pending_dialog()
     return slot
 
@@ -143,10 +148,12 @@ def _act(action) -> None:
         _say("error", state.t("workspace.ui.save_failed", detail=str(exc)[:200]))
 
 
-def _switch_to(workspace_id: str) -> None:
-    """Save this session's changes, then open another workspace."""
-    save_changes()
+def _switch_to(workspace_id: str, *, save: bool = True) -> None:
+    """Save this session's changes (unless done), then open another workspace; the menu closes."""
+    if save:
+        save_changes()
     open_workspace(workspace_id)
+    st.session_state[K_MENU] = False
 
 
 def _on_pick() -> None:
@@ -183,7 +190,7 @@ def _on_duplicate() -> None:
         save_changes()
         current = s.get(who, sync().workspace_id)
         ws = s.duplicate(who, current.id, s.unique_name(who, state.t("workspace.ui.copy_name", name=current.name)))
-        open_workspace(ws.id)
+        _switch_to(ws.id, save=False)
         _say("success", state.t("workspace.ui.duplicated", name=ws.name, source=current.name))
     _act(run)
 
@@ -212,12 +219,13 @@ def _import(data: bytes, file: str, *, replace: str | None = None, rename: bool 
     if rename:
         name = s.unique_name(who, read_bundle(data, file)[0].workspace.name)
     ws = import_bundle(s, who, data, file, name=name, replace=replace)
-    open_workspace(ws.id)
+    _switch_to(ws.id, save=False)
     _say("success", state.t("workspace.ui.imported", name=ws.name, file=file))
 
 
 def _ask(pending: tuple) -> None:
     st.session_state[K_PENDING] = pending
+    st.session_state[K_MENU] = False  # the dialog takes over
 
 
 def _pending_dialog() -> None:

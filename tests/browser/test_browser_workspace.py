@@ -8,10 +8,12 @@ own, on one port, so the refresh after the restart is what a user's F5 does.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -102,6 +104,18 @@ def test_upload_proposals_and_notes_survive_a_refresh_and_a_server_restart(brows
         app.wait_idle()
         _expect_everything_is_there(app)
         app.screenshot("workspace-after-restart-ja")
+
+        # the 管理 menu (drawn when opened) exports the workspace to hand it over
+        app.sidebar.get_by_role("button").filter(has_text=t("workspace.ui.manage")).click()
+        bundle = app.download(t("workspace.ui.export"), tmp_path)
+        with zipfile.ZipFile(bundle) as zf:
+            manifest = json.loads(zf.read("manifest.json"))
+            assert defn.loads(zf.read("definition.json")).persona_notes == {"tier:top": NOTE}
+        assert bundle.name == "マイワークスペース.zip" and manifest["name"] == "マイワークスペース"
+        assert [f["name"] for f in manifest["files"]] == ["ws_orders.csv"]
+        # in the workshop's order (sales, marketing, customer success), as added
+        assert [p["name"] for p in manifest["proposals"]] == [
+            defn.load(ROOT / "loyalty" / "data" / "proposals" / f"{k}.json").name for k in ("sales", "marketing", "cs")]
     finally:
         page.close()
         _stop(proc)
