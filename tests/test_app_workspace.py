@@ -303,3 +303,20 @@ def test_after_a_restart_an_upload_is_not_parsed_again(monkeypatch):
     again = _session()
     assert calls == []  # … and the reopened workspace's file comes from its kept Parquet table
     assert _metrics(again) == before
+
+
+def test_another_login_in_the_same_browser_session_never_sees_the_first_users_work(monkeypatch):
+    monkeypatch.setenv("LOYALTY_REQUIRE_LOGIN", "1")
+    at = _logged_in("hana@example.co.jp")
+    _upload(at, "hana_orders.csv")
+    at.switch_page("pages/workshop.py").run()
+    next(b for b in at.button if b.label == "サンプルの3案を追加").click().run()
+    assert len(at.session_state["proposals"]) == 3 and "data_seen_upload_ids" in at.session_state
+    at.user = {"is_logged_in": True, "email": "ken@example.co.jp", "email_verified": True}  # logout, new login
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["uploads"] == [] and at.session_state["proposals"] == {}
+    assert at.session_state["space_sync"].owner == "ken@example.co.jp"
+    assert _names(at) == ["マイワークスペース"]
+    assert not any("hana_orders" in c.value for c in at.sidebar.caption)
+    assert "data_seen_upload_ids" not in at.session_state  # nothing else of hers is left in the session either

@@ -112,15 +112,17 @@ def attach() -> None:
     if s is None:
         return
     try:
-        current = sync()
+        current, who = sync(), owner()
+        if current is not None and current.owner != who:  # another login in this browser session
+            _forget_everything()
+            current = None
         if current is not None:
             try:
-                s.get(current.owner, current.workspace_id)
+                s.get(who, current.workspace_id)
                 keep_tables(current)  # files of a run that ended with st.stop()
                 return
             except LoyaltyError:  # deleted in another tab: reopen the last one
                 pass
-        who = owner()
         ws = s.last(who) or next(iter(s.list(who)), None)
         if ws is None:
             ws = s.create(who, s.unique_name(who, state.t("workspace.ui.first_name")))
@@ -195,6 +197,14 @@ def _load_definitions(content) -> list[LoyaltyError]:
             problems.append(exc)
     ss[K_PROPOSALS] = proposals
     return problems
+
+
+def _forget_everything() -> None:
+    """Drop the whole session state but the language: nothing of one user may reach the next."""
+    ss = st.session_state
+    for key in list(ss.keys()):
+        if key not in (state.K_LANG, "w_lang_en"):
+            del ss[key]
 
 
 def _forget_widgets() -> None:
