@@ -90,6 +90,7 @@ def _import(at, name: str, data: bytes) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
 
+@pytest.mark.slow
 def test_the_first_session_opens_a_workspace_on_the_sample_data():
     at = _session()
     assert not at.sidebar.download_button and not at.sidebar.text_input  # the menu is closed: nothing drawn
@@ -104,6 +105,7 @@ def test_the_first_session_opens_a_workspace_on_the_sample_data():
         {k: v for k, v in defn.preset("b2c").to_dict().items()}
 
 
+@pytest.mark.slow
 def test_an_upload_its_mapping_currency_and_duplicates_choice_survive_a_new_session():
     at = _session()
     _upload(at)
@@ -124,6 +126,7 @@ def test_an_upload_its_mapping_currency_and_duplicates_choice_survive_a_new_sess
     assert any(t("role.amount") in e.value for e in again.error)
 
 
+@pytest.mark.slow
 def test_the_definition_proposals_notes_and_measures_survive_a_new_session():
     at = _session("pages/definition.py")
     at.slider(key="w_def_recency_0").set_value(14).run()
@@ -146,6 +149,7 @@ def test_the_definition_proposals_notes_and_measures_survive_a_new_session():
     assert again.session_state["saved_definition"].rfm.recency[0] == 30
 
 
+@pytest.mark.slow
 def test_the_campaign_list_of_the_effect_page_survives_a_new_session():
     data = (ROOT / "sample_data" / "campaign_assignment.csv").read_bytes()
     at = _session("pages/effect.py")
@@ -156,6 +160,7 @@ def test_the_campaign_list_of_the_effect_page_survives_a_new_session():
     assert again.session_state["effect_upload"].data == data
 
 
+@pytest.mark.slow
 def test_new_switch_rename_duplicate_and_delete_from_the_sidebar():
     at = _session()
     _upload(at)
@@ -188,6 +193,7 @@ def test_new_switch_rename_duplicate_and_delete_from_the_sidebar():
     assert _current(_session()) == "春の会議"
 
 
+@pytest.mark.slow
 def test_a_switch_shows_the_other_workspaces_definition_on_the_definition_page():
     at = _session("pages/definition.py")
     at.slider(key="w_def_recency_0").set_value(14).run()
@@ -197,6 +203,7 @@ def test_a_switch_shows_the_other_workspaces_definition_on_the_definition_page()
     assert at.slider(key="w_def_recency_0").value == 14
 
 
+@pytest.mark.slow
 def test_a_name_that_is_taken_is_refused_with_a_message():
     at = _session()
     _click(at, "w_space_new_btn")
@@ -205,6 +212,7 @@ def test_a_name_that_is_taken_is_refused_with_a_message():
     assert [e.value for e in at.sidebar.error] == [t("workspace.error.name_taken", "ja", name="マイワークスペース")]
 
 
+@pytest.mark.slow
 def test_export_and_import_in_the_sidebar(tmp_path):
     at = _session()
     _upload(at)
@@ -235,6 +243,7 @@ def test_export_and_import_in_the_sidebar(tmp_path):
     assert len(colleague.session_state["proposals"]) == 3
 
 
+@pytest.mark.slow
 def test_a_file_that_is_not_an_export_is_refused_in_the_sidebar():
     at = _session()
     _import(at, "orders.zip", b"not a zip")
@@ -267,6 +276,7 @@ def _logged_in(email: str, page: str | None = None) -> AppTest:
     return at
 
 
+@pytest.mark.slow
 def test_with_login_each_user_sees_only_his_own_workspaces(monkeypatch):
     monkeypatch.setenv("LOYALTY_REQUIRE_LOGIN", "1")
     hana = _logged_in("hana@example.co.jp")
@@ -287,6 +297,7 @@ def test_with_login_each_user_sees_only_his_own_workspaces(monkeypatch):
     assert [w.name for w in store.list(None)] == []  # nothing was kept without an owner
 
 
+@pytest.mark.slow
 def test_after_a_restart_an_upload_is_not_parsed_again(monkeypatch):
     import ui.state
 
@@ -305,6 +316,7 @@ def test_after_a_restart_an_upload_is_not_parsed_again(monkeypatch):
     assert _metrics(again) == before
 
 
+@pytest.mark.slow
 def test_another_login_in_the_same_browser_session_never_sees_the_first_users_work(monkeypatch):
     monkeypatch.setenv("LOYALTY_REQUIRE_LOGIN", "1")
     at = _logged_in("hana@example.co.jp")

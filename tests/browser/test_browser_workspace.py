@@ -25,7 +25,7 @@ from loyalty.i18n import t
 from .appdriver import App
 from .conftest import ROOT, SERVER_START_TIMEOUT, _free_port, _healthy, _stop
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SAMPLES = sorted((ROOT / "loyalty" / "data" / "proposals").glob("*.json"))
 ORDERS = ("会員番号,注文日,金額,注文番号\n"
