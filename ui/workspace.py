@@ -103,27 +103,25 @@ def show_saved(slot) -> None:
 
 
 def _menu(s, wid: str, name: str) -> None:
-    """New, rename, duplicate, export, import and delete."""
+    """New, rename, duplicate, export, import and delete (one per row: no label is cut in English)."""
     t = state.t
     st.text_input(t("workspace.ui.new_name"), key="w_space_new", placeholder=t("workspace.ui.new_placeholder"))
     st.button(t("workspace.ui.new"), on_click=_on_new, icon=":material/add:", key="w_space_new_btn",
-              help=t("workspace.ui.new_help"))
-    st.divider()
+              help=t("workspace.ui.new_help"), width="stretch")
     st.text_input(t("workspace.ui.rename_label"), key="w_space_rename", placeholder=name)
-    c1, c2 = st.columns(2)
-    c1.button(t("workspace.ui.rename"), on_click=_on_rename, icon=":material/edit:", key="w_space_rename_btn")
-    c2.button(t("workspace.ui.duplicate"), on_click=_on_duplicate, icon=":material/content_copy:",
-              key="w_space_dup_btn")
-    st.divider()
+    st.button(t("workspace.ui.rename"), on_click=_on_rename, icon=":material/edit:", key="w_space_rename_btn",
+              width="stretch")
+    st.button(t("workspace.ui.duplicate"), on_click=_on_duplicate, icon=":material/content_copy:",
+              key="w_space_dup_btn", width="stretch")
     who = owner()
     components.download_button(t("workspace.ui.export"), data=lambda: export_bundle(s, who, wid),
                                file_name=f"{_file_stem(name)}.zip", mime="application/zip", on_click="ignore",
-                               icon=":material/download:", key="w_space_export", help=t("workspace.ui.export_help"))
+                               icon=":material/download:", key="w_space_export", help=t("workspace.ui.export_help"),
+                               width="stretch")
     st.file_uploader(t("workspace.ui.import"), type=["zip"], key="w_space_import", on_change=_on_import,
                      help=t("workspace.ui.import_help"))
-    st.divider()
     st.button(t("workspace.ui.delete"), on_click=_ask, args=(("delete", wid),), icon=":material/delete:",
-              key="w_space_delete_btn")
+              key="w_space_delete_btn", width="stretch")
 
 
 def _file_stem(name: str) -> str:
