@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import auth, sidebar, state, theme
+from ui import auth, sidebar, state, theme, workspace
 
 st.set_page_config(page_title="Loyalty Workbench", page_icon="💎", layout="wide",
                    initial_sidebar_state="expanded")
@@ -34,6 +34,7 @@ HERE = Path(__file__).parent
 
 state.apply_currency()  # amounts in the data's currency on every page, chart and export of this run
 auth.gate()  # a hosted copy may require a login (README "Hosting safely"); off by default
+workspace.attach()  # this session's workspace (after a refresh or a restart: the last one) before any page reads it
 navigation = st.navigation([
     st.Page(path, title=state.t(key), icon=icon, default=i == 0, url_path=Path(path).stem)
     for i, (path, key, icon) in enumerate(PAGES) if (HERE / path).exists()
@@ -42,5 +43,6 @@ slot = sidebar.render()
 try:
     navigation.run()
 finally:
+    workspace.save_changes()  # what the page changed: uploads, mappings, definitions, proposals, notes
     # after the page: its widgets may just have changed the definition
     sidebar.mark_unsaved(slot)

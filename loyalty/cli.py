@@ -1,6 +1,8 @@
 """The command line: ``python -m loyalty score|definition|quality|clv|effect``.
 
-A stable interface (DESIGN §5).  Bad input prints a short message on standard
+A stable interface (DESIGN §5).  ``score`` and ``quality`` also read a workspace of
+the app by name (``--workspace``): its files, column mapping, duplicates choice,
+currency and working definition.  Bad input prints a short message on standard
 error and exits with status 2 — never a traceback.  Set ``LOYALTY_DEBUG=1`` to
 see tracebacks of unexpected errors.
 """
@@ -55,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--sheet", metavar="NAME", help="sheet of Excel inputs (default: first with data)")
     s.add_argument("--drop-duplicates", action="store_true", help="drop exact duplicate rows")
     s.add_argument("--output", metavar="FILE", help="FILE.csv (UTF-8 with BOM) or FILE.xlsx; default: CSV to stdout")
+    _workspace_options(s, "score the files of the app's workspace NAME with its mapping, currency and working "
+                          "definition (--definition/--preset/--as-of override the definition)")
 
     for command in (s,):
         _recency_option(command)
@@ -63,13 +67,14 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--preset", choices=list(defn.PRESETS), default="b2c")
 
     q = sub.add_parser("quality", help="print the quality report of input files")
-    q.add_argument("inputs", nargs="+", metavar="INPUT")
+    q.add_argument("inputs", nargs="*", metavar="INPUT")
     q.add_argument("--json", action="store_true", help="print JSON")
     q.add_argument("--kind", choices=["transactions", "customers"])
     q.add_argument("--map", action="append", default=[], metavar="ROLE=COLUMN")
     q.add_argument("--sheet", metavar="NAME")
     q.add_argument("--drop-duplicates", action="store_true")
     _recency_option(q)
+    _workspace_options(q, "the quality report of the files of the app's workspace NAME, read and mapped as there")
 
     c = sub.add_parser("clv", help="fit a lifetime model (purchases: BG/NBD, Pareto/NBD, MBG/NBD + Gamma-Gamma; "
                                    "contracts: sBG) and predict customer lifetime value")
@@ -110,6 +115,12 @@ def _recency_option(command) -> None:
                          help="unit of a customer table's recency column (default: what its header says, else a "
                               "guess from its values: never above 12 = months, never above 52 = weeks, with a note "
                               "on stderr)")
+
+
+def _workspace_options(command, text: str) -> None:
+    command.add_argument("--workspace", metavar="NAME", help=text)
+    command.add_argument("--owner", metavar="EMAIL",
+                         help="with --workspace on a hosted store: whose workspace (default: the app run without login)")
 
 
 def _effect_parser(sub) -> None:
@@ -172,6 +183,9 @@ def main(argv: list[str] | None = None) -> int:
         print(exc.message("ja"), file=sys.stderr)
         return EXIT_USER_ERROR
     args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    args.currency_given = any(w == "--currency" or w.startswith("--currency=") for w in words) or \
+        settings.is_set("LOYALTY_CURRENCY")
     lang = args.lang
     fmt.use_currency(args.currency)
     try:
@@ -247,6 +261,10 @@ def _load(args, today: date | None = None, lang: str = "ja"):
     (a file left out as a copy of another, a recency unit guessed, cells left blank, …)."""
     from loyalty.pipeline import dataset_notes, load_dataset
 
+    if getattr(args, "workspace", None):
+        return _workspace(args, today)[0]
+    if not args.inputs:
+        raise error("error.perf_no_input")
     files = _inputs(args.inputs, kind=getattr(args, "kind", None), maps=_parse_maps(args.map),
                     sheet=args.sheet, recency_unit=getattr(args, "recency_unit", None))
     dataset = load_dataset(files, drop_duplicates=getattr(args, "drop_duplicates", False), today=today,
@@ -254,6 +272,39 @@ def _load(args, today: date | None = None, lang: str = "ja"):
     for key, values in dataset_notes(dataset):
         print(t(key, lang, **values), file=sys.stderr)
     return dataset
+
+
+def _workspace(args, today: date | None = None):
+    """``--workspace NAME``: the workspace's files read and mapped as in the app.
+
+    Returns:
+        ``(dataset, working definition or None)``; the workspace's currency is
+        applied unless ``--currency`` (or ``LOYALTY_CURRENCY``) says otherwise.
+
+    Raises:
+        LoyaltyError: combined with inputs or mapping options, no such workspace,
+            or its files cannot be read.
+    """
+    from loyalty.pipeline import assemble
+    from loyalty.workspaces import by_name, definition_from_items, open_store, read_tables, store_dir
+    from loyalty.workspaces.location import STORE_FILE
+
+    if args.inputs or getattr(args, "source", None) or getattr(args, "table", None) or args.map \
+            or getattr(args, "kind", None) or args.sheet:
+        raise error("workspace.error.cli_mix")
+    folder = store_dir()
+    if not (folder / STORE_FILE).exists():  # never make a store just to say it is empty
+        raise error("workspace.error.none", name=args.workspace, folder=str(folder))
+    store = open_store(folder)
+    content = by_name(store, args.owner, args.workspace)
+    infos = read_tables(store, args.owner, content)
+    if not infos:
+        raise error("workspace.error.no_files", name=args.workspace)
+    if not args.currency_given and content.items.get("currency") in fmt.CURRENCIES:
+        fmt.use_currency(content.items["currency"])
+    drop = bool(args.drop_duplicates or content.items.get("drop_duplicates"))
+    dataset = assemble(infos, drop_duplicates=drop, today=today)
+    return dataset, definition_from_items(content.items, file=args.workspace)
 
 
 def cmd_definition(args, lang: str) -> int:
@@ -279,23 +330,31 @@ def score_features(features, definition: defn.Definition, lang: str = "ja") -> p
     return customer_table(features.frame, result.frame, definition, lang, ltv=customer_ltv(features.frame))
 
 
-def _definition(args) -> defn.Definition:
-    """The definition a command scores with: ``--definition FILE`` or ``--preset`` (default BtoC).
+def _definition(args, fallback: defn.Definition | None = None) -> defn.Definition:
+    """The definition a command scores with: ``--definition FILE`` or ``--preset``, else
+    ``fallback`` (a workspace's working definition), else the BtoC preset.
 
     Raises:
         LoyaltyError: both were given, or the file cannot be loaded.
     """
     if args.definition and args.preset:
         raise error("error.definition_and_preset")
-    return defn.load(args.definition) if args.definition else defn.preset(args.preset or "b2c")
+    if args.definition:
+        return defn.load(args.definition)
+    return defn.preset(args.preset) if args.preset else fallback or defn.preset("b2c")
 
 
 def cmd_score(args, lang: str) -> int:
-    d = _definition(args)
+    dataset = kept = None
+    if args.workspace:
+        dataset, kept = _workspace(args)
+    d = _definition(args, kept)
     as_of = _parse_date(args.as_of, "--as-of")
     if as_of is not None:
         d = d.copy(as_of=as_of)
-    if args.source:
+    if dataset is not None:
+        table = score_table(dataset, d, lang)
+    elif args.source:
         if args.inputs:
             raise error("error.perf_source_and_inputs")
         table = _score_source(args, d, lang)

@@ -156,6 +156,12 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
            "magnitude of one number read from a cell (amount, quantity, unit price, a customer table's monetary, "
            "frequency, …): a larger or non-finite value (inf, 1e309) is a bad amount, excluded and counted; 1e13 is "
            "above any real yen total, keeps sums of up to 900 such lines exact to the yen, and no sum can overflow"),
+    # workspaces (loyalty.workspaces)
+    Setting("LOYALTY_WORKSPACE_DIR", TEXT, None,
+            "folder of the workspace store (one SQLite file); `~` is the home folder",
+            shown_default="the user's data folder: `$XDG_DATA_HOME` or `~/.local/share`, "
+                          "`~/Library/Application Support` on macOS, `%LOCALAPPDATA%` on Windows; "
+                          "then `loyalty-workbench`"),
     # the command line
     Setting("LOYALTY_LANG", TEXT, "ja", "language of the command line's messages (`--lang` wins)",
             choices=LANGUAGES, normalize=str.lower),
@@ -210,6 +216,24 @@ def read(name: str, environ: Mapping[str, str] | None = None) -> object:
         return setting.parse(raw.strip())
     except ValueError:
         raise _bad_value(setting, raw) from None
+
+
+def system_environ() -> Mapping[str, str]:
+    """The process environment, for the system's own variables (HOME, XDG_DATA_HOME,
+    LOCALAPPDATA…) that say where things live; ``LOYALTY_*`` settings go through :func:`read`."""
+    return os.environ
+
+
+def is_set(name: str, environ: Mapping[str, str] | None = None) -> bool:
+    """Whether the environment overrides the setting ``name`` (a non-blank value), so a
+    caller can tell "the default" from "asked for the default value".
+
+    Raises:
+        KeyError: ``name`` is not declared in :data:`SETTINGS` (a bug).
+    """
+    SETTINGS[name]
+    env = os.environ if environ is None else environ
+    return bool((env.get(name) or "").strip())
 
 
 def _bad_value(setting: Setting, raw: str):

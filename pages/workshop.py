@@ -19,7 +19,7 @@ from ui import workshop as uw
 from ui.deliverables import source_text
 from ui.state import t
 
-K_PROPOSALS = "proposals"   # name -> Definition, in order
+K_PROPOSALS = uw.K_PROPOSALS   # name -> Definition, in order (kept in the workspace)
 MAX_PROPOSALS = 4
 SAMPLES = Path(__file__).resolve().parent.parent / "loyalty" / "data" / "proposals"
 SAMPLE_ORDER = ("sales", "marketing", "cs")

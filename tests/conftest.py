@@ -5,6 +5,8 @@
   it found it (the careful CSV reader sets that limit process-wide).
 * Streamlit's scan of the installed packages for v2 components runs once per
   session instead of once per AppTest (see :func:`_scan_components_once`).
+* Every test has a workspace store of its own (``LOYALTY_WORKSPACE_DIR``), so no
+  test writes into the user's data folder.
 * Hypothesis has no per-example deadline: the machine is shared, and an example
   that takes 400 ms instead of 200 ms under load is not a failure of the code.
 """
@@ -12,10 +14,14 @@
 import csv
 import functools
 import os
+import tempfile
 
 # AppTest honours .streamlit/config.toml, which hides error details from users;
 # tests want to see them.
 os.environ.setdefault("STREAMLIT_CLIENT_SHOW_ERROR_DETAILS", "full")
+# No test may write workspaces into the user's data folder (each test gets its own below;
+# this covers anything that runs outside a test, such as a server started by a fixture).
+os.environ["LOYALTY_WORKSPACE_DIR"] = tempfile.mkdtemp(prefix="loyalty-workspaces-tests-")
 
 import pytest  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
@@ -66,3 +72,9 @@ def _scan_components_once():
     manifest_scanner.scan_component_manifests = lambda *a, **k: list(cached())
     yield
     manifest_scanner.scan_component_manifests = original
+
+
+@pytest.fixture(autouse=True)
+def _own_workspace_store(tmp_path_factory, monkeypatch):
+    """Every test starts with an empty workspace store of its own (LOYALTY_WORKSPACE_DIR)."""
+    monkeypatch.setenv("LOYALTY_WORKSPACE_DIR", str(tmp_path_factory.mktemp("workspaces")))

@@ -197,7 +197,11 @@ def _choices_key() -> str:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _raw(sha: str, name: str, sheet: str | int | None, _data: bytes) -> RawTable:
-    return read_table(_data, name, sheet=sheet)
+    # a workspace reopened after a restart has the table as read kept (Parquet): no parse
+    from ui.workspace_session import kept_table
+
+    kept = kept_table(sha, name, sheet)
+    return kept if kept is not None else read_table(_data, name, sheet=sheet)
 
 
 @st.cache_resource(show_spinner=False, max_entries=6)

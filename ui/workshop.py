@@ -18,6 +18,10 @@ from loyalty.fmt import format_int, format_pct
 from loyalty.i18n import t
 from ui.theme import tier_scale, wrapped_labels
 
+#: The session key of the workshop's proposals (name -> Definition, in order); kept
+#: in the workspace by :mod:`ui.workspace`.
+K_PROPOSALS = "proposals"
+
 
 def on_common_customers(results: dict, features: pd.DataFrame) -> tuple[Comparison, int, bool]:
     """The proposals compared on the customers every one of them scored.

@@ -10,7 +10,9 @@
   would stop any later test from starting Playwright or asyncio itself.
 * ``app`` (per test): a new tab, i.e. a new Streamlit session with fresh session
   state, wrapped in :class:`appdriver.App`.  When a test fails, the tab is saved
-  as ``artifacts/failures/<test>.png``.
+  as ``artifacts/failures/<test>.png``.  The server keeps workspaces in a folder
+  of its own (``workspace_dir``), emptied before each test, so a tab never
+  reopens what an earlier test left (the app reopens the last workspace).
 
 Without Chromium (or Playwright) the browser tests are skipped with the reason,
 unless the environment variable ``LOYALTY_REQUIRE_BROWSER=1`` is set (CI sets
@@ -94,10 +96,28 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
-def app_url(chromium, tmp_path_factory) -> str:
+def workspace_dir(tmp_path_factory) -> Path:
+    """The workspace store of the browser tests' server (never the user's data folder)."""
+    return tmp_path_factory.mktemp("workspaces")
+
+
+def clear_workspaces(folder: Path) -> None:
+    """Delete every workspace of the store in ``folder`` (a new tab then starts afresh)."""
+    from loyalty.workspaces import open_store
+
+    store = open_store(folder)
+    try:
+        for ws in store.list(None):
+            store.delete(None, ws.id)
+    finally:
+        store.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(chromium, tmp_path_factory, workspace_dir) -> str:
     """Start the app with ``streamlit run app.py`` and return its address."""
     log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "LOYALTY_WORKSPACE_DIR": str(workspace_dir)}
     for _attempt in range(3):  # the free port may be taken between the check and the bind
         port = _free_port()
         url = f"http://127.0.0.1:{port}"
@@ -153,10 +173,11 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture
-def app(request, browser, app_url):
-    """A fresh tab on the app (a new Streamlit session)."""
+def app(request, browser, app_url, workspace_dir):
+    """A fresh tab on the app (a new Streamlit session on an empty workspace store)."""
     from .appdriver import App
 
+    clear_workspaces(workspace_dir)
     page = browser.new_page()
     try:
         yield App(page, app_url)
